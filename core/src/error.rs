@@ -1,0 +1,91 @@
+//! The one error type of the core, with messages a person can act on.
+
+/// Everything that can go wrong in the core. Crosses the FFI boundary as a typed exception
+/// whose message is this type's `Display`.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum KoersError {
+    /// The thing asked for does not exist (any more).
+    #[error("{what} not found")]
+    NotFound { what: String },
+
+    /// Input was rejected; nothing was stored.
+    #[error("{field}: {reason}")]
+    InvalidInput { field: String, reason: String },
+
+    /// The database could not be read or written; the previous state is intact.
+    #[error("storage failure: {message}")]
+    Storage { message: String },
+
+    /// The shared document could not be read or changed.
+    #[error("document error: {message}")]
+    Document { message: String },
+
+    /// The network or the bureau could not be reached or answered with an error.
+    #[error("{message}")]
+    Network { message: String },
+
+    /// The bureau refused (for example: the device was revoked or the code expired).
+    #[error("{message}")]
+    Refused { message: String },
+
+    /// The operation needs an enrolled device.
+    #[error("this device is not linked to a bureau yet; enrol with the code from your coach")]
+    NotEnrolled,
+
+    /// Writing a file (an export) failed.
+    #[error("could not write {path}: {message}")]
+    Io { path: String, message: String },
+}
+
+pub type Result<T, E = KoersError> = std::result::Result<T, E>;
+
+impl KoersError {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound { what: what.into() }
+    }
+
+    /// Whether the caller gave bad input (as opposed to a failure of storage or network).
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, Self::InvalidInput { .. } | Self::NotFound { .. })
+    }
+}
+
+impl From<rusqlite::Error> for KoersError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Storage {
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<automerge::AutomergeError> for KoersError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        Self::Document {
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<autosurgeon::ReconcileError> for KoersError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        Self::Document {
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<autosurgeon::HydrateError> for KoersError {
+    fn from(e: autosurgeon::HydrateError) -> Self {
+        Self::Document {
+            message: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Koers' shared core: the employee's dossier (trajectory, applications, appointments,
+//! actions, private journal) kept offline in SQLite and shared with the bureau as an
+//! Automerge document. Phones call it through uniffi (`ffi`); the CLI and the bureau use the
+//! pure Rust API (`Dossier`, `milestones`, `progress`, `export`).
+
+pub mod dossier;
+pub mod error;
+pub mod export;
+pub mod ffi;
+pub mod input;
+pub mod milestones;
+pub mod model;
+pub mod overview;
+pub mod progress;
+pub mod store;
+pub mod vacancy;
+
+pub use dossier::Dossier;
+pub use error::{KoersError, Result};
+
+uniffi::setup_scaffolding!("koers");

@@ -1,0 +1,175 @@
+//! The employee's shared dossier as plain structs, mapped to the Automerge document with
+//! autosurgeon. What is here syncs with the bureau; the private journal does not.
+
+mod enums;
+mod time;
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+pub use enums::{
+    Actor, ApplicationStatus, AppointmentKind, AppointmentStatus, Phase, Source, TrajectoryKind,
+    UnknownWord,
+};
+pub use time::{LocalDate, Timestamp};
+
+/// The version of the document's shape. A peer refuses a document of a newer shape.
+pub const DOCUMENT_SCHEMA: u64 = 1;
+
+/// The root of the shared Automerge document: one per employee.
+///
+/// Collections are maps keyed by id, so concurrent inserts on two devices never collide.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate, Serialize, Deserialize)]
+pub struct DossierDocument {
+    pub schema: u64,
+    pub trajectory: Trajectory,
+    pub applications: BTreeMap<String, Application>,
+    pub appointments: BTreeMap<String, Appointment>,
+    pub actions: BTreeMap<String, Action>,
+    pub comments: BTreeMap<String, Comment>,
+}
+
+/// The re-integration or outplacement trajectory the employee follows.
+///
+/// Every field tolerates absence: the trajectory map exists from the document's first change
+/// on, so that the coach and the phone fill in its fields without replacing each other's.
+#[derive(
+    Debug, Clone, PartialEq, Default, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record,
+)]
+pub struct Trajectory {
+    #[autosurgeon(missing = "Default::default")]
+    pub kind: Option<TrajectoryKind>,
+    /// Spoor 2: the first day of sickness, from which the Poortwachter weeks count.
+    #[autosurgeon(missing = "Default::default")]
+    pub first_sick_day: Option<LocalDate>,
+    /// Outplacement: the last day of the employment contract.
+    #[autosurgeon(missing = "Default::default")]
+    pub contract_end: Option<LocalDate>,
+    #[autosurgeon(missing = "Default::default")]
+    pub start_date: Option<LocalDate>,
+    #[autosurgeon(missing = "Default::default")]
+    pub bureau: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub coach: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub phase: Option<Phase>,
+    /// The goals of the plan van aanpak, in the order the coach wrote them.
+    #[autosurgeon(missing = "Default::default")]
+    pub goals: Vec<String>,
+    /// Applications per week agreed with the coach; 0 means none agreed yet.
+    #[autosurgeon(missing = "Default::default")]
+    pub weekly_target: u32,
+    /// Outplacement budget in euro cents, where there is one (often in the VSO).
+    #[autosurgeon(missing = "Default::default")]
+    pub budget_cents: Option<i64>,
+    /// The last day on which the outplacement budget may be spent.
+    #[autosurgeon(missing = "Default::default")]
+    pub budget_end: Option<LocalDate>,
+}
+
+/// One job application (sollicitatie).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
+pub struct Application {
+    pub id: String,
+    pub employer: String,
+    pub role: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub source: Option<Source>,
+    #[autosurgeon(missing = "Default::default")]
+    pub vacancy_url: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub location: Option<String>,
+    /// The day the employee applied (or logged their interest).
+    pub date: LocalDate,
+    #[autosurgeon(missing = "Default::default")]
+    pub contact: Option<String>,
+    /// As the vacancy or the employer put it, e.g. "€ 3.200 – € 3.900 per maand".
+    #[autosurgeon(missing = "Default::default")]
+    pub salary: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub notes: String,
+    pub status: ApplicationStatus,
+    /// Every status change, oldest first; the first entry is the status it was logged with.
+    pub history: Vec<StatusChange>,
+    #[autosurgeon(missing = "Default::default")]
+    pub follow_up: Option<LocalDate>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A dated change of an application's status, and who made it.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
+pub struct StatusChange {
+    pub status: ApplicationStatus,
+    pub at: Timestamp,
+    pub by: Actor,
+}
+
+/// A meeting with the coach (or the arbeidsdeskundige).
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
+pub struct Appointment {
+    pub id: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub kind: AppointmentKind,
+    /// An address, a room, or a video link.
+    #[autosurgeon(missing = "Default::default")]
+    pub location: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub agenda: String,
+    pub status: AppointmentStatus,
+    pub proposed_by: Actor,
+    #[autosurgeon(missing = "Default::default")]
+    pub notes: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Something agreed to do, often in an appointment.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
+pub struct Action {
+    pub id: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub appointment_id: Option<String>,
+    pub title: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub due: Option<LocalDate>,
+    pub owner: Actor,
+    pub done: bool,
+    #[autosurgeon(missing = "Default::default")]
+    pub done_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// A remark in the shared dossier, usually the coach's on one application.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
+pub struct Comment {
+    pub id: String,
+    #[autosurgeon(missing = "Default::default")]
+    pub application_id: Option<String>,
+    pub author: Actor,
+    #[autosurgeon(missing = "Default::default")]
+    pub author_name: String,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+/// A private journal entry. Never part of the shared document: health and wellbeing stay
+/// on the phone (AVG, see DOMAIN.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, uniffi::Record)]
+pub struct JournalEntry {
+    pub id: String,
+    pub date: LocalDate,
+    pub text: String,
+    /// Energy / wellbeing from 1 (very low) to 5 (very good).
+    pub energy: u8,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A new, random, time-ordered id for a record in the dossier.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}

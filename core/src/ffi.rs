@@ -1,1 +1,506 @@
-//! (in progress)
+//! The object the phone shells hold (`Koers`), exported with uniffi. It only converts types
+//! and errors and tells observers what changed; every rule lives in the pure Rust API.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::dossier::{
+    ApplicationPatch, AppointmentPatch, Dossier, NewAction, NewApplication, NewAppointment,
+    Topic, TrajectoryPatch,
+};
+use crate::error::{KoersError, Result};
+use crate::input;
+use crate::model::{
+    Action, Actor, Application, ApplicationStatus, Appointment, AppointmentKind, Comment,
+    JournalEntry, Phase, Source, Trajectory, TrajectoryKind,
+};
+use crate::store::ApplicationQuery;
+
+/// Told after every change to the dossier, with what changed. Called on the thread that
+/// made the change (a write, a sync), after the dossier's lock is released, so the observer
+/// may read from the dossier right away.
+#[uniffi::export(with_foreign)]
+pub trait DossierObserver: Send + Sync {
+    fn on_change(&self, topics: Vec<Topic>);
+}
+
+/// A new application as a form gives it. Only employer and role are required.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct ApplicationInput {
+    pub employer: String,
+    pub role: String,
+    #[uniffi(default = None)]
+    pub source: Option<Source>,
+    #[uniffi(default = None)]
+    pub vacancy_url: Option<String>,
+    #[uniffi(default = None)]
+    pub location: Option<String>,
+    /// YYYY-MM-DD; today when absent.
+    #[uniffi(default = None)]
+    pub date: Option<String>,
+    #[uniffi(default = None)]
+    pub contact: Option<String>,
+    #[uniffi(default = None)]
+    pub salary: Option<String>,
+    #[uniffi(default = None)]
+    pub notes: Option<String>,
+    #[uniffi(default = None)]
+    pub status: Option<ApplicationStatus>,
+    /// YYYY-MM-DD.
+    #[uniffi(default = None)]
+    pub follow_up: Option<String>,
+}
+
+/// Changes to an application. Absent fields stay as they are; an empty text clears an
+/// optional field.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct ApplicationUpdate {
+    #[uniffi(default = None)]
+    pub employer: Option<String>,
+    #[uniffi(default = None)]
+    pub role: Option<String>,
+    #[uniffi(default = None)]
+    pub source: Option<Source>,
+    #[uniffi(default = false)]
+    pub clear_source: bool,
+    #[uniffi(default = None)]
+    pub vacancy_url: Option<String>,
+    #[uniffi(default = None)]
+    pub location: Option<String>,
+    #[uniffi(default = None)]
+    pub date: Option<String>,
+    #[uniffi(default = None)]
+    pub contact: Option<String>,
+    #[uniffi(default = None)]
+    pub salary: Option<String>,
+    #[uniffi(default = None)]
+    pub notes: Option<String>,
+    #[uniffi(default = None)]
+    pub follow_up: Option<String>,
+}
+
+/// Which applications to list. Empty fields do not filter.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct ApplicationFilter {
+    #[uniffi(default = [])]
+    pub statuses: Vec<ApplicationStatus>,
+    #[uniffi(default = None)]
+    pub text: Option<String>,
+    /// YYYY-MM-DD, inclusive.
+    #[uniffi(default = None)]
+    pub from: Option<String>,
+    /// YYYY-MM-DD, inclusive.
+    #[uniffi(default = None)]
+    pub to: Option<String>,
+    /// Only open applications whose follow-up date has come.
+    #[uniffi(default = false)]
+    pub needs_follow_up: bool,
+}
+
+/// A new appointment. Times as YYYY-MM-DDTHH:MM (Dutch time) or RFC 3339.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct AppointmentInput {
+    pub starts_at: String,
+    pub ends_at: String,
+    pub kind: AppointmentKind,
+    #[uniffi(default = "")]
+    pub location: String,
+    #[uniffi(default = "")]
+    pub agenda: String,
+    #[uniffi(default = "")]
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct AppointmentUpdate {
+    #[uniffi(default = None)]
+    pub starts_at: Option<String>,
+    #[uniffi(default = None)]
+    pub ends_at: Option<String>,
+    #[uniffi(default = None)]
+    pub kind: Option<AppointmentKind>,
+    #[uniffi(default = None)]
+    pub location: Option<String>,
+    #[uniffi(default = None)]
+    pub agenda: Option<String>,
+    #[uniffi(default = None)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ActionInput {
+    pub title: String,
+    /// YYYY-MM-DD.
+    #[uniffi(default = None)]
+    pub due: Option<String>,
+    #[uniffi(default = None)]
+    pub owner: Option<Actor>,
+    #[uniffi(default = None)]
+    pub appointment_id: Option<String>,
+}
+
+/// Changes to the trajectory. Absent fields stay; an empty date text clears the date.
+#[derive(Debug, Clone, Default, uniffi::Record)]
+pub struct TrajectoryUpdate {
+    #[uniffi(default = None)]
+    pub kind: Option<TrajectoryKind>,
+    #[uniffi(default = None)]
+    pub first_sick_day: Option<String>,
+    #[uniffi(default = None)]
+    pub contract_end: Option<String>,
+    #[uniffi(default = None)]
+    pub start_date: Option<String>,
+    #[uniffi(default = None)]
+    pub bureau: Option<String>,
+    #[uniffi(default = None)]
+    pub coach: Option<String>,
+    #[uniffi(default = None)]
+    pub phase: Option<Phase>,
+    #[uniffi(default = None)]
+    pub goals: Option<Vec<String>>,
+    #[uniffi(default = None)]
+    pub weekly_target: Option<u32>,
+    /// In euros as people write it ("5.000,00"); empty clears.
+    #[uniffi(default = None)]
+    pub budget: Option<String>,
+    #[uniffi(default = None)]
+    pub budget_end: Option<String>,
+}
+
+/// `Some("")` clears, `Some(text)` sets, `None` leaves as is.
+fn patch_opt_date(field: &str, v: Option<String>) -> Result<Option<Option<crate::model::LocalDate>>> {
+    v.map(|s| input::optional_date(field, Some(&s))).transpose()
+}
+
+fn patch_opt_text(v: Option<String>) -> Option<Option<String>> {
+    v.map(|s| if s.trim().is_empty() { None } else { Some(s) })
+}
+
+impl TryFrom<ApplicationInput> for NewApplication {
+    type Error = KoersError;
+    fn try_from(i: ApplicationInput) -> Result<Self> {
+        Ok(NewApplication {
+            employer: i.employer,
+            role: i.role,
+            source: i.source,
+            vacancy_url: i.vacancy_url,
+            location: i.location,
+            date: input::optional_date("date", i.date.as_deref())?,
+            contact: i.contact,
+            salary: i.salary,
+            notes: i.notes,
+            status: i.status,
+            follow_up: input::optional_date("follow_up", i.follow_up.as_deref())?,
+        })
+    }
+}
+
+impl TryFrom<ApplicationUpdate> for ApplicationPatch {
+    type Error = KoersError;
+    fn try_from(u: ApplicationUpdate) -> Result<Self> {
+        Ok(ApplicationPatch {
+            employer: u.employer,
+            role: u.role,
+            source: if u.clear_source { Some(None) } else { u.source.map(Some) },
+            vacancy_url: patch_opt_text(u.vacancy_url),
+            location: patch_opt_text(u.location),
+            date: u.date.map(|d| input::date("date", &d)).transpose()?,
+            contact: patch_opt_text(u.contact),
+            salary: patch_opt_text(u.salary),
+            notes: u.notes,
+            follow_up: patch_opt_date("follow_up", u.follow_up)?,
+        })
+    }
+}
+
+impl TryFrom<ApplicationFilter> for ApplicationQuery {
+    type Error = KoersError;
+    fn try_from(f: ApplicationFilter) -> Result<Self> {
+        Ok(ApplicationQuery {
+            statuses: f.statuses,
+            text: f.text.filter(|t| !t.trim().is_empty()),
+            from: input::optional_date("from", f.from.as_deref())?,
+            to: input::optional_date("to", f.to.as_deref())?,
+            follow_up_due_by: f
+                .needs_follow_up
+                .then(crate::model::LocalDate::today),
+        })
+    }
+}
+
+impl TryFrom<AppointmentInput> for NewAppointment {
+    type Error = KoersError;
+    fn try_from(i: AppointmentInput) -> Result<Self> {
+        Ok(NewAppointment {
+            starts_at: input::instant("starts_at", &i.starts_at)?,
+            ends_at: input::instant("ends_at", &i.ends_at)?,
+            kind: i.kind,
+            location: i.location,
+            agenda: i.agenda,
+            notes: i.notes,
+        })
+    }
+}
+
+impl TryFrom<AppointmentUpdate> for AppointmentPatch {
+    type Error = KoersError;
+    fn try_from(u: AppointmentUpdate) -> Result<Self> {
+        Ok(AppointmentPatch {
+            starts_at: u.starts_at.map(|s| input::instant("starts_at", &s)).transpose()?,
+            ends_at: u.ends_at.map(|s| input::instant("ends_at", &s)).transpose()?,
+            kind: u.kind,
+            location: u.location,
+            agenda: u.agenda,
+            notes: u.notes,
+        })
+    }
+}
+
+impl TryFrom<ActionInput> for NewAction {
+    type Error = KoersError;
+    fn try_from(i: ActionInput) -> Result<Self> {
+        Ok(NewAction {
+            title: i.title,
+            due: input::optional_date("due", i.due.as_deref())?,
+            owner: i.owner,
+            appointment_id: i.appointment_id,
+        })
+    }
+}
+
+impl TryFrom<TrajectoryUpdate> for TrajectoryPatch {
+    type Error = KoersError;
+    fn try_from(u: TrajectoryUpdate) -> Result<Self> {
+        Ok(TrajectoryPatch {
+            kind: u.kind,
+            first_sick_day: patch_opt_date("first_sick_day", u.first_sick_day)?,
+            contract_end: patch_opt_date("contract_end", u.contract_end)?,
+            start_date: patch_opt_date("start_date", u.start_date)?,
+            bureau: u.bureau,
+            coach: u.coach,
+            phase: u.phase,
+            goals: u.goals,
+            weekly_target: u.weekly_target,
+            budget_cents: u
+                .budget
+                .map(|b| {
+                    if b.trim().is_empty() {
+                        Ok(None)
+                    } else {
+                        input::euro_cents("budget", &b).map(Some)
+                    }
+                })
+                .transpose()?,
+            budget_end: patch_opt_date("budget_end", u.budget_end)?,
+        })
+    }
+}
+
+struct Subscription {
+    id: u64,
+    observer: Arc<dyn DossierObserver>,
+}
+
+/// The employee's dossier, as the shells hold it. Safe to call from any thread; calls are
+/// serialised on one lock.
+#[derive(uniffi::Object)]
+pub struct Koers {
+    dossier: Mutex<Dossier>,
+    observers: Mutex<(u64, Vec<Subscription>)>,
+}
+
+impl Koers {
+    fn lock(&self) -> MutexGuard<'_, Dossier> {
+        // A panic while holding the lock cannot leave the dossier half-written (every write
+        // is one SQLite transaction), so a poisoned lock is safe to take over.
+        self.dossier.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the dossier, then tells the observers what changed (lock released).
+    fn with<T>(&self, f: impl FnOnce(&mut Dossier) -> Result<T>) -> Result<T> {
+        let (result, topics) = {
+            let mut dossier = self.lock();
+            let result = f(&mut dossier);
+            (result, dossier.take_changes())
+        };
+        if !topics.is_empty() {
+            let observers: Vec<Arc<dyn DossierObserver>> = self
+                .observers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .1
+                .iter()
+                .map(|s| s.observer.clone())
+                .collect();
+            for o in observers {
+                o.on_change(topics.clone());
+            }
+        }
+        result
+    }
+
+    /// The pure Rust dossier, for Rust callers that hold a `Koers` (tests, the CLI).
+    pub fn with_dossier<T>(&self, f: impl FnOnce(&mut Dossier) -> Result<T>) -> Result<T> {
+        self.with(f)
+    }
+}
+
+#[uniffi::export]
+impl Koers {
+    /// Opens the dossier stored at `path` (created on first use).
+    #[uniffi::constructor]
+    pub fn open(path: String) -> Result<Arc<Self>> {
+        if path.trim().is_empty() {
+            return Err(KoersError::invalid("path", "may not be empty"));
+        }
+        Ok(Arc::new(Self {
+            dossier: Mutex::new(Dossier::open(&path)?),
+            observers: Mutex::new((0, Vec::new())),
+        }))
+    }
+
+    /// Registers an observer; returns an id for `remove_observer`.
+    pub fn add_observer(&self, observer: Arc<dyn DossierObserver>) -> u64 {
+        let mut guard = self.observers.lock().unwrap_or_else(|e| e.into_inner());
+        guard.0 += 1;
+        let id = guard.0;
+        guard.1.push(Subscription { id, observer });
+        id
+    }
+
+    pub fn remove_observer(&self, id: u64) {
+        let mut guard = self.observers.lock().unwrap_or_else(|e| e.into_inner());
+        guard.1.retain(|s| s.id != id);
+    }
+
+    // --- applications ---
+
+    pub fn log_application(&self, input: ApplicationInput) -> Result<Application> {
+        let new = NewApplication::try_from(input)?;
+        self.with(|d| d.log_application(new))
+    }
+
+    pub fn application(&self, id: String) -> Result<Application> {
+        self.with(|d| d.application(&id))
+    }
+
+    pub fn edit_application(&self, id: String, update: ApplicationUpdate) -> Result<Application> {
+        let patch = ApplicationPatch::try_from(update)?;
+        self.with(|d| d.edit_application(&id, patch))
+    }
+
+    pub fn set_status(&self, id: String, status: ApplicationStatus) -> Result<Application> {
+        self.with(|d| d.set_status(&id, status))
+    }
+
+    pub fn delete_application(&self, id: String) -> Result<()> {
+        self.with(|d| d.delete_application(&id))
+    }
+
+    pub fn list_applications(&self, filter: ApplicationFilter) -> Result<Vec<Application>> {
+        let query = ApplicationQuery::try_from(filter)?;
+        self.with(|d| d.list_applications(&query))
+    }
+
+    pub fn comment_on_application(&self, id: String, text: String) -> Result<Comment> {
+        self.with(|d| d.comment_on_application(&id, &text))
+    }
+
+    pub fn comments(&self, application_id: String) -> Vec<Comment> {
+        self.lock().comments_on(&application_id)
+    }
+
+    // --- appointments ---
+
+    pub fn schedule_appointment(&self, input: AppointmentInput) -> Result<Appointment> {
+        let new = NewAppointment::try_from(input)?;
+        self.with(|d| d.schedule_appointment(new))
+    }
+
+    pub fn appointment(&self, id: String) -> Result<Appointment> {
+        self.with(|d| d.appointment(&id))
+    }
+
+    pub fn update_appointment(&self, id: String, update: AppointmentUpdate) -> Result<Appointment> {
+        let patch = AppointmentPatch::try_from(update)?;
+        self.with(|d| d.update_appointment(&id, patch))
+    }
+
+    pub fn confirm_appointment(&self, id: String) -> Result<Appointment> {
+        self.with(|d| d.confirm_appointment(&id))
+    }
+
+    pub fn cancel_appointment(&self, id: String) -> Result<Appointment> {
+        self.with(|d| d.cancel_appointment(&id))
+    }
+
+    pub fn complete_appointment(&self, id: String, notes: Option<String>) -> Result<Appointment> {
+        self.with(|d| d.complete_appointment(&id, notes))
+    }
+
+    pub fn list_appointments(&self, upcoming_only: bool) -> Result<Vec<Appointment>> {
+        self.with(|d| d.list_appointments(upcoming_only))
+    }
+
+    // --- actions ---
+
+    pub fn add_action(&self, input: ActionInput) -> Result<Action> {
+        let new = NewAction::try_from(input)?;
+        self.with(|d| d.add_action(new))
+    }
+
+    pub fn set_action_done(&self, id: String, done: bool) -> Result<Action> {
+        self.with(|d| d.set_action_done(&id, done))
+    }
+
+    /// `due`: YYYY-MM-DD to set, "" to clear, absent to keep.
+    pub fn edit_action(&self, id: String, title: Option<String>, due: Option<String>) -> Result<Action> {
+        let due = patch_opt_date("due", due)?;
+        self.with(|d| d.edit_action(&id, title, due))
+    }
+
+    pub fn delete_action(&self, id: String) -> Result<()> {
+        self.with(|d| d.delete_action(&id))
+    }
+
+    pub fn list_actions(&self, open_only: bool) -> Result<Vec<Action>> {
+        self.with(|d| d.list_actions(open_only))
+    }
+
+    // --- trajectory ---
+
+    pub fn trajectory(&self) -> Trajectory {
+        self.lock().trajectory().clone()
+    }
+
+    pub fn update_trajectory(&self, update: TrajectoryUpdate) -> Result<Trajectory> {
+        let patch = TrajectoryPatch::try_from(update)?;
+        self.with(|d| d.update_trajectory(patch))
+    }
+
+    // --- journal (private, never synced) ---
+
+    /// `date`: YYYY-MM-DD; `energy`: 1 (very low) to 5 (very good).
+    pub fn add_journal_entry(&self, date: String, text: String, energy: u8) -> Result<JournalEntry> {
+        let date = input::date("date", &date)?;
+        self.with(|d| d.add_journal_entry(date, &text, energy))
+    }
+
+    pub fn edit_journal_entry(
+        &self,
+        id: String,
+        text: Option<String>,
+        energy: Option<u8>,
+    ) -> Result<JournalEntry> {
+        self.with(|d| d.edit_journal_entry(&id, text, energy))
+    }
+
+    pub fn delete_journal_entry(&self, id: String) -> Result<()> {
+        self.with(|d| d.delete_journal_entry(&id))
+    }
+
+    pub fn journal(&self, from: Option<String>, to: Option<String>) -> Result<Vec<JournalEntry>> {
+        let from = input::optional_date("from", from.as_deref())?;
+        let to = input::optional_date("to", to.as_deref())?;
+        self.with(|d| d.journal(from, to))
+    }
+}

@@ -12,7 +12,9 @@ pub mod milestones;
 pub mod model;
 pub mod overview;
 pub mod progress;
+pub mod rules;
 pub mod store;
+pub mod sync;
 pub mod vacancy;
 
 pub use dossier::Dossier;

@@ -173,3 +173,75 @@ pub struct JournalEntry {
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
+
+/// The actor of the genesis change, the same on every peer.
+const GENESIS_ACTOR: &[u8] = b"koers-genesis-v1";
+
+/// A new document holding only the empty dossier skeleton, byte-for-byte the same change on
+/// every peer (fixed actor, fixed time). Because the phone and the bureau both start from it,
+/// their root maps are one and the same object and later edits merge field by field instead
+/// of one side's `applications` map replacing the other's.
+pub fn genesis_document() -> Result<automerge::Automerge, crate::KoersError> {
+    let mut doc =
+        automerge::Automerge::new().with_actor(automerge::ActorId::from(GENESIS_ACTOR.to_vec()));
+    let mut tx = doc.transaction();
+    let skeleton = DossierDocument {
+        schema: DOCUMENT_SCHEMA,
+        ..Default::default()
+    };
+    autosurgeon::reconcile(&mut tx, &skeleton)?;
+    tx.commit_with(
+        automerge::transaction::CommitOptions::default()
+            .with_message("genesis")
+            .with_time(0),
+    );
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod genesis_tests {
+    use super::*;
+
+    #[test]
+    fn genesis_is_identical_everywhere() {
+        let a = genesis_document().unwrap();
+        let b = genesis_document().unwrap();
+        assert_eq!(a.get_heads(), b.get_heads());
+        let hydrated: DossierDocument = autosurgeon::hydrate(&a).unwrap();
+        assert_eq!(hydrated.schema, DOCUMENT_SCHEMA);
+        assert!(hydrated.applications.is_empty());
+    }
+
+    #[test]
+    fn two_peers_from_genesis_merge_their_applications() {
+        let mut phone = genesis_document().unwrap().with_actor(automerge::ActorId::random());
+        let mut bureau = genesis_document().unwrap().with_actor(automerge::ActorId::random());
+        let app = |id: &str| Application {
+            id: id.into(),
+            employer: "Acme".into(),
+            role: "Planner".into(),
+            source: None,
+            vacancy_url: None,
+            location: None,
+            date: LocalDate::from_ymd(2026, 11, 23).unwrap(),
+            contact: None,
+            salary: None,
+            notes: String::new(),
+            status: ApplicationStatus::Applied,
+            history: vec![],
+            follow_up: None,
+            created_at: Timestamp::now(),
+            updated_at: Timestamp::now(),
+        };
+        for (doc, id) in [(&mut phone, "a"), (&mut bureau, "b")] {
+            let mut d: DossierDocument = autosurgeon::hydrate(doc).unwrap();
+            d.applications.insert(id.into(), app(id));
+            let mut tx = doc.transaction();
+            autosurgeon::reconcile(&mut tx, &d).unwrap();
+            tx.commit();
+        }
+        phone.merge(&mut bureau).unwrap();
+        let merged: DossierDocument = autosurgeon::hydrate(&phone).unwrap();
+        assert_eq!(merged.applications.len(), 2);
+    }
+}

@@ -1,0 +1,190 @@
+//! The SQLite schema and its migrations, versioned with `PRAGMA user_version`.
+//!
+//! Each entry of `MIGRATIONS` moves the database one version up and runs in the same
+//! transaction as the version bump, so a crash mid-migration leaves the previous version.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// Version 1: the Automerge document (snapshot + incremental changes) and settings.
+const V1: &str = "
+CREATE TABLE document_snapshot (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    bytes BLOB NOT NULL,
+    saved_at INTEGER NOT NULL
+);
+CREATE TABLE document_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    hash BLOB NOT NULL UNIQUE,
+    bytes BLOB NOT NULL
+);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+";
+
+/// Version 2: query tables derived from the document, for fast lists and filters.
+const V2: &str = "
+CREATE TABLE applications (
+    id TEXT PRIMARY KEY,
+    employer TEXT NOT NULL,
+    role TEXT NOT NULL,
+    status TEXT NOT NULL,
+    date TEXT NOT NULL,
+    follow_up TEXT,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX applications_by_date ON applications (date DESC, updated_at DESC);
+CREATE INDEX applications_by_status ON applications (status);
+CREATE INDEX applications_by_follow_up ON applications (follow_up) WHERE follow_up IS NOT NULL;
+CREATE TABLE appointments (
+    id TEXT PRIMARY KEY,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    status TEXT NOT NULL
+);
+CREATE INDEX appointments_by_start ON appointments (starts_at);
+CREATE TABLE actions (
+    id TEXT PRIMARY KEY,
+    due TEXT,
+    done INTEGER NOT NULL,
+    appointment_id TEXT
+);
+";
+
+/// Version 3: full-text search over applications, and the private journal (local only).
+const V3: &str = "
+CREATE VIRTUAL TABLE applications_fts USING fts5 (
+    id UNINDEXED, employer, role, location, contact, notes,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE journal (
+    id TEXT PRIMARY KEY,
+    date TEXT NOT NULL,
+    text TEXT NOT NULL,
+    energy INTEGER NOT NULL CHECK (energy BETWEEN 1 AND 5),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX journal_by_date ON journal (date DESC, created_at DESC);
+";
+
+/// Version 4: vacancy links waiting for a connection to fill in their details.
+const V4: &str = "
+CREATE TABLE pending_vacancy_fetches (
+    application_id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+";
+
+/// Every migration in order; index `i` takes the database from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+
+/// The schema version this code writes.
+pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the database to `CURRENT_VERSION`. Returns the version it found.
+pub fn migrate(conn: &mut Connection) -> Result<u32> {
+    migrate_to(conn, CURRENT_VERSION)
+}
+
+/// Brings the database to `target` (tests use this to build every older version).
+pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32> {
+    let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > CURRENT_VERSION {
+        return Err(crate::KoersError::Storage {
+            message: format!(
+                "the database was written by a newer version of Koers (schema {found}, this app knows {CURRENT_VERSION}); update the app"
+            ),
+        });
+    }
+    for version in found..target {
+        let tx = conn.transaction()?;
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dossier::{Dossier, NewApplication};
+    use crate::store::ApplicationQuery;
+
+    /// Builds a database at every older schema version with the data that version could
+    /// hold, then opens it with the current code: everything must still be there.
+    #[test]
+    fn every_earlier_version_migrates_to_the_current_one() {
+        for start in 0..CURRENT_VERSION {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("old.db");
+            // A current dossier supplies realistic document bytes for the old file.
+            let (doc_bytes, app_id) = {
+                let mut d = Dossier::open_in_memory().unwrap();
+                let app = d
+                    .log_application(NewApplication {
+                        employer: "Acme".into(),
+                        role: "Planner".into(),
+                        ..Default::default()
+                    })
+                    .unwrap();
+                (d.automerge().save(), app.id)
+            };
+            {
+                let mut conn = Connection::open(&path).unwrap();
+                migrate_to(&mut conn, start).unwrap();
+                if start >= 1 {
+                    conn.execute(
+                        "INSERT INTO document_snapshot (id, bytes, saved_at) VALUES (1, ?1, 0)",
+                        [&doc_bytes],
+                    )
+                    .unwrap();
+                }
+                let v: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+                assert_eq!(v, start);
+            }
+            let d = Dossier::open(&path).unwrap();
+            assert_eq!(d.schema_version().unwrap(), CURRENT_VERSION);
+            let apps = d.list_applications(&ApplicationQuery::default()).unwrap();
+            if start >= 1 {
+                assert_eq!(apps.len(), 1, "from version {start}");
+                assert_eq!(apps[0].id, app_id);
+                let found = d
+                    .list_applications(&ApplicationQuery {
+                        text: Some("acme".into()),
+                        ..Default::default()
+                    })
+                    .unwrap();
+                assert_eq!(found.len(), 1, "search works after migrating from {start}");
+            } else {
+                assert!(apps.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn a_database_from_a_newer_app_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", CURRENT_VERSION + 1)
+            .unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(err.to_string().contains("newer version"), "{err}");
+    }
+
+    #[test]
+    fn migrations_are_atomic() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 1).unwrap();
+        // A table that v2 creates already exists: v2 fails and must leave version 1.
+        conn.execute_batch("CREATE TABLE applications (x)").unwrap();
+        assert!(migrate(&mut conn).is_err());
+        let v: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, 1);
+    }
+}

@@ -38,7 +38,10 @@ fn line(field: &str, v: &str) -> Result<String> {
         ));
     }
     if v.chars().any(|c| c.is_control()) {
-        return Err(KoersError::invalid(field, "may not contain line breaks or control characters"));
+        return Err(KoersError::invalid(
+            field,
+            "may not contain line breaks or control characters",
+        ));
     }
     Ok(v.to_string())
 }
@@ -91,9 +94,17 @@ pub fn url(field: &str, value: &str) -> Result<String> {
     let rest = lower
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
-        .ok_or_else(|| KoersError::invalid(field, "must be a web link starting with http:// or https://"))?;
+        .ok_or_else(|| {
+            KoersError::invalid(
+                field,
+                "must be a web link starting with http:// or https://",
+            )
+        })?;
     if rest.is_empty() || rest.starts_with('/') || v.chars().any(char::is_whitespace) {
-        return Err(KoersError::invalid(field, format!("{v:?} is not a valid web link")));
+        return Err(KoersError::invalid(
+            field,
+            format!("{v:?} is not a valid web link"),
+        ));
     }
     if v.len() > 2_000 {
         return Err(KoersError::invalid(field, "is longer than 2000 characters"));
@@ -128,7 +139,11 @@ macro_rules! word_parser {
 word_parser!(status, optional_status, ApplicationStatus);
 word_parser!(source, optional_source, Source);
 word_parser!(appointment_kind, optional_appointment_kind, AppointmentKind);
-word_parser!(appointment_status, optional_appointment_status, AppointmentStatus);
+word_parser!(
+    appointment_status,
+    optional_appointment_status,
+    AppointmentStatus
+);
 word_parser!(phase, optional_phase, Phase);
 word_parser!(trajectory_kind, optional_trajectory_kind, TrajectoryKind);
 word_parser!(actor, optional_actor, Actor);
@@ -184,7 +199,7 @@ pub fn euro_cents(field: &str, value: &str) -> Result<i64> {
     whole
         .checked_mul(100)
         .and_then(|w| w.checked_add(cents))
-        .filter(|v| *v <= 100_000_000_00)
+        .filter(|v| *v <= 10_000_000_000)
         .ok_or_else(bad)
 }
 

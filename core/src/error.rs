@@ -2,7 +2,7 @@
 
 /// Everything that can go wrong in the core. Crosses the FFI boundary as a typed exception
 /// whose message is this type's `Display`.
-#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
 #[uniffi(flat_error)]
 pub enum KoersError {
     /// The thing asked for does not exist (any more).

@@ -4,14 +4,17 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::dossier::{
-    ApplicationPatch, AppointmentPatch, Dossier, NewAction, NewApplication, NewAppointment,
-    Topic, TrajectoryPatch,
+    ApplicationPatch, AppointmentPatch, Dossier, EnrichReport, ExportFormat, ExportOptions,
+    NewAction, NewApplication, NewAppointment, Topic, TrajectoryPatch,
 };
+use crate::milestones::Milestone;
+use crate::overview::{Reminder, TodayOverview};
+use crate::progress::WeeklyProgress;
 use crate::error::{KoersError, Result};
 use crate::input;
 use crate::model::{
     Action, Actor, Application, ApplicationStatus, Appointment, AppointmentKind, Comment,
-    JournalEntry, Phase, Source, Trajectory, TrajectoryKind,
+    JournalEntry, LocalDate, Phase, Source, Timestamp, Trajectory, TrajectoryKind,
 };
 use crate::store::ApplicationQuery;
 
@@ -167,7 +170,10 @@ pub struct TrajectoryUpdate {
 }
 
 /// `Some("")` clears, `Some(text)` sets, `None` leaves as is.
-fn patch_opt_date(field: &str, v: Option<String>) -> Result<Option<Option<crate::model::LocalDate>>> {
+fn patch_opt_date(
+    field: &str,
+    v: Option<String>,
+) -> Result<Option<Option<crate::model::LocalDate>>> {
     v.map(|s| input::optional_date(field, Some(&s))).transpose()
 }
 
@@ -200,7 +206,11 @@ impl TryFrom<ApplicationUpdate> for ApplicationPatch {
         Ok(ApplicationPatch {
             employer: u.employer,
             role: u.role,
-            source: if u.clear_source { Some(None) } else { u.source.map(Some) },
+            source: if u.clear_source {
+                Some(None)
+            } else {
+                u.source.map(Some)
+            },
             vacancy_url: patch_opt_text(u.vacancy_url),
             location: patch_opt_text(u.location),
             date: u.date.map(|d| input::date("date", &d)).transpose()?,
@@ -220,9 +230,7 @@ impl TryFrom<ApplicationFilter> for ApplicationQuery {
             text: f.text.filter(|t| !t.trim().is_empty()),
             from: input::optional_date("from", f.from.as_deref())?,
             to: input::optional_date("to", f.to.as_deref())?,
-            follow_up_due_by: f
-                .needs_follow_up
-                .then(crate::model::LocalDate::today),
+            follow_up_due_by: f.needs_follow_up.then(crate::model::LocalDate::today),
         })
     }
 }
@@ -245,8 +253,14 @@ impl TryFrom<AppointmentUpdate> for AppointmentPatch {
     type Error = KoersError;
     fn try_from(u: AppointmentUpdate) -> Result<Self> {
         Ok(AppointmentPatch {
-            starts_at: u.starts_at.map(|s| input::instant("starts_at", &s)).transpose()?,
-            ends_at: u.ends_at.map(|s| input::instant("ends_at", &s)).transpose()?,
+            starts_at: u
+                .starts_at
+                .map(|s| input::instant("starts_at", &s))
+                .transpose()?,
+            ends_at: u
+                .ends_at
+                .map(|s| input::instant("ends_at", &s))
+                .transpose()?,
             kind: u.kind,
             location: u.location,
             agenda: u.agenda,
@@ -453,7 +467,12 @@ impl Koers {
     }
 
     /// `due`: YYYY-MM-DD to set, "" to clear, absent to keep.
-    pub fn edit_action(&self, id: String, title: Option<String>, due: Option<String>) -> Result<Action> {
+    pub fn edit_action(
+        &self,
+        id: String,
+        title: Option<String>,
+        due: Option<String>,
+    ) -> Result<Action> {
         let due = patch_opt_date("due", due)?;
         self.with(|d| d.edit_action(&id, title, due))
     }
@@ -480,7 +499,12 @@ impl Koers {
     // --- journal (private, never synced) ---
 
     /// `date`: YYYY-MM-DD; `energy`: 1 (very low) to 5 (very good).
-    pub fn add_journal_entry(&self, date: String, text: String, energy: u8) -> Result<JournalEntry> {
+    pub fn add_journal_entry(
+        &self,
+        date: String,
+        text: String,
+        energy: u8,
+    ) -> Result<JournalEntry> {
         let date = input::date("date", &date)?;
         self.with(|d| d.add_journal_entry(date, &text, energy))
     }
@@ -502,5 +526,94 @@ impl Koers {
         let from = input::optional_date("from", from.as_deref())?;
         let to = input::optional_date("to", to.as_deref())?;
         self.with(|d| d.journal(from, to))
+    }
+
+    // --- views ---
+
+    /// The trajectory's milestones as of today (Dutch time).
+    pub fn milestones(&self) -> Vec<Milestone> {
+        self.lock().milestones(LocalDate::today())
+    }
+
+    /// The last `weeks` ISO weeks of applications against the target, streak and funnel.
+    pub fn weekly_progress(&self, weeks: u32) -> WeeklyProgress {
+        self.lock().weekly_progress(LocalDate::today(), weeks.clamp(1, 520))
+    }
+
+    /// What to show first: next appointment, follow-ups due, this week, next milestone,
+    /// open actions.
+    pub fn today(&self) -> TodayOverview {
+        self.lock().today_overview(Timestamp::now())
+    }
+
+    /// Reminders due now; ids are stable, so notify once per id.
+    pub fn due_reminders(&self) -> Vec<Reminder> {
+        self.lock().due_reminders(Timestamp::now())
+    }
+
+    // --- export ---
+
+    /// The export as text (CSV, HTML or iCalendar); `from`/`to` as YYYY-MM-DD limit the
+    /// period. The journal is only included in the HTML export when asked.
+    pub fn export(
+        &self,
+        format: ExportFormat,
+        from: Option<String>,
+        to: Option<String>,
+        include_journal: bool,
+    ) -> Result<String> {
+        let options = ExportOptions {
+            from: input::optional_date("from", from.as_deref())?,
+            to: input::optional_date("to", to.as_deref())?,
+            include_journal,
+        };
+        self.lock().export(format, &options)
+    }
+
+    /// Writes an export to `path` (atomically: a temporary file renamed into place).
+    pub fn export_to_file(
+        &self,
+        format: ExportFormat,
+        path: String,
+        from: Option<String>,
+        to: Option<String>,
+        include_journal: bool,
+    ) -> Result<()> {
+        let text = self.export(format, from, to, include_journal)?;
+        crate::dossier::write_atomically(std::path::Path::new(&path), text.as_bytes())
+    }
+
+    // --- vacancy links ---
+
+    /// Logs an application from a shared vacancy link; works offline.
+    pub fn log_from_link(
+        &self,
+        url: String,
+        employer: Option<String>,
+        role: Option<String>,
+    ) -> Result<Application> {
+        self.with(|d| d.log_from_link(&url, employer, role))
+    }
+
+    /// Reads pending vacancy pages and fills in empty fields (needs a connection).
+    pub fn enrich_vacancies(&self) -> Result<EnrichReport> {
+        // Fetch outside the lock so the app stays responsive during slow pages.
+        let pending = self.lock().pending_vacancy_links()?;
+        let fetched: Vec<(String, Result<crate::vacancy::VacancyDetails>)> = pending
+            .into_iter()
+            .map(|(_id, url)| {
+                let details = crate::vacancy::fetch_vacancy(&url);
+                (url, details)
+            })
+            .collect();
+        self.with(move |d| {
+            d.enrich_vacancies_with(|url| {
+                match fetched.iter().find(|(u, _)| u == url) {
+                    Some((_, Ok(details))) => Ok(details.clone()),
+                    Some((_, Err(e))) => Err(e.clone()),
+                    None => crate::vacancy::fetch_vacancy(url),
+                }
+            })
+        })
     }
 }

@@ -3,6 +3,7 @@
 //! Automerge document. Phones call it through uniffi (`ffi`); the CLI and the bureau use the
 //! pure Rust API (`Dossier`, `milestones`, `progress`, `export`).
 
+pub mod demo;
 pub mod dossier;
 pub mod error;
 pub mod export;

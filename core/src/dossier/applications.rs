@@ -161,8 +161,11 @@ impl Dossier {
     /// Deletes an application from the log (and from the bureau's copy at the next sync).
     pub fn delete_application(&mut self, id: &str) -> Result<()> {
         self.application(id)?;
-        self.commit("delete application", vec![Edit::RemoveApplication(id.to_string())])?;
-        // TEMP let _ = self.forget_vacancy_fetch(id);
+        self.commit(
+            "delete application",
+            vec![Edit::RemoveApplication(id.to_string())],
+        )?;
+        self.forget_vacancy_fetch(id)?;
         Ok(())
     }
 

@@ -65,7 +65,10 @@ impl Dossier {
             created_at: now,
             updated_at: now,
         };
-        self.commit("schedule appointment", vec![Edit::PutAppointment(appointment.clone())])?;
+        self.commit(
+            "schedule appointment",
+            vec![Edit::PutAppointment(appointment.clone())],
+        )?;
         Ok(appointment)
     }
 
@@ -130,7 +133,9 @@ impl Dossier {
     ) -> Result<Appointment> {
         let mut a = self.appointment(id)?;
         let allowed = match status {
-            AppointmentStatus::Confirmed => a.status == AppointmentStatus::Proposed || a.status == status,
+            AppointmentStatus::Confirmed => {
+                a.status == AppointmentStatus::Proposed || a.status == status
+            }
             AppointmentStatus::Cancelled => a.status != AppointmentStatus::Done,
             AppointmentStatus::Done => a.status != AppointmentStatus::Cancelled,
             AppointmentStatus::Proposed => true,

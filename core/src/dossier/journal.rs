@@ -9,7 +9,12 @@ use crate::store::JournalStore;
 use super::{Dossier, Topic};
 
 impl Dossier {
-    pub fn add_journal_entry(&mut self, date: LocalDate, text: &str, energy: u8) -> Result<JournalEntry> {
+    pub fn add_journal_entry(
+        &mut self,
+        date: LocalDate,
+        text: &str,
+        energy: u8,
+    ) -> Result<JournalEntry> {
         let text = input::text("text", text)?;
         let energy = input::energy("energy", i64::from(energy))?;
         let now = Timestamp::now();
@@ -59,7 +64,11 @@ impl Dossier {
     }
 
     /// Entries between two days (inclusive), newest first.
-    pub fn journal(&self, from: Option<LocalDate>, to: Option<LocalDate>) -> Result<Vec<JournalEntry>> {
+    pub fn journal(
+        &self,
+        from: Option<LocalDate>,
+        to: Option<LocalDate>,
+    ) -> Result<Vec<JournalEntry>> {
         JournalStore::list(self.conn(), from, to)
     }
 }

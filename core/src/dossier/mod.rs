@@ -6,7 +6,7 @@ mod applications;
 mod appointments;
 mod journal;
 mod trajectory;
-// TEMP mod vacancies;
+mod vacancies;
 mod views;
 
 use std::collections::BTreeSet;
@@ -18,8 +18,8 @@ use rusqlite::Connection;
 
 use crate::error::{KoersError, Result};
 use crate::model::{
-    genesis_document, Action, Actor, Application, Appointment, Comment, DossierDocument,
-    Timestamp, Trajectory, DOCUMENT_SCHEMA,
+    genesis_document, Action, Actor, Application, Appointment, Comment, DossierDocument, Timestamp,
+    Trajectory, DOCUMENT_SCHEMA,
 };
 use crate::store::{schema, Projection, Settings, Store, StoredDocument, COMPACT_AFTER_CHANGES};
 
@@ -27,14 +27,16 @@ pub use actions::NewAction;
 pub use applications::{ApplicationPatch, NewApplication};
 pub use appointments::{AppointmentPatch, NewAppointment};
 pub use trajectory::TrajectoryPatch;
-// TEMP pub use vacancies::EnrichReport;
-pub use views::ExportFormat;
+pub use vacancies::EnrichReport;
+pub use views::{write_atomically, ExportFormat, ExportOptions};
 
 const ACTOR_KEY: &str = "actor_id";
 const PROJECTION_KEY: &str = "projection_version";
 
 /// What changed in a write, so a shell can refresh just those screens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, uniffi::Enum, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, uniffi::Enum, serde::Serialize,
+)]
 pub enum Topic {
     Trajectory,
     Applications,
@@ -201,9 +203,12 @@ impl Dossier {
         if hash.is_none() {
             return Ok(()); // nothing actually changed
         }
-        let change = self.doc.get_last_local_change().ok_or_else(|| KoersError::Document {
-            message: "the change just made could not be read back".into(),
-        })?;
+        let change = self
+            .doc
+            .get_last_local_change()
+            .ok_or_else(|| KoersError::Document {
+                message: "the change just made could not be read back".into(),
+            })?;
         let result = self.persist(&change, &edits, now);
         match result {
             Ok(()) => {
@@ -309,13 +314,20 @@ impl Dossier {
     }
 
     /// Runs `f` in one durable transaction of the local database (settings, sync state).
-    pub fn write_local<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub fn write_local<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         self.store.write(f)
     }
 
     /// Replaces the whole local dossier by `doc` (used when enrolling adopts the bureau's
     /// copy). Local-only data (journal, settings) stays.
-    pub fn replace_document(&mut self, doc: Automerge, extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>) -> Result<()> {
+    pub fn replace_document(
+        &mut self,
+        doc: Automerge,
+        extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<()> {
         let actor = self.doc.get_actor().clone();
         let doc = doc.with_actor(actor);
         let state: DossierDocument = autosurgeon::hydrate(&doc)?;
@@ -337,7 +349,8 @@ impl Dossier {
     pub fn compact(&mut self) -> Result<()> {
         let doc = &self.doc;
         let now = Timestamp::now();
-        self.store.write(|tx| StoredDocument::compact(tx, doc, now.millis()))
+        self.store
+            .write(|tx| StoredDocument::compact(tx, doc, now.millis()))
     }
 
     /// The schema version of the database (for diagnostics).

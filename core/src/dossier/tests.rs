@@ -29,8 +29,16 @@ fn quick_logging_needs_only_employer_and_role_and_survives_reopening() {
     };
     let d = Dossier::open(&path).unwrap();
     let app = d.application(&id).unwrap();
-    assert_eq!((app.employer.as_str(), app.role.as_str()), ("Acme", "Planner"));
-    assert_eq!(d.list_applications(&ApplicationQuery::default()).unwrap().len(), 1);
+    assert_eq!(
+        (app.employer.as_str(), app.role.as_str()),
+        ("Acme", "Planner")
+    );
+    assert_eq!(
+        d.list_applications(&ApplicationQuery::default())
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -46,7 +54,10 @@ fn bad_input_is_refused_and_nothing_is_stored() {
         .unwrap_err();
     assert!(err.to_string().starts_with("vacancy_url:"), "{err}");
     assert!(d.document().applications.is_empty());
-    assert!(d.list_applications(&ApplicationQuery::default()).unwrap().is_empty());
+    assert!(d
+        .list_applications(&ApplicationQuery::default())
+        .unwrap()
+        .is_empty());
     let heads = d.automerge().get_heads();
     assert_eq!(heads.len(), 1, "only the genesis change");
 }
@@ -57,12 +68,20 @@ fn status_changes_keep_a_dated_history() {
     let app = d.log_application(quick("Acme", "Planner")).unwrap();
     d.set_status(&app.id, ApplicationStatus::Interview).unwrap();
     let same = d.set_status(&app.id, ApplicationStatus::Interview).unwrap();
-    assert_eq!(same.history.len(), 2, "setting the same status adds nothing");
+    assert_eq!(
+        same.history.len(),
+        2,
+        "setting the same status adds nothing"
+    );
     let app = d.set_status(&app.id, ApplicationStatus::Offer).unwrap();
     let statuses: Vec<_> = app.history.iter().map(|h| h.status).collect();
     assert_eq!(
         statuses,
-        [ApplicationStatus::Applied, ApplicationStatus::Interview, ApplicationStatus::Offer]
+        [
+            ApplicationStatus::Applied,
+            ApplicationStatus::Interview,
+            ApplicationStatus::Offer
+        ]
     );
     assert!(app.history.windows(2).all(|w| w[0].at <= w[1].at));
     assert!(d.set_status("nope", ApplicationStatus::Offer).is_err());
@@ -89,7 +108,11 @@ fn lists_filter_by_status_text_dates_and_follow_up() {
     d.set_status(&b.id, ApplicationStatus::Rejected).unwrap();
 
     let all = d.list_applications(&ApplicationQuery::default()).unwrap();
-    assert_eq!(all.iter().map(|x| &x.id).collect::<Vec<_>>(), [&b.id, &a.id], "newest first");
+    assert_eq!(
+        all.iter().map(|x| &x.id).collect::<Vec<_>>(),
+        [&b.id, &a.id],
+        "newest first"
+    );
 
     let by_status = d
         .list_applications(&ApplicationQuery {
@@ -181,13 +204,17 @@ fn merged_changes_from_another_device_update_the_lists() {
     let mut tablet = Dossier::open_in_memory().unwrap();
     let mine = phone.log_application(quick("Acme", "Planner")).unwrap();
     let theirs = tablet.log_application(quick("Globex", "Analist")).unwrap();
-    phone.set_status(&mine.id, ApplicationStatus::Interview).unwrap();
+    phone
+        .set_status(&mine.id, ApplicationStatus::Interview)
+        .unwrap();
 
     let changes = tablet.automerge().get_changes(&[]);
     let added = phone.merge_changes(changes, |_| Ok(())).unwrap();
     assert_eq!(added, 1);
     assert!(phone.take_changes().contains(&Topic::Applications));
-    let listed = phone.list_applications(&ApplicationQuery::default()).unwrap();
+    let listed = phone
+        .list_applications(&ApplicationQuery::default())
+        .unwrap();
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().any(|a| a.id == theirs.id));
     // Searching finds the merged one too: the FTS table was updated with the merge.
@@ -200,7 +227,9 @@ fn merged_changes_from_another_device_update_the_lists() {
     assert_eq!(found.len(), 1);
 
     // Merging the same changes again is harmless.
-    let again = phone.merge_changes(tablet.automerge().get_changes(&[]), |_| Ok(())).unwrap();
+    let again = phone
+        .merge_changes(tablet.automerge().get_changes(&[]), |_| Ok(()))
+        .unwrap();
     assert_eq!(again, 0);
 }
 
@@ -209,9 +238,13 @@ fn concurrent_status_change_and_edit_both_survive() {
     let mut phone = Dossier::open_in_memory().unwrap();
     let app = phone.log_application(quick("Acme", "Planner")).unwrap();
     let mut tablet = Dossier::open_in_memory().unwrap();
-    tablet.merge_changes(phone.automerge().get_changes(&[]), |_| Ok(())).unwrap();
+    tablet
+        .merge_changes(phone.automerge().get_changes(&[]), |_| Ok(()))
+        .unwrap();
 
-    phone.set_status(&app.id, ApplicationStatus::Interview).unwrap();
+    phone
+        .set_status(&app.id, ApplicationStatus::Interview)
+        .unwrap();
     tablet
         .edit_application(
             &app.id,
@@ -221,8 +254,12 @@ fn concurrent_status_change_and_edit_both_survive() {
             },
         )
         .unwrap();
-    phone.merge_changes(tablet.automerge().get_changes(&[]), |_| Ok(())).unwrap();
-    tablet.merge_changes(phone.automerge().get_changes(&[]), |_| Ok(())).unwrap();
+    phone
+        .merge_changes(tablet.automerge().get_changes(&[]), |_| Ok(()))
+        .unwrap();
+    tablet
+        .merge_changes(phone.automerge().get_changes(&[]), |_| Ok(()))
+        .unwrap();
     for d in [&phone, &tablet] {
         let a = d.application(&app.id).unwrap();
         assert_eq!(a.status, ApplicationStatus::Interview);
@@ -238,10 +275,14 @@ fn many_writes_compact_and_reopen_identically() {
     let before = {
         let mut d = Dossier::open(&path).unwrap();
         for i in 0..(crate::store::COMPACT_AFTER_CHANGES + 20) {
-            d.log_application(quick(&format!("Werkgever {i}"), "Rol")).unwrap();
+            d.log_application(quick(&format!("Werkgever {i}"), "Rol"))
+                .unwrap();
         }
         let pending = crate::store::StoredDocument::pending_changes(d.conn()).unwrap();
-        assert!(pending < crate::store::COMPACT_AFTER_CHANGES, "compacted: {pending}");
+        assert!(
+            pending < crate::store::COMPACT_AFTER_CHANGES,
+            "compacted: {pending}"
+        );
         d.document().clone()
     };
     let d = Dossier::open(&path).unwrap();
@@ -263,7 +304,12 @@ fn query_tables_are_rebuilt_when_their_version_changes() {
         .unwrap();
     }
     let d = Dossier::open(&path).unwrap();
-    assert_eq!(d.list_applications(&ApplicationQuery::default()).unwrap().len(), 1);
+    assert_eq!(
+        d.list_applications(&ApplicationQuery::default())
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -305,7 +351,11 @@ fn appointments_check_times_and_follow_their_status_rules() {
             },
         )
         .unwrap();
-    assert_eq!(moved.status, crate::model::AppointmentStatus::Proposed, "moved needs confirming");
+    assert_eq!(
+        moved.status,
+        crate::model::AppointmentStatus::Proposed,
+        "moved needs confirming"
+    );
     d.cancel_appointment(&a.id).unwrap();
     assert!(d.complete_appointment(&a.id, None).is_err());
 }
@@ -337,11 +387,21 @@ fn actions_tick_off_and_list_open_first() {
             appointment_id: Some("missing".into()),
         })
         .is_err());
-    let open: Vec<_> = d.list_actions(true).unwrap().into_iter().map(|a| a.id).collect();
+    let open: Vec<_> = d
+        .list_actions(true)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
     assert_eq!(open, [soon.id.clone(), late.id.clone()]);
     d.set_action_done(&soon.id, true).unwrap();
     assert_eq!(d.list_actions(true).unwrap().len(), 1);
-    let all: Vec<_> = d.list_actions(false).unwrap().into_iter().map(|a| a.id).collect();
+    let all: Vec<_> = d
+        .list_actions(false)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
     assert_eq!(all, [late.id, soon.id]);
 }
 

@@ -1,0 +1,90 @@
+//! The core's speed on a realistic two-year dossier (500 applications each edited about six
+//! times, 60 appointments, 100 actions), on disk with full durability:
+//! `cargo bench -p koers-core --bench dossier`.
+
+use std::path::{Path, PathBuf};
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use koers_core::demo::{fill_fast, DossierSize};
+use koers_core::dossier::{ExportFormat, ExportOptions, NewApplication};
+use koers_core::model::{ApplicationStatus, LocalDate};
+use koers_core::store::ApplicationQuery;
+use koers_core::Dossier;
+
+fn today() -> LocalDate {
+    LocalDate::from_ymd(2026, 11, 23).expect("valid date")
+}
+
+fn two_year_file(dir: &Path) -> PathBuf {
+    let path = dir.join("two-years.db");
+    let mut d = Dossier::open(&path).expect("open");
+    fill_fast(&mut d, DossierSize::TWO_YEARS, today(), 42).expect("fill");
+    path
+}
+
+fn benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = two_year_file(dir.path());
+
+    c.bench_function("cold open (two-year dossier)", |b| {
+        b.iter(|| Dossier::open(&path).expect("open"))
+    });
+
+    let mut d = Dossier::open(&path).expect("open");
+    c.bench_function("list all 500 applications", |b| {
+        b.iter(|| {
+            let list = d.list_applications(&ApplicationQuery::default()).expect("list");
+            assert!(list.len() >= 500);
+            list
+        })
+    });
+    c.bench_function("search applications (text)", |b| {
+        b.iter(|| {
+            d.list_applications(&ApplicationQuery {
+                text: Some("planner utrecht".into()),
+                ..Default::default()
+            })
+            .expect("search")
+        })
+    });
+    c.bench_function("log one application (durable)", |b| {
+        b.iter(|| {
+            d.log_application(NewApplication {
+                employer: "Acme".into(),
+                role: "Planner".into(),
+                ..Default::default()
+            })
+            .expect("log")
+        })
+    });
+    let ids: Vec<String> = d.document().applications.keys().cloned().collect();
+    let mut i = 0usize;
+    c.bench_function("change one status (durable)", |b| {
+        b.iter_batched(
+            || {
+                i += 1;
+                let status = if i % 2 == 0 {
+                    ApplicationStatus::Interview
+                } else {
+                    ApplicationStatus::Offer
+                };
+                (ids[i % ids.len()].clone(), status)
+            },
+            |(id, status)| d.set_status(&id, status).expect("status"),
+            BatchSize::SmallInput,
+        )
+    });
+    c.bench_function("weekly summary (104 weeks)", |b| {
+        b.iter(|| d.weekly_progress(today(), 104))
+    });
+    c.bench_function("export CSV", |b| {
+        b.iter(|| d.export(ExportFormat::Csv, &ExportOptions::default()).expect("csv"))
+    });
+}
+
+criterion_group! {
+    name = core;
+    config = Criterion::default().sample_size(50).measurement_time(std::time::Duration::from_secs(4));
+    targets = benches
+}
+criterion_main!(core);

@@ -1,1 +1,185 @@
-fn main() {}
+//! `koers-bureau`: the bureau's server and its administration commands.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use koers_bureau::coach_api::{self, NewEmployee};
+use koers_bureau::storage::sqlite::SqliteStorage;
+use koers_bureau::storage::Storage;
+use koers_bureau::{demo, AppState};
+use koers_core::model::{LocalDate, TrajectoryKind};
+
+#[derive(Parser)]
+#[command(
+    name = "koers-bureau",
+    version,
+    about = "De server van het bureau voor Koers"
+)]
+struct Cli {
+    /// Where the database lives (created on first start).
+    #[arg(
+        long,
+        global = true,
+        env = "KOERS_DATA_DIR",
+        default_value = "koers-data"
+    )]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync and coach API.
+    Serve {
+        #[arg(long, env = "KOERS_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Create a coach account (the first one with --admin).
+    CreateCoach {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Create an employee's trajectory; prints the one-time enrolment code.
+    CreateEmployee {
+        /// The coach's e-mail address.
+        #[arg(long)]
+        coach: String,
+        #[arg(long)]
+        name: String,
+        /// spoor2 or outplacement.
+        #[arg(long)]
+        kind: TrajectoryKind,
+        #[arg(long)]
+        first_sick_day: Option<LocalDate>,
+        #[arg(long)]
+        contract_end: Option<LocalDate>,
+        #[arg(long)]
+        weekly_target: Option<u32>,
+    },
+    /// Seed a demo caseload (coach demo@bureau.example) and serve.
+    Demo {
+        #[arg(long, env = "KOERS_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("koers-bureau: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_dir(&cli.data_dir)?);
+    let state = AppState::new(storage);
+    match cli.command {
+        Command::Serve { listen } => serve(state, listen),
+        Command::CreateCoach {
+            email,
+            name,
+            password_stdin,
+            admin,
+        } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            } else {
+                std::env::var("KOERS_COACH_PASSWORD").map_err(|_| {
+                    "geef het wachtwoord met --password-stdin of in KOERS_COACH_PASSWORD"
+                })?
+            };
+            let coach = coach_api::create_coach(&state, &email, &name, &password, admin)?;
+            println!(
+                "Coach aangemaakt: {} <{}> ({})",
+                coach.name, coach.email, coach.id
+            );
+            Ok(())
+        }
+        Command::CreateEmployee {
+            coach,
+            name,
+            kind,
+            first_sick_day,
+            contract_end,
+            weekly_target,
+        } => {
+            let coach = state
+                .storage
+                .coach_by_email(&coach.trim().to_lowercase())?
+                .ok_or("geen coach met dit e-mailadres")?;
+            let created = coach_api::create_employee(
+                &state,
+                &coach.id,
+                &NewEmployee {
+                    name,
+                    kind,
+                    first_sick_day,
+                    contract_end,
+                    weekly_target,
+                    bureau: None,
+                },
+            )?;
+            println!("Werknemer: {}", created.employee_id);
+            println!("Koppelcode: {}", created.enrolment_code);
+            println!(
+                "Geldig tot: {}",
+                chrono::DateTime::from_timestamp_millis(created.code_expires_at)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+        Command::Demo { listen } => {
+            match demo::seed(&state)? {
+                Some(seeded) => {
+                    println!(
+                        "Demo-coach: {} / wachtwoord: {}",
+                        seeded.email, seeded.password
+                    );
+                    for (name, code) in &seeded.employees {
+                        println!("  {name}: koppelcode {code}");
+                    }
+                }
+                None => println!("De demo staat al klaar (coach {}).", demo::DEMO_EMAIL),
+            }
+            serve(state, listen)
+        }
+    }
+}
+
+fn serve(state: AppState, listen: SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        tracing::info!(%listen, "koers-bureau luistert");
+        koers_bureau::serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    })?;
+    Ok(())
+}

@@ -163,7 +163,8 @@ pub fn fill(dossier: &mut Dossier, size: DossierSize, today: LocalDate, seed: u6
 pub fn fill_fast(dossier: &mut Dossier, size: DossierSize, today: LocalDate, seed: u64) -> Result<()> {
     let mut scratch = Dossier::open_in_memory()?;
     fill(&mut scratch, size, today, seed)?;
-    dossier.replace_document(scratch.automerge().clone(), |_| Ok(()))
+    let doc = scratch.automerge()?.clone();
+    dossier.replace_document(doc, |_| Ok(()))
 }
 
 #[cfg(test)]

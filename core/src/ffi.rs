@@ -3,9 +3,11 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::dossier::sync::{Step, StepResult};
 use crate::dossier::{
-    ApplicationPatch, AppointmentPatch, Dossier, EnrichReport, ExportFormat, ExportOptions,
-    NewAction, NewApplication, NewAppointment, Topic, TrajectoryPatch,
+    ApplicationPatch, AppointmentPatch, Dossier, EnrichReport, EnrolmentInfo, ExportFormat,
+    ExportOptions, NewAction, NewApplication, NewAppointment, SyncOutcome, SyncStatus, Topic,
+    TrajectoryPatch,
 };
 use crate::milestones::Milestone;
 use crate::overview::{Reminder, TodayOverview};
@@ -25,6 +27,39 @@ use crate::store::ApplicationQuery;
 pub trait DossierObserver: Send + Sync {
     fn on_change(&self, topics: Vec<Topic>);
 }
+
+/// Where the shell keeps secrets: the Android Keystore (EncryptedSharedPreferences) or the
+/// iOS Keychain. The core keeps the device credential only through this.
+#[uniffi::export(with_foreign)]
+pub trait SecretStore: Send + Sync {
+    fn get(&self, key: String) -> Option<String>;
+    fn put(&self, key: String, value: String);
+    fn delete(&self, key: String);
+}
+
+/// Secrets in the dossier's own database, for hosts without a keystore (the CLI, tests).
+struct DatabaseSecrets {
+    path: String,
+}
+
+impl SecretStore for DatabaseSecrets {
+    fn get(&self, key: String) -> Option<String> {
+        let conn = rusqlite::Connection::open(&self.path).ok()?;
+        crate::store::Settings::get_text(&conn, &format!("secret.{key}")).ok()?
+    }
+    fn put(&self, key: String, value: String) {
+        if let Ok(conn) = rusqlite::Connection::open(&self.path) {
+            let _ = crate::store::Settings::put(&conn, &format!("secret.{key}"), value.as_bytes());
+        }
+    }
+    fn delete(&self, key: String) {
+        if let Ok(conn) = rusqlite::Connection::open(&self.path) {
+            let _ = crate::store::Settings::delete(&conn, &format!("secret.{key}"));
+        }
+    }
+}
+
+const TOKEN_SECRET: &str = "device_token";
 
 /// A new application as a form gives it. Only employer and role are required.
 #[derive(Debug, Clone, Default, uniffi::Record)]
@@ -320,6 +355,9 @@ struct Subscription {
 pub struct Koers {
     dossier: Mutex<Dossier>,
     observers: Mutex<(u64, Vec<Subscription>)>,
+    secrets: Arc<dyn SecretStore>,
+    /// One sync at a time; writes go on meanwhile.
+    syncing: Mutex<()>,
 }
 
 impl Koers {
@@ -360,16 +398,45 @@ impl Koers {
 
 #[uniffi::export]
 impl Koers {
-    /// Opens the dossier stored at `path` (created on first use).
+    /// Opens the dossier stored at `path` (created on first use), keeping the device
+    /// credential in the same database. Phones use `open_with_secrets`.
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Self>> {
+        let secrets = Arc::new(DatabaseSecrets { path: path.clone() });
+        Self::open_with_secrets(path, secrets)
+    }
+
+    /// Opens the dossier stored at `path`, keeping the device credential in `secrets`
+    /// (the platform's keystore).
+    #[uniffi::constructor]
+    pub fn open_with_secrets(path: String, secrets: Arc<dyn SecretStore>) -> Result<Arc<Self>> {
         if path.trim().is_empty() {
             return Err(KoersError::invalid("path", "may not be empty"));
         }
-        Ok(Arc::new(Self {
-            dossier: Mutex::new(Dossier::open(&path)?),
+        let dossier = Dossier::open(&path)?;
+        let koers = Arc::new(Self {
+            dossier: Mutex::new(dossier),
             observers: Mutex::new((0, Vec::new())),
-        }))
+            secrets,
+            syncing: Mutex::new(()),
+        });
+        // The Automerge document is only needed for writes and sync; read it in the
+        // background so the first write does not wait for it.
+        let weak = Arc::downgrade(&koers);
+        let spawned = std::thread::Builder::new()
+            .name("koers-preload".into())
+            .spawn(move || {
+                let Ok(doc) = crate::dossier::load_document_at(std::path::Path::new(&path)) else {
+                    return;
+                };
+                if let Some(koers) = weak.upgrade() {
+                    koers.lock().install_preloaded(doc);
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::info!("no preload thread ({e}); the document loads on first write");
+        }
+        Ok(koers)
     }
 
     /// Registers an observer; returns an id for `remove_observer`.
@@ -615,5 +682,190 @@ impl Koers {
                 }
             })
         })
+    }
+
+    // --- sync with the bureau ---
+
+    /// Links this device to the bureau with the code from the coach. Local data is kept
+    /// and merged with the bureau's copy.
+    pub fn enrol(&self, server_url: String, code: String, device_name: String) -> Result<EnrolmentInfo> {
+        let _one = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
+        if self.lock().sync_target()?.is_some() {
+            return Err(KoersError::invalid(
+                "server",
+                "this device is already linked to a bureau; sign out first",
+            ));
+        }
+        let code = code.trim().to_string();
+        if code.is_empty() {
+            return Err(KoersError::invalid("code", "may not be empty"));
+        }
+        let device_name = input::required_line("device_name", &device_name)?;
+        // The network part runs without holding the dossier.
+        let enrolment = crate::sync::HttpTransport::new(&server_url)?.enrol(&code, &device_name)?;
+        let (info, token) = self.with(|d| d.adopt(enrolment))?;
+        self.secrets.put(TOKEN_SECRET.into(), token);
+        Ok(info)
+    }
+
+    /// Syncs with the bureau now (retrying with backoff). Writes may go on meanwhile: the
+    /// dossier is only held while preparing and absorbing each round.
+    pub fn sync_now(&self) -> Result<SyncOutcome> {
+        let _one = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(token) = self.secrets.get(TOKEN_SECRET.into()) else {
+            return Err(KoersError::NotEnrolled);
+        };
+        let target = self.lock().sync_target()?.ok_or(KoersError::NotEnrolled)?;
+        let result = crate::sync::HttpTransport::new(&target.server_url).and_then(|transport| {
+            crate::dossier::sync::run_rounds(
+                &transport,
+                &token,
+                &crate::sync::BackoffPolicy::default(),
+                &mut |step| {
+                    self.with(|d| match step {
+                        Step::Prepare => d.sync_prepare().map(StepResult::Prepared),
+                        Step::Absorb(response, state) => {
+                            d.sync_absorb(response, state).map(StepResult::Absorbed)
+                        }
+                    })
+                },
+            )
+        });
+        self.with(|d| d.record_sync_result(&result))?;
+        result
+    }
+
+    /// Last synced, pending local changes, last error.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        self.with(|d| d.sync_status())
+    }
+
+    /// Unlinks this device (revoking it at the bureau when reachable); with `wipe`, erases
+    /// the dossier and the journal from this device too.
+    pub fn sign_out(&self, wipe: bool) -> Result<()> {
+        let _one = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
+        let token = self.secrets.get(TOKEN_SECRET.into());
+        self.with(|d| d.sign_out(token.as_deref(), wipe))?;
+        self.secrets.delete(TOKEN_SECRET.into());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Counter(AtomicUsize, Mutex<Vec<Topic>>);
+
+    impl DossierObserver for Counter {
+        fn on_change(&self, topics: Vec<Topic>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            self.1.lock().unwrap().extend(topics);
+        }
+    }
+
+    fn open() -> (tempfile::TempDir, Arc<Koers>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db").to_string_lossy().into_owned();
+        (dir, Koers::open(path).unwrap())
+    }
+
+    fn input(employer: &str) -> ApplicationInput {
+        ApplicationInput {
+            employer: employer.into(),
+            role: "Planner".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn observers_hear_about_writes_but_not_failed_ones() {
+        let (_dir, k) = open();
+        let counter = Arc::new(Counter(AtomicUsize::new(0), Mutex::new(vec![])));
+        let id = k.add_observer(counter.clone());
+        k.log_application(input("Acme")).unwrap();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert_eq!(*counter.1.lock().unwrap(), [Topic::Applications]);
+        assert!(k.log_application(input("")).is_err());
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        k.remove_observer(id);
+        k.log_application(input("Globex")).unwrap();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn an_observer_may_read_from_the_dossier_while_being_told() {
+        struct Reader(Mutex<Option<Arc<Koers>>>, AtomicUsize);
+        impl DossierObserver for Reader {
+            fn on_change(&self, _: Vec<Topic>) {
+                if let Some(k) = self.0.lock().unwrap().as_ref() {
+                    let n = k.list_applications(ApplicationFilter::default()).unwrap().len();
+                    self.1.store(n, Ordering::SeqCst);
+                }
+            }
+        }
+        let (_dir, k) = open();
+        let reader = Arc::new(Reader(Mutex::new(Some(k.clone())), AtomicUsize::new(0)));
+        k.add_observer(reader.clone());
+        k.log_application(input("Acme")).unwrap();
+        assert_eq!(reader.1.load(Ordering::SeqCst), 1);
+        *reader.0.lock().unwrap() = None; // break the cycle
+    }
+
+    #[test]
+    fn bad_dates_name_their_field() {
+        let (_dir, k) = open();
+        let err = k
+            .log_application(ApplicationInput {
+                date: Some("31-12-2026".into()),
+                ..input("Acme")
+            })
+            .unwrap_err();
+        assert!(matches!(err, KoersError::InvalidInput { ref field, .. } if field == "date"));
+        let err = k
+            .schedule_appointment(AppointmentInput {
+                starts_at: "2026-12-01T10:00".into(),
+                ends_at: "2026-12-01T09:00".into(),
+                kind: AppointmentKind::Coaching,
+                location: String::new(),
+                agenda: String::new(),
+                notes: String::new(),
+            })
+            .unwrap_err();
+        assert!(err.to_string().starts_with("ends_at:"), "{err}");
+        assert!(k.list_appointments(false).unwrap().is_empty());
+    }
+
+    #[test]
+    fn writes_from_many_threads_all_land() {
+        let (dir, k) = open();
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let k = k.clone();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        k.log_application(input(&format!("Werkgever {t}-{i}"))).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(k.list_applications(ApplicationFilter::default()).unwrap().len(), 80);
+        drop(k);
+        let path = dir.path().join("k.db").to_string_lossy().into_owned();
+        let again = Koers::open(path).unwrap();
+        assert_eq!(again.list_applications(ApplicationFilter::default()).unwrap().len(), 80);
+    }
+
+    #[test]
+    fn sync_without_enrolment_says_so() {
+        let (_dir, k) = open();
+        assert!(matches!(k.sync_now(), Err(KoersError::NotEnrolled)));
+        let status = k.sync_status().unwrap();
+        assert!(!status.enrolled);
+        assert_eq!(status.pending_changes, 0);
     }
 }

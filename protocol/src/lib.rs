@@ -1,1 +1,324 @@
+//! Koers' wire format between a device (or a coach client) and the bureau: the request and
+//! reply types of enrolment and CRDT sync, encoded as CBOR (RFC 8949). docs/SYNC.md is the
+//! specification; this crate is its one implementation, shared by the core and the bureau.
+//!
+//! Why CBOR: the common sync (one new application) must stay under 1 KB on the wire, so the
+//! Automerge changes and hashes travel as raw byte strings instead of base64 in JSON (+33 %),
+//! while the format stays self-describing, standard and readable with any CBOR library.
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks; sent as `v` in every body and as the path prefix.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// The media type of every device request and reply body.
+pub const CONTENT_TYPE: &str = "application/cbor";
+
+/// Paths of the device endpoints (all `POST` unless noted).
+pub mod paths {
+    pub const ENROL: &str = "/v1/enrol";
+    pub const SYNC: &str = "/v1/sync";
+    /// `GET`: the devices of the caller's employee.
+    pub const DEVICES: &str = "/v1/devices";
+    /// `POST /v1/devices/{device_id}/revoke`.
+    pub const REVOKE_PREFIX: &str = "/v1/devices/";
+}
+
+/// Hard limits both sides keep; the server refuses a request beyond them with a 4xx.
+pub mod limits {
+    /// Largest request body the server reads (bytes).
+    pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+    /// Most documents in one sync request.
+    pub const MAX_DOCUMENTS: usize = 64;
+    /// Most changes pushed for one document in one request; a client sends more in batches.
+    pub const MAX_CHANGES_PER_DOCUMENT: usize = 20_000;
+    /// Most heads a peer may claim for one document.
+    pub const MAX_HEADS: usize = 256;
+    /// Longest device name.
+    pub const MAX_DEVICE_NAME: usize = 80;
+    /// Rounds of the full protocol a client runs before giving up for now.
+    pub const MAX_FULL_ROUNDS: usize = 12;
+}
+
+/// An Automerge change hash (32 bytes) as a CBOR byte string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Hash(#[serde(with = "serde_bytes")] pub Vec<u8>);
+
+/// Opaque bytes (an Automerge change, sync message or saved document) as a CBOR byte string.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Bytes(#[serde(with = "serde_bytes")] pub Vec<u8>);
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bytes({} bytes)", self.0.len())
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(v: Vec<u8>) -> Self {
+        Self(v)
+    }
+}
+
+/// `POST /v1/enrol`: redeem a one-time enrolment code for a device credential.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub v: u16,
+    /// As typed: case, spaces and dashes do not matter.
+    pub code: String,
+    /// What the employee calls the device, e.g. "Pixel van Sanne"; shown when revoking.
+    pub device_name: String,
+}
+
+/// The reply to a successful enrolment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub v: u16,
+    /// The id of the employee, which is also the id of their document.
+    pub employee_id: String,
+    pub device_id: String,
+    /// The device credential: send as `Authorization: Bearer <token>`. Shown only once.
+    pub token: String,
+    /// The bureau's current document (`Automerge::save`), to merge into the local one.
+    pub document: Bytes,
+}
+
+/// `POST /v1/sync`: one round for every document the caller syncs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub v: u16,
+    pub documents: Vec<DocumentSync>,
+}
+
+/// One document's part of a sync round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentSync {
+    /// The employee id.
+    pub document: String,
+    pub push: Push,
+}
+
+/// What the client sends for one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Push {
+    /// The one-round-trip path: the changes made since `base`, the heads the server last
+    /// acknowledged, and the client's heads after them.
+    Fast {
+        base: Vec<Hash>,
+        heads: Vec<Hash>,
+        changes: Vec<Bytes>,
+    },
+    /// A round of Automerge's own sync protocol (`automerge::sync::Message::encode`); `None`
+    /// when the client has nothing to say but waits for the server's next message.
+    Full { message: Option<Bytes> },
+}
+
+/// `POST /v1/sync` reply: one entry per requested document, in the same order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub v: u16,
+    pub documents: Vec<DocumentReply>,
+}
+
+/// The server's answer for one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentReply {
+    pub document: String,
+    pub outcome: Outcome,
+}
+
+/// How one document's round went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The pushed changes are stored; `changes` are all the client lacks and `heads` are the
+    /// server's heads, which the client takes as its new `base` once it applied them.
+    Fast {
+        heads: Vec<Hash>,
+        changes: Vec<Bytes>,
+        /// Edits the client's role may not make; the server stored them and undid their
+        /// effect with a correcting change that is among `changes` (see SYNC.md, "Roles").
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        corrected: Vec<String>,
+    },
+    /// The fast path was not possible (or the client asked for the full protocol): carry on
+    /// with Automerge's sync protocol. `message` is the server's next sync message.
+    Full {
+        message: Option<Bytes>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        corrected: Vec<String>,
+    },
+    /// This document was refused; nothing of it was stored. Other documents are unaffected.
+    Refused { code: ErrorCode, message: String },
+}
+
+/// `GET /v1/devices` reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceList {
+    pub v: u16,
+    pub devices: Vec<DeviceInfo>,
+}
+
+/// One enrolled device of an employee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub device_id: String,
+    pub name: String,
+    /// Milliseconds since the Unix epoch.
+    pub enrolled_at: i64,
+    pub last_seen_at: Option<i64>,
+    pub revoked: bool,
+    /// Whether this is the device that asked.
+    pub current: bool,
+}
+
+/// The body of every 4xx/5xx reply on a device endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub v: u16,
+    pub code: ErrorCode,
+    /// A sentence for a person (Dutch), safe to show as is.
+    pub message: String,
+}
+
+/// Machine-readable reasons a request or a document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid CBOR of the expected shape (400).
+    Malformed,
+    /// `v` is a version the server does not speak (400).
+    UnsupportedVersion,
+    /// The body or a part of it is over a limit (413).
+    TooLarge,
+    /// No, an unknown or a revoked credential (401).
+    Unauthorized,
+    /// The credential is valid but not for this document or action (403).
+    Forbidden,
+    /// The enrolment code is unknown, used, expired or out of attempts (400 / 410).
+    CodeInvalid,
+    CodeExpired,
+    /// Too many attempts; try again later (429).
+    RateLimited,
+    /// A change or sync message could not be decoded or applied (422).
+    BadChange,
+    /// The document the change would produce is not a valid dossier (422).
+    BadDocument,
+    /// The thing does not exist (404).
+    NotFound,
+    /// Something failed on the server; retry later (500/503).
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status the server answers with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::Malformed | Self::UnsupportedVersion | Self::CodeInvalid => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::CodeExpired => 410,
+            Self::TooLarge => 413,
+            Self::BadChange | Self::BadDocument => 422,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+        }
+    }
+}
+
+/// The wire format could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("malformed message: {0}")]
+    Decode(String),
+    #[error("could not encode message: {0}")]
+    Encode(String),
+}
+
+/// Encodes any wire type as CBOR.
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, WireError> {
+    let mut out = Vec::new();
+    ciborium::into_writer(value, &mut out).map_err(|e| WireError::Encode(e.to_string()))?;
+    Ok(out)
+}
+
+/// Decodes CBOR into a wire type; never panics on hostile input (ciborium limits recursion).
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
+    ciborium::from_reader(bytes).map_err(|e| WireError::Decode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_request_round_trips_and_binaries_stay_compact() {
+        let req = SyncRequest {
+            v: PROTOCOL_VERSION,
+            documents: vec![DocumentSync {
+                document: "0192f0c0a0b0c0d0e0f0a0b0c0d0e0f0".into(),
+                push: Push::Fast {
+                    base: vec![Hash(vec![7; 32])],
+                    heads: vec![Hash(vec![8; 32])],
+                    changes: vec![Bytes(vec![1; 300])],
+                },
+            }],
+        };
+        let bytes = encode(&req).unwrap();
+        // Byte strings cost their length plus a few header bytes, not 4/3 of it.
+        assert!(bytes.len() < 300 + 32 + 32 + 32 + 80, "{}", bytes.len());
+        let back: SyncRequest = decode(&bytes).unwrap();
+        assert_eq!(back, req);
+    }
+
+    #[test]
+    fn outcomes_round_trip() {
+        for outcome in [
+            Outcome::Fast {
+                heads: vec![],
+                changes: vec![],
+                corrected: vec!["x".into()],
+            },
+            Outcome::Full {
+                message: None,
+                corrected: vec![],
+            },
+            Outcome::Refused {
+                code: ErrorCode::Forbidden,
+                message: "nee".into(),
+            },
+        ] {
+            let reply = SyncResponse {
+                v: 1,
+                documents: vec![DocumentReply {
+                    document: "d".into(),
+                    outcome,
+                }],
+            };
+            let back: SyncResponse = decode(&encode(&reply).unwrap()).unwrap();
+            assert_eq!(back, reply);
+        }
+    }
+
+    #[test]
+    fn garbage_and_truncation_are_errors_not_panics() {
+        let good = encode(&EnrolRequest {
+            v: 1,
+            code: "ABCD-EFGH".into(),
+            device_name: "telefoon".into(),
+        })
+        .unwrap();
+        for cut in 0..good.len() {
+            assert!(decode::<EnrolRequest>(&good[..cut]).is_err());
+        }
+        assert!(decode::<SyncRequest>(b"\xff\xff\xff\xff").is_err());
+        // Deep nesting must not overflow the stack.
+        let deep = vec![0x81u8; 100_000];
+        assert!(decode::<SyncRequest>(&deep).is_err());
+    }
+}

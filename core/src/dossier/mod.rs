@@ -5,6 +5,7 @@ mod actions;
 mod applications;
 mod appointments;
 mod journal;
+pub mod sync;
 mod trajectory;
 mod vacancies;
 mod views;
@@ -27,6 +28,7 @@ pub use actions::NewAction;
 pub use applications::{ApplicationPatch, NewApplication};
 pub use appointments::{AppointmentPatch, NewAppointment};
 pub use trajectory::TrajectoryPatch;
+pub use sync::{EnrolmentInfo, SyncOutcome, SyncStatus};
 pub use vacancies::EnrichReport;
 pub use views::{write_atomically, ExportFormat, ExportOptions};
 
@@ -74,7 +76,10 @@ impl Edit {
 pub struct Dossier {
     path: Option<PathBuf>,
     store: Store,
-    doc: Automerge,
+    /// The Automerge document, loaded on first need: reads come from `state`, which the
+    /// record cache restores without loading and hydrating the whole document.
+    doc: Option<Automerge>,
+    actor: ActorId,
     state: DossierDocument,
     /// Who this device acts as; the phone is always the employee.
     role: Actor,
@@ -96,35 +101,83 @@ impl Dossier {
 
     fn from_store(mut store: Store, path: Option<PathBuf>) -> Result<Self> {
         let actor = Self::device_actor(&mut store)?;
-        let doc = match StoredDocument::load(store.conn())? {
+        let wanted = crate::store::projection_version().to_string();
+        let have = Settings::get_text(store.conn(), PROJECTION_KEY)?;
+        let mut dossier = Self {
+            path,
+            store,
+            doc: None,
+            actor,
+            state: DossierDocument::default(),
+            role: Actor::Employee,
+            changed: BTreeSet::new(),
+        };
+        if !StoredDocument::exists(dossier.store.conn())? {
+            // A new dossier: store the genesis change right away, so every later change
+            // (whoever loads the document) has its ancestor on disk.
+            let genesis = genesis_document()?;
+            let changes = genesis.get_changes(&[]);
+            dossier
+                .store
+                .write(|tx| StoredDocument::append(tx, changes.iter()))?;
+        }
+        if have.as_deref() == Some(wanted.as_str()) {
+            // The cache is written in the same transaction as every change of the document,
+            // so when its version is current it is the document's state.
+            dossier.state = Projection::load_document(dossier.store.conn())?;
+        } else {
+            let doc = dossier.load_document()?;
+            let state: DossierDocument = autosurgeon::hydrate(&doc)?;
+            dossier.store.write(|tx| {
+                Projection::rebuild(tx, &state)?;
+                Settings::put(tx, PROJECTION_KEY, wanted.as_bytes())
+            })?;
+            dossier.state = state;
+            dossier.doc = Some(doc);
+        }
+        if dossier.state.schema > DOCUMENT_SCHEMA {
+            return Err(KoersError::Document {
+                message: format!(
+                    "this dossier was written by a newer version of Koers (document schema {}); update the app",
+                    dossier.state.schema
+                ),
+            });
+        }
+        Ok(dossier)
+    }
+
+    /// Reads the document from the store, writing the genesis change on first use.
+    fn load_document(&mut self) -> Result<Automerge> {
+        let doc = match StoredDocument::load(self.store.conn())? {
             Some(doc) => doc,
             None => {
                 let genesis = genesis_document()?;
                 let changes = genesis.get_changes(&[]);
-                store.write(|tx| StoredDocument::append(tx, changes.iter()))?;
+                self.store
+                    .write(|tx| StoredDocument::append(tx, changes.iter()))?;
                 genesis
             }
-        }
-        .with_actor(actor);
-        let state: DossierDocument = autosurgeon::hydrate(&doc)?;
-        if state.schema > DOCUMENT_SCHEMA {
-            return Err(KoersError::Document {
-                message: format!(
-                    "this dossier was written by a newer version of Koers (document schema {}); update the app",
-                    state.schema
-                ),
-            });
-        }
-        let mut dossier = Self {
-            path,
-            store,
-            doc,
-            state,
-            role: Actor::Employee,
-            changed: BTreeSet::new(),
         };
-        dossier.ensure_projection()?;
-        Ok(dossier)
+        Ok(doc.with_actor(self.actor.clone()))
+    }
+
+    /// Installs a document read in the background (see `load_document_at`), unless a write
+    /// already loaded it.
+    pub fn install_preloaded(&mut self, doc: Automerge) {
+        if self.doc.is_none() {
+            self.doc = Some(doc.with_actor(self.actor.clone()));
+        }
+    }
+
+    /// The document, loading it if this is its first use since opening.
+    fn doc_mut(&mut self) -> Result<&mut Automerge> {
+        if self.doc.is_none() {
+            let doc = self.load_document()?;
+            self.doc = Some(doc);
+        }
+        self.doc.as_mut().ok_or_else(|| KoersError::Document {
+            message: "the dossier's document could not be loaded".into(),
+        })
     }
 
     /// This device's Automerge actor id, made once and kept.
@@ -137,20 +190,6 @@ impl Dossier {
         Ok(actor)
     }
 
-    /// Rebuilds the query tables when they were made by an older version (or never).
-    fn ensure_projection(&mut self) -> Result<()> {
-        let wanted = crate::store::projection_version().to_string();
-        let have = Settings::get_text(self.store.conn(), PROJECTION_KEY)?;
-        if have.as_deref() != Some(wanted.as_str()) {
-            let state = &self.state;
-            self.store.write(|tx| {
-                Projection::rebuild(tx, state)?;
-                Settings::put(tx, PROJECTION_KEY, wanted.as_bytes())
-            })?;
-        }
-        Ok(())
-    }
-
     /// The file this dossier lives in (None in memory).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
@@ -161,9 +200,9 @@ impl Dossier {
         &self.state
     }
 
-    /// The Automerge document, for sync.
-    pub fn automerge(&self) -> &Automerge {
-        &self.doc
+    /// The Automerge document (loaded on first use), for sync and export of the raw data.
+    pub fn automerge(&mut self) -> Result<&Automerge> {
+        Ok(&*self.doc_mut()?)
     }
 
     pub fn role(&self) -> Actor {
@@ -191,9 +230,13 @@ impl Dossier {
             return Ok(());
         }
         let now = Timestamp::now();
-        let mut tx = self.doc.transaction();
+        let doc = self.doc_mut()?;
+        let mut tx = doc.transaction();
         for edit in &edits {
-            apply_edit(&mut tx, edit)?;
+            if let Err(e) = apply_edit(&mut tx, edit) {
+                tx.rollback();
+                return Err(e);
+            }
         }
         let (hash, _) = tx.commit_with(
             CommitOptions::default()
@@ -203,14 +246,12 @@ impl Dossier {
         if hash.is_none() {
             return Ok(()); // nothing actually changed
         }
-        let change = self
-            .doc
+        let change = doc
             .get_last_local_change()
             .ok_or_else(|| KoersError::Document {
                 message: "the change just made could not be read back".into(),
             })?;
-        let result = self.persist(&change, &edits, now);
-        match result {
+        match self.persist(&change, &edits, now) {
             Ok(()) => {
                 for edit in edits {
                     self.changed.insert(edit.topic());
@@ -226,7 +267,7 @@ impl Dossier {
     }
 
     fn persist(&mut self, change: &Change, edits: &[Edit], now: Timestamp) -> Result<()> {
-        let doc = &self.doc;
+        let doc = self.doc.as_ref();
         self.store.write(|tx| {
             StoredDocument::append(tx, std::iter::once(change))?;
             for edit in edits {
@@ -236,11 +277,14 @@ impl Dossier {
                     Edit::PutAppointment(a) => Projection::put_appointment(tx, a)?,
                     Edit::PutAction(a) => Projection::put_action(tx, a)?,
                     Edit::RemoveAction(id) => Projection::delete_action(tx, id)?,
-                    Edit::PutComment(_) | Edit::PutTrajectory(_) => {}
+                    Edit::PutComment(c) => Projection::put_comment(tx, c)?,
+                    Edit::PutTrajectory(t) => Projection::put_trajectory(tx, t)?,
                 }
             }
-            if StoredDocument::pending_changes(tx)? >= COMPACT_AFTER_CHANGES {
-                StoredDocument::compact(tx, doc, now.millis())?;
+            if let Some(doc) = doc {
+                if StoredDocument::pending_changes(tx)? >= COMPACT_AFTER_CHANGES {
+                    StoredDocument::compact(tx, doc, now.millis())?;
+                }
             }
             Ok(())
         })
@@ -248,33 +292,48 @@ impl Dossier {
 
     /// Throws away the in-memory state and reads it back from the database.
     fn reload(&mut self) -> Result<()> {
-        let actor = self.doc.get_actor().clone();
-        let doc = StoredDocument::load(self.store.conn())?
-            .ok_or_else(|| KoersError::Storage {
-                message: "the dossier disappeared from the database".into(),
-            })?
-            .with_actor(actor);
-        self.state = autosurgeon::hydrate(&doc)?;
-        self.doc = doc;
+        self.doc = None;
+        self.state = Projection::load_document(self.store.conn())?;
         Ok(())
     }
 
-    /// Merges changes from another peer (the bureau, another device), stores them and the
-    /// query tables' update in one transaction, and returns how many were new.
-    /// `extra` runs in the same transaction (sync uses it to store its peer state).
+    /// Merges changes from another peer (the bureau, another device) given as raw change
+    /// bytes, stores them and the query tables' update in one transaction, and returns how
+    /// many were new. `extra` runs in the same transaction (sync stores its peer state there).
     pub fn merge_changes(
         &mut self,
         changes: Vec<Change>,
         extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<usize> {
-        let heads_before = self.doc.get_heads();
-        self.doc.apply_changes(changes)?;
-        let new_changes = self.doc.get_changes(&heads_before);
-        let after: DossierDocument = match autosurgeon::hydrate(&self.doc) {
+        self.apply_remote(|doc| Ok(doc.apply_changes(changes)?), extra)
+    }
+
+    /// Lets `f` change the document (sync applies what the bureau sent), then stores every
+    /// change that appeared and brings the query tables along, all in one transaction with
+    /// `extra`. Only the records the new changes touched are hydrated again. On any error
+    /// the in-memory state is reloaded from disk. Returns how many changes were new.
+    pub fn apply_remote(
+        &mut self,
+        f: impl FnOnce(&mut Automerge) -> Result<()>,
+        extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<usize> {
+        self.doc_mut()?;
+        let Some(doc) = self.doc.as_mut() else {
+            return Err(KoersError::Document {
+                message: "the dossier's document could not be loaded".into(),
+            });
+        };
+        let heads_before = doc.get_heads();
+        if let Err(e) = f(doc) {
+            self.reload()?;
+            return Err(e);
+        }
+        let new_changes = doc.get_changes(&heads_before);
+        let after = match rehydrate(doc, &heads_before, &self.state) {
             Ok(after) => after,
             Err(e) => {
                 self.reload()?;
-                return Err(e.into());
+                return Err(e);
             }
         };
         let before = &self.state;
@@ -328,8 +387,7 @@ impl Dossier {
         doc: Automerge,
         extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<()> {
-        let actor = self.doc.get_actor().clone();
-        let doc = doc.with_actor(actor);
+        let doc = doc.with_actor(self.actor.clone());
         let state: DossierDocument = autosurgeon::hydrate(&doc)?;
         let now = Timestamp::now();
         self.store.write(|tx| {
@@ -338,7 +396,7 @@ impl Dossier {
             Projection::rebuild(tx, &state)?;
             extra(tx)
         })?;
-        self.doc = doc;
+        self.doc = Some(doc);
         self.note_differences(&state);
         self.state = state;
         Ok(())
@@ -347,10 +405,13 @@ impl Dossier {
     /// Folds the change log into one snapshot now (also happens by itself every
     /// `COMPACT_AFTER_CHANGES` writes).
     pub fn compact(&mut self) -> Result<()> {
-        let doc = &self.doc;
         let now = Timestamp::now();
-        self.store
-            .write(|tx| StoredDocument::compact(tx, doc, now.millis()))
+        self.doc_mut()?;
+        let doc = self.doc.as_ref();
+        self.store.write(|tx| match doc {
+            Some(doc) => StoredDocument::compact(tx, doc, now.millis()),
+            None => Ok(()),
+        })
     }
 
     /// The schema version of the database (for diagnostics).
@@ -362,6 +423,92 @@ impl Dossier {
     pub fn current_schema_version() -> u32 {
         schema::CURRENT_VERSION
     }
+}
+
+/// The state after changes since `heads_before`: only the records those changes touched are
+/// read from the document again; a change at the root hydrates everything.
+fn rehydrate(
+    doc: &Automerge,
+    heads_before: &[automerge::ChangeHash],
+    before: &DossierDocument,
+) -> Result<DossierDocument> {
+    use automerge::{PatchAction, Prop};
+    let heads_after = doc.get_heads();
+    if heads_after == heads_before {
+        return Ok(before.clone());
+    }
+    let patches = doc.diff(heads_before, &heads_after);
+    let mut touched: BTreeSet<(String, Option<String>)> = BTreeSet::new();
+    for patch in &patches {
+        let key_of = |prop: &Prop| match prop {
+            Prop::Map(k) => Some(k.to_string()),
+            Prop::Seq(_) => None,
+        };
+        let (collection, id) = match patch.path.as_slice() {
+            [] => match &patch.action {
+                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                    (key.to_string(), None)
+                }
+                _ => ("*".to_string(), None),
+            },
+            [(_, first)] => {
+                let id = match &patch.action {
+                    PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                        Some(key.to_string())
+                    }
+                    _ => None,
+                };
+                (key_of(first).unwrap_or_else(|| "*".into()), id)
+            }
+            [(_, first), (_, second), ..] => (
+                key_of(first).unwrap_or_else(|| "*".into()),
+                key_of(second),
+            ),
+        };
+        touched.insert((collection, id));
+    }
+    let mut after = before.clone();
+    for (collection, id) in touched {
+        match (collection.as_str(), id) {
+            ("applications", Some(id)) => refresh(doc, "applications", &id, &mut after.applications)?,
+            ("appointments", Some(id)) => refresh(doc, "appointments", &id, &mut after.appointments)?,
+            ("actions", Some(id)) => refresh(doc, "actions", &id, &mut after.actions)?,
+            ("comments", Some(id)) => refresh(doc, "comments", &id, &mut after.comments)?,
+            ("trajectory", _) => {
+                after.trajectory = autosurgeon::hydrate_prop(doc, &ROOT, "trajectory")?;
+            }
+            _ => return Ok(autosurgeon::hydrate(doc)?),
+        }
+    }
+    Ok(after)
+}
+
+/// Reads one record of a root collection again (or drops it when it was deleted).
+fn refresh<T: autosurgeon::Hydrate>(
+    doc: &Automerge,
+    collection_name: &str,
+    id: &str,
+    into: &mut std::collections::BTreeMap<String, T>,
+) -> Result<()> {
+    let obj = collection(doc, collection_name)?;
+    match doc.get(&obj, id)? {
+        Some(_) => {
+            into.insert(id.to_string(), autosurgeon::hydrate_prop(doc, &obj, id)?);
+        }
+        None => {
+            into.remove(id);
+        }
+    }
+    Ok(())
+}
+
+/// Reads the stored document of the dossier at `path` on a connection of its own, so a
+/// shell can warm it up in the background.
+pub fn load_document_at(path: &Path) -> Result<Automerge> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    StoredDocument::load(&conn)?.ok_or_else(|| KoersError::Storage {
+        message: "the dossier has no document yet".into(),
+    })
 }
 
 /// The object id of one of the root collections, created by the genesis change.

@@ -58,7 +58,7 @@ fn bad_input_is_refused_and_nothing_is_stored() {
         .list_applications(&ApplicationQuery::default())
         .unwrap()
         .is_empty());
-    let heads = d.automerge().get_heads();
+    let heads = d.automerge().unwrap().get_heads();
     assert_eq!(heads.len(), 1, "only the genesis change");
 }
 
@@ -208,7 +208,7 @@ fn merged_changes_from_another_device_update_the_lists() {
         .set_status(&mine.id, ApplicationStatus::Interview)
         .unwrap();
 
-    let changes = tablet.automerge().get_changes(&[]);
+    let changes = tablet.automerge().unwrap().get_changes(&[]);
     let added = phone.merge_changes(changes, |_| Ok(())).unwrap();
     assert_eq!(added, 1);
     assert!(phone.take_changes().contains(&Topic::Applications));
@@ -228,7 +228,7 @@ fn merged_changes_from_another_device_update_the_lists() {
 
     // Merging the same changes again is harmless.
     let again = phone
-        .merge_changes(tablet.automerge().get_changes(&[]), |_| Ok(()))
+        .merge_changes(tablet.automerge().unwrap().get_changes(&[]), |_| Ok(()))
         .unwrap();
     assert_eq!(again, 0);
 }
@@ -239,7 +239,7 @@ fn concurrent_status_change_and_edit_both_survive() {
     let app = phone.log_application(quick("Acme", "Planner")).unwrap();
     let mut tablet = Dossier::open_in_memory().unwrap();
     tablet
-        .merge_changes(phone.automerge().get_changes(&[]), |_| Ok(()))
+        .merge_changes(phone.automerge().unwrap().get_changes(&[]), |_| Ok(()))
         .unwrap();
 
     phone
@@ -255,10 +255,10 @@ fn concurrent_status_change_and_edit_both_survive() {
         )
         .unwrap();
     phone
-        .merge_changes(tablet.automerge().get_changes(&[]), |_| Ok(()))
+        .merge_changes(tablet.automerge().unwrap().get_changes(&[]), |_| Ok(()))
         .unwrap();
     tablet
-        .merge_changes(phone.automerge().get_changes(&[]), |_| Ok(()))
+        .merge_changes(phone.automerge().unwrap().get_changes(&[]), |_| Ok(()))
         .unwrap();
     for d in [&phone, &tablet] {
         let a = d.application(&app.id).unwrap();
@@ -412,10 +412,10 @@ fn the_journal_never_enters_the_shared_document() {
         .unwrap();
     assert!(d.add_journal_entry(day("2026-11-20"), "x", 9).is_err());
     assert_eq!(d.journal(None, None).unwrap().len(), 1);
-    let saved = d.automerge().save();
+    let saved = d.automerge().unwrap().save();
     let text = String::from_utf8_lossy(&saved);
     assert!(!text.contains("rugpijn"));
-    assert_eq!(d.automerge().get_heads().len(), 1, "only genesis");
+    assert_eq!(d.automerge().unwrap().get_heads().len(), 1, "only genesis");
 }
 
 #[test]
@@ -445,4 +445,48 @@ fn trajectory_updates_are_checked() {
         })
         .is_err());
     assert_eq!(d.trajectory().weekly_target, 4);
+}
+
+/// The state a dossier shows must always be exactly what its Automerge document holds,
+/// whether it came from a write, a merge, or the record cache after reopening.
+fn assert_state_matches_document(d: &mut Dossier) {
+    let shown = d.document().clone();
+    let hydrated: DossierDocument = autosurgeon::hydrate(d.automerge().unwrap()).unwrap();
+    assert_eq!(shown, hydrated);
+}
+
+#[test]
+fn cached_state_always_equals_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("koers.db");
+    let mut phone = Dossier::open(&path).unwrap();
+    let mut tablet = Dossier::open_in_memory().unwrap();
+    let a = phone.log_application(quick("Acme", "Planner")).unwrap();
+    tablet
+        .merge_changes(phone.automerge().unwrap().get_changes(&[]), |_| Ok(()))
+        .unwrap();
+    tablet.set_status(&a.id, ApplicationStatus::Interview).unwrap();
+    tablet.comment_on_application(&a.id, "Goed bezig").unwrap();
+    tablet
+        .update_trajectory(TrajectoryPatch {
+            weekly_target: Some(3),
+            ..Default::default()
+        })
+        .unwrap();
+    let b = tablet.log_application(quick("Globex", "Analist")).unwrap();
+    tablet.delete_application(&b.id).unwrap();
+    phone.log_application(quick("Initech", "Tester")).unwrap();
+    phone
+        .merge_changes(tablet.automerge().unwrap().get_changes(&[]), |_| Ok(()))
+        .unwrap();
+    assert_state_matches_document(&mut phone);
+    assert_eq!(phone.comments_on(&a.id).len(), 1);
+    assert_eq!(phone.trajectory().weekly_target, 3);
+    drop(phone);
+    let mut reopened = Dossier::open(&path).unwrap();
+    assert_state_matches_document(&mut reopened);
+    assert_eq!(reopened.document().applications.len(), 2);
+    // Writing after a cold open (document loaded lazily) keeps the two in step.
+    reopened.set_status(&a.id, ApplicationStatus::Offer).unwrap();
+    assert_state_matches_document(&mut reopened);
 }

@@ -214,8 +214,12 @@ mod genesis_tests {
 
     #[test]
     fn two_peers_from_genesis_merge_their_applications() {
-        let mut phone = genesis_document().unwrap().with_actor(automerge::ActorId::random());
-        let mut bureau = genesis_document().unwrap().with_actor(automerge::ActorId::random());
+        let mut phone = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        let mut bureau = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
         let app = |id: &str| Application {
             id: id.into(),
             employer: "Acme".into(),

@@ -15,9 +15,22 @@ use serde::{Deserialize, Serialize};
 pub struct LocalDate(pub NaiveDate);
 
 /// A moment in time, always kept in UTC (an appointment's start, a status change).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+/// Serialised as its `Display` text (RFC 3339, milliseconds, `Z`), as everywhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub DateTime<Utc>);
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
 
 impl LocalDate {
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Self> {
@@ -60,7 +73,12 @@ impl Timestamp {
         if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
             return Some(Self(dt.with_timezone(&Utc)));
         }
-        for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        for fmt in [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ] {
             if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
                 // A time that falls in the DST gap does not exist; an ambiguous one takes the first.
                 return Amsterdam

@@ -12,9 +12,11 @@ impl StoredDocument {
     /// Loads the document, or `None` for a database that never held one.
     pub fn load(conn: &Connection) -> Result<Option<Automerge>> {
         let snapshot: Option<Vec<u8>> = conn
-            .query_row("SELECT bytes FROM document_snapshot WHERE id = 1", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT bytes FROM document_snapshot WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         let mut stmt = conn.prepare_cached("SELECT bytes FROM document_changes ORDER BY seq")?;
         let mut rows = stmt.query([])?;
@@ -36,8 +38,20 @@ impl StoredDocument {
         Ok(Some(doc))
     }
 
+    /// Whether any of the document is stored.
+    pub fn exists(conn: &Connection) -> Result<bool> {
+        Ok(conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM document_snapshot) OR EXISTS (SELECT 1 FROM document_changes)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Appends changes (idempotent: a change already stored is skipped).
-    pub fn append<'a>(conn: &Connection, changes: impl IntoIterator<Item = &'a Change>) -> Result<()> {
+    pub fn append<'a>(
+        conn: &Connection,
+        changes: impl IntoIterator<Item = &'a Change>,
+    ) -> Result<()> {
         let mut stmt = conn.prepare_cached(
             "INSERT OR IGNORE INTO document_changes (hash, bytes) VALUES (?1, ?2)",
         )?;

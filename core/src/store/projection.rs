@@ -3,11 +3,22 @@
 
 use rusqlite::{params, params_from_iter, types::Value, Connection};
 
-use crate::error::Result;
-use crate::model::{Action, Application, ApplicationStatus, Appointment, DossierDocument, LocalDate};
+use crate::error::{KoersError, Result};
+use crate::model::{
+    Action, Application, ApplicationStatus, Appointment, Comment, DossierDocument, LocalDate,
+    Trajectory,
+};
 
 /// Bump when the derived tables' content changes meaning: they are then rebuilt on open.
-pub const PROJECTION_VERSION: u32 = 1;
+pub const PROJECTION_VERSION: u32 = 2;
+
+// Kinds of rows in the `records` table.
+const APPLICATION: &str = "application";
+const APPOINTMENT: &str = "appointment";
+const ACTION: &str = "action";
+const COMMENT: &str = "comment";
+const TRAJECTORY: &str = "trajectory";
+const SCHEMA: &str = "schema";
 
 /// A filter over the application log. Empty fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,8 +37,68 @@ pub struct ApplicationQuery {
 
 pub struct Projection;
 
+fn put_record<T: serde::Serialize>(conn: &Connection, kind: &str, id: &str, value: &T) -> Result<()> {
+    let json = serde_json::to_string(value).map_err(|e| KoersError::Storage {
+        message: format!("could not encode a {kind}: {e}"),
+    })?;
+    conn.prepare_cached(
+        "INSERT INTO records (kind, id, json) VALUES (?1, ?2, ?3)
+         ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json",
+    )?
+    .execute(params![kind, id, json])?;
+    Ok(())
+}
+
+fn delete_record(conn: &Connection, kind: &str, id: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM records WHERE kind = ?1 AND id = ?2")?
+        .execute(params![kind, id])?;
+    Ok(())
+}
+
 impl Projection {
+    /// The shared dossier as last stored, read from the record cache (no Automerge needed).
+    pub fn load_document(conn: &Connection) -> Result<DossierDocument> {
+        let mut doc = DossierDocument::default();
+        let mut stmt = conn.prepare_cached("SELECT kind, id, json FROM records")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let kind: String = row.get(0)?;
+            let id: String = row.get(1)?;
+            let json: String = row.get(2)?;
+            let bad = |e: serde_json::Error| KoersError::Storage {
+                message: format!("a stored {kind} could not be read: {e}"),
+            };
+            match kind.as_str() {
+                APPLICATION => {
+                    doc.applications.insert(id, serde_json::from_str(&json).map_err(bad)?);
+                }
+                APPOINTMENT => {
+                    doc.appointments.insert(id, serde_json::from_str(&json).map_err(bad)?);
+                }
+                ACTION => {
+                    doc.actions.insert(id, serde_json::from_str(&json).map_err(bad)?);
+                }
+                COMMENT => {
+                    doc.comments.insert(id, serde_json::from_str(&json).map_err(bad)?);
+                }
+                TRAJECTORY => doc.trajectory = serde_json::from_str(&json).map_err(bad)?,
+                SCHEMA => doc.schema = serde_json::from_str(&json).map_err(bad)?,
+                _ => {} // written by a newer version; its next rebuild handles it
+            }
+        }
+        Ok(doc)
+    }
+
+    pub fn put_trajectory(conn: &Connection, t: &Trajectory) -> Result<()> {
+        put_record(conn, TRAJECTORY, "", t)
+    }
+
+    pub fn put_comment(conn: &Connection, c: &Comment) -> Result<()> {
+        put_record(conn, COMMENT, &c.id, c)
+    }
+
     pub fn put_application(conn: &Connection, app: &Application) -> Result<()> {
+        put_record(conn, APPLICATION, &app.id, app)?;
         conn.prepare_cached(
             "INSERT INTO applications (id, employer, role, status, date, follow_up, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -62,6 +133,7 @@ impl Projection {
     }
 
     pub fn delete_application(conn: &Connection, id: &str) -> Result<()> {
+        delete_record(conn, APPLICATION, id)?;
         conn.prepare_cached("DELETE FROM applications WHERE id = ?1")?
             .execute([id])?;
         conn.prepare_cached("DELETE FROM applications_fts WHERE id = ?1")?
@@ -70,22 +142,30 @@ impl Projection {
     }
 
     pub fn put_appointment(conn: &Connection, a: &Appointment) -> Result<()> {
+        put_record(conn, APPOINTMENT, &a.id, a)?;
         conn.prepare_cached(
             "INSERT INTO appointments (id, starts_at, ends_at, status) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at,
                  ends_at = excluded.ends_at, status = excluded.status",
         )?
-        .execute(params![a.id, a.starts_at.millis(), a.ends_at.millis(), a.status.as_str()])?;
+        .execute(params![
+            a.id,
+            a.starts_at.millis(),
+            a.ends_at.millis(),
+            a.status.as_str()
+        ])?;
         Ok(())
     }
 
     pub fn delete_appointment(conn: &Connection, id: &str) -> Result<()> {
+        delete_record(conn, APPOINTMENT, id)?;
         conn.prepare_cached("DELETE FROM appointments WHERE id = ?1")?
             .execute([id])?;
         Ok(())
     }
 
     pub fn put_action(conn: &Connection, a: &Action) -> Result<()> {
+        put_record(conn, ACTION, &a.id, a)?;
         conn.prepare_cached(
             "INSERT INTO actions (id, due, done, appointment_id) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET due = excluded.due, done = excluded.done,
@@ -101,6 +181,7 @@ impl Projection {
     }
 
     pub fn delete_action(conn: &Connection, id: &str) -> Result<()> {
+        delete_record(conn, ACTION, id)?;
         conn.prepare_cached("DELETE FROM actions WHERE id = ?1")?
             .execute([id])?;
         Ok(())
@@ -110,8 +191,13 @@ impl Projection {
     pub fn rebuild(conn: &Connection, doc: &DossierDocument) -> Result<()> {
         conn.execute_batch(
             "DELETE FROM applications; DELETE FROM applications_fts;
-             DELETE FROM appointments; DELETE FROM actions;",
+             DELETE FROM appointments; DELETE FROM actions; DELETE FROM records;",
         )?;
+        put_record(conn, SCHEMA, "", &doc.schema)?;
+        Self::put_trajectory(conn, &doc.trajectory)?;
+        for c in doc.comments.values() {
+            Self::put_comment(conn, c)?;
+        }
         for app in doc.applications.values() {
             Self::put_application(conn, app)?;
         }
@@ -126,7 +212,27 @@ impl Projection {
 
     /// Brings the derived tables from `before` to `after`, touching only what differs
     /// (used after merging changes from another peer).
-    pub fn update(conn: &Connection, before: &DossierDocument, after: &DossierDocument) -> Result<()> {
+    pub fn update(
+        conn: &Connection,
+        before: &DossierDocument,
+        after: &DossierDocument,
+    ) -> Result<()> {
+        if before.schema != after.schema {
+            put_record(conn, SCHEMA, "", &after.schema)?;
+        }
+        if before.trajectory != after.trajectory {
+            Self::put_trajectory(conn, &after.trajectory)?;
+        }
+        for (id, c) in &after.comments {
+            if before.comments.get(id) != Some(c) {
+                Self::put_comment(conn, c)?;
+            }
+        }
+        for id in before.comments.keys() {
+            if !after.comments.contains_key(id) {
+                delete_record(conn, COMMENT, id)?;
+            }
+        }
         for (id, app) in &after.applications {
             if before.applications.get(id) != Some(app) {
                 Self::put_application(conn, app)?;
@@ -191,7 +297,9 @@ impl Projection {
             args.push(Value::Text(day.to_string()));
         }
         if let Some(match_expr) = query.text.as_deref().and_then(fts_query) {
-            sql.push_str(" AND a.id IN (SELECT id FROM applications_fts WHERE applications_fts MATCH ?)");
+            sql.push_str(
+                " AND a.id IN (SELECT id FROM applications_fts WHERE applications_fts MATCH ?)",
+            );
             args.push(Value::Text(match_expr));
         }
         sql.push_str(" ORDER BY a.date DESC, a.updated_at DESC, a.id");
@@ -247,7 +355,10 @@ mod tests {
 
     #[test]
     fn search_text_becomes_prefix_terms() {
-        assert_eq!(fts_query("acme plan").as_deref(), Some("\"acme\"* \"plan\"*"));
+        assert_eq!(
+            fts_query("acme plan").as_deref(),
+            Some("\"acme\"* \"plan\"*")
+        );
         assert_eq!(fts_query("\" OR *").as_deref(), Some("\"OR\"*"));
         assert_eq!(fts_query("  ()  "), None);
     }

@@ -81,8 +81,19 @@ CREATE TABLE pending_vacancy_fetches (
 );
 ";
 
+/// Version 5: every shared record as JSON, so a cold open reads the dossier from here
+/// instead of loading and hydrating the whole Automerge document.
+const V5: &str = "
+CREATE TABLE records (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+";
+
 /// Every migration in order; index `i` takes the database from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -134,7 +145,7 @@ mod tests {
                         ..Default::default()
                     })
                     .unwrap();
-                (d.automerge().save(), app.id)
+                (d.automerge().unwrap().save(), app.id)
             };
             {
                 let mut conn = Connection::open(&path).unwrap();
@@ -146,7 +157,9 @@ mod tests {
                     )
                     .unwrap();
                 }
-                let v: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+                let v: u32 = conn
+                    .query_row("PRAGMA user_version", [], |r| r.get(0))
+                    .unwrap();
                 assert_eq!(v, start);
             }
             let d = Dossier::open(&path).unwrap();
@@ -184,7 +197,9 @@ mod tests {
         // A table that v2 creates already exists: v2 fails and must leave version 1.
         conn.execute_batch("CREATE TABLE applications (x)").unwrap();
         assert!(migrate(&mut conn).is_err());
-        let v: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, 1);
     }
 }

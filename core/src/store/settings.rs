@@ -9,7 +9,9 @@ pub struct Settings;
 impl Settings {
     pub fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 

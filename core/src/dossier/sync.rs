@@ -1,0 +1,349 @@
+//! The dossier's side of syncing with the bureau: enrolment, sync rounds (the HTTP part can
+//! run without holding the dossier), sync status, and signing out.
+//!
+//! The device credential is not kept here: the caller stores it (the phone in its
+//! Keystore/Keychain, the CLI in its own settings) and hands it to each sync.
+
+use koers_protocol::{SyncRequest, SyncResponse, PROTOCOL_VERSION};
+use rusqlite::Transaction;
+
+use crate::error::{KoersError, Result};
+use crate::model::Timestamp;
+use crate::store::Settings;
+use crate::sync::{self as engine, BackoffPolicy, HttpTransport, PeerState};
+
+use super::{Dossier, Topic};
+
+const SERVER_KEY: &str = "sync.server_url";
+const EMPLOYEE_KEY: &str = "sync.employee_id";
+const DEVICE_KEY: &str = "sync.device_id";
+const PEER_KEY: &str = "sync.peer_state";
+const LAST_SYNCED_KEY: &str = "sync.last_synced_at";
+const LAST_ATTEMPT_KEY: &str = "sync.last_attempt_at";
+const LAST_ERROR_KEY: &str = "sync.last_error";
+
+/// The link between this device and its bureau (the token is returned, not stored).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+pub struct EnrolmentInfo {
+    pub server_url: String,
+    pub employee_id: String,
+    pub device_id: String,
+}
+
+/// What the shells show about syncing.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub server_url: Option<String>,
+    pub device_id: Option<String>,
+    pub last_synced_at: Option<Timestamp>,
+    pub last_attempt_at: Option<Timestamp>,
+    /// Local changes the bureau has not confirmed yet.
+    pub pending_changes: u32,
+    /// The last failure, in words a person understands; None after a successful sync.
+    pub last_error: Option<String>,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+pub struct SyncOutcome {
+    pub round_trips: u32,
+    /// Changes that came in from the bureau (the coach, another device).
+    pub changes_received: u32,
+    /// Edits of ours the bureau undid because this role may not make them.
+    pub corrected: Vec<String>,
+}
+
+/// Where the device syncs to, read from settings.
+pub struct SyncTarget {
+    pub server_url: String,
+    pub document_id: String,
+}
+
+impl Dossier {
+    /// Links this device to the bureau with the enrolment code from the coach: merges the
+    /// bureau's copy of the dossier with what is already on the phone (nothing local is
+    /// lost) and remembers the bureau. Returns the link and the device token, which the
+    /// caller must keep safe.
+    pub fn enrol(
+        &mut self,
+        server_url: &str,
+        code: &str,
+        device_name: &str,
+    ) -> Result<(EnrolmentInfo, String)> {
+        if self.sync_target()?.is_some() {
+            return Err(KoersError::invalid(
+                "server",
+                "this device is already linked to a bureau; sign out first",
+            ));
+        }
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(KoersError::invalid("code", "may not be empty"));
+        }
+        let device_name = crate::input::required_line("device_name", device_name)?;
+        let transport = HttpTransport::new(server_url)?;
+        let enrolment = transport.enrol(code, &device_name)?;
+        self.adopt(enrolment)
+    }
+
+    /// Stores a successful enrolment (split from `enrol` so a caller can do the HTTP part
+    /// without holding the dossier).
+    pub fn adopt(&mut self, enrolment: engine::Enrolment) -> Result<(EnrolmentInfo, String)> {
+        let peer = std::cell::RefCell::new(PeerState::new());
+        let document = enrolment.document.clone();
+        let info = EnrolmentInfo {
+            server_url: enrolment.server_url.clone(),
+            employee_id: enrolment.employee_id.clone(),
+            device_id: enrolment.device_id.clone(),
+        };
+        self.apply_remote(
+            |doc| {
+                let (state, _) = engine::adopt_enrolment(doc, &document)?;
+                *peer.borrow_mut() = state;
+                Ok(())
+            },
+            |tx| {
+                Settings::put(tx, SERVER_KEY, info.server_url.as_bytes())?;
+                Settings::put(tx, EMPLOYEE_KEY, info.employee_id.as_bytes())?;
+                Settings::put(tx, DEVICE_KEY, info.device_id.as_bytes())?;
+                Settings::put(tx, PEER_KEY, &peer.borrow().to_bytes())?;
+                Settings::delete(tx, LAST_ERROR_KEY)
+            },
+        )?;
+        self.mark(Topic::Sync);
+        Ok((info, enrolment.token))
+    }
+
+    /// The bureau this device syncs with, if enrolled.
+    pub fn sync_target(&self) -> Result<Option<SyncTarget>> {
+        let server = Settings::get_text(self.conn(), SERVER_KEY)?;
+        let employee = Settings::get_text(self.conn(), EMPLOYEE_KEY)?;
+        Ok(match (server, employee) {
+            (Some(server_url), Some(document_id)) => Some(SyncTarget {
+                server_url,
+                document_id,
+            }),
+            _ => None,
+        })
+    }
+
+    fn peer_state(&self) -> Result<PeerState> {
+        match Settings::get(self.conn(), PEER_KEY)? {
+            // An unreadable state only costs a slower, full sync.
+            Some(bytes) => Ok(PeerState::from_bytes(&bytes).unwrap_or_default()),
+            None => Ok(PeerState::new()),
+        }
+    }
+
+    /// Builds the next round's request. Pair with `sync_absorb`.
+    pub fn sync_prepare(&mut self) -> Result<(SyncRequest, PeerState)> {
+        let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
+        let mut state = self.peer_state()?;
+        let doc = self.doc_mut()?;
+        let document = engine::prepare(doc, &target.document_id, &mut state);
+        Ok((
+            SyncRequest {
+                v: PROTOCOL_VERSION,
+                documents: vec![document],
+            },
+            state,
+        ))
+    }
+
+    /// Applies the bureau's answer and stores it with the new peer state in one
+    /// transaction. Returns whether another round is needed, and what came in.
+    pub fn sync_absorb(
+        &mut self,
+        response: SyncResponse,
+        state: PeerState,
+    ) -> Result<(bool, engine::Absorbed)> {
+        let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
+        let reply = response
+            .documents
+            .into_iter()
+            .find(|d| d.document == target.document_id)
+            .ok_or_else(|| KoersError::Network {
+                message: "Het bureau gaf een onvolledig antwoord; we proberen het later opnieuw."
+                    .into(),
+            })?;
+        let state = std::cell::RefCell::new(state);
+        let absorbed = std::cell::RefCell::new(engine::Absorbed::default());
+        self.apply_remote(
+            |doc| {
+                *absorbed.borrow_mut() = engine::absorb(doc, &mut state.borrow_mut(), reply)?;
+                Ok(())
+            },
+            |tx| Settings::put(tx, PEER_KEY, &state.borrow().to_bytes()),
+        )?;
+        let absorbed = absorbed.into_inner();
+        Ok((absorbed.needs_another_round, absorbed))
+    }
+
+    /// Notes how a sync ended, for the status screen.
+    pub fn record_sync_result(&mut self, result: &Result<SyncOutcome>) -> Result<()> {
+        let now = Timestamp::now().to_string();
+        self.write_local(|tx: &Transaction<'_>| {
+            Settings::put(tx, LAST_ATTEMPT_KEY, now.as_bytes())?;
+            match result {
+                Ok(_) => {
+                    Settings::put(tx, LAST_SYNCED_KEY, now.as_bytes())?;
+                    Settings::delete(tx, LAST_ERROR_KEY)
+                }
+                Err(e) => Settings::put(tx, LAST_ERROR_KEY, e.to_string().as_bytes()),
+            }
+        })?;
+        self.mark(Topic::Sync);
+        Ok(())
+    }
+
+    /// Syncs now, holding the dossier throughout (the CLI; the phone uses `sync_unlocked`).
+    pub fn sync_now(&mut self, token: &str) -> Result<SyncOutcome> {
+        let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
+        let transport = HttpTransport::new(&target.server_url)?;
+        let result = run_rounds(&transport, token, &BackoffPolicy::default(), &mut |step| {
+            match step {
+                Step::Prepare => self.sync_prepare().map(StepResult::Prepared),
+                Step::Absorb(response, state) => {
+                    self.sync_absorb(response, state).map(StepResult::Absorbed)
+                }
+            }
+        });
+        self.record_sync_result(&result)?;
+        result
+    }
+
+    /// What the shells show about syncing.
+    pub fn sync_status(&mut self) -> Result<SyncStatus> {
+        let server_url = Settings::get_text(self.conn(), SERVER_KEY)?;
+        let enrolled = server_url.is_some();
+        let pending = if enrolled {
+            let state = self.peer_state()?;
+            let doc = self.doc_mut()?;
+            engine::pending_changes(doc, &state) as u32
+        } else {
+            0
+        };
+        let time = |key| -> Result<Option<Timestamp>> {
+            Ok(Settings::get_text(self.conn(), key)?.and_then(|t| t.parse().ok()))
+        };
+        Ok(SyncStatus {
+            enrolled,
+            server_url,
+            device_id: Settings::get_text(self.conn(), DEVICE_KEY)?,
+            last_synced_at: time(LAST_SYNCED_KEY)?,
+            last_attempt_at: time(LAST_ATTEMPT_KEY)?,
+            pending_changes: pending,
+            last_error: Settings::get_text(self.conn(), LAST_ERROR_KEY)?,
+        })
+    }
+
+    /// Unlinks this device. With `token`, it first asks the bureau to revoke this device
+    /// (best effort: offline it only forgets the link). With `wipe`, it also erases the
+    /// dossier and the journal from the phone.
+    pub fn sign_out(&mut self, token: Option<&str>, wipe: bool) -> Result<()> {
+        if let (Some(token), Some(target)) = (token, self.sync_target()?) {
+            if let Some(device) = Settings::get_text(self.conn(), DEVICE_KEY)? {
+                if let Ok(transport) = HttpTransport::new(&target.server_url) {
+                    if let Err(e) = transport.revoke(token, &device) {
+                        tracing::info!("could not revoke this device at the bureau: {e}");
+                    }
+                }
+            }
+        }
+        self.write_local(|tx| {
+            for key in [
+                SERVER_KEY,
+                EMPLOYEE_KEY,
+                DEVICE_KEY,
+                PEER_KEY,
+                LAST_SYNCED_KEY,
+                LAST_ATTEMPT_KEY,
+                LAST_ERROR_KEY,
+            ] {
+                Settings::delete(tx, key)?;
+            }
+            if wipe {
+                tx.execute_batch(
+                    "DELETE FROM document_snapshot; DELETE FROM document_changes;
+                     DELETE FROM applications; DELETE FROM applications_fts;
+                     DELETE FROM appointments; DELETE FROM actions; DELETE FROM records;
+                     DELETE FROM journal; DELETE FROM pending_vacancy_fetches;",
+                )?;
+                crate::store::Projection::rebuild(tx, &crate::model::DossierDocument {
+                    schema: crate::model::DOCUMENT_SCHEMA,
+                    ..Default::default()
+                })?;
+            }
+            Ok(())
+        })?;
+        if wipe {
+            self.doc = None;
+            self.doc_mut()?; // a fresh genesis, as on a new phone
+            let after = crate::store::Projection::load_document(self.conn())?;
+            self.note_differences(&after);
+            self.state = after;
+            self.mark(Topic::Journal);
+        }
+        self.mark(Topic::Sync);
+        Ok(())
+    }
+
+    /// The document's current heads (for diagnostics and convergence checks).
+    pub fn document_heads(&mut self) -> Result<Vec<String>> {
+        Ok(self
+            .doc_mut()?
+            .get_heads()
+            .iter()
+            .map(|h| h.to_string())
+            .collect())
+    }
+}
+
+/// One step of a sync, as `run_rounds` asks for it.
+pub enum Step {
+    Prepare,
+    Absorb(SyncResponse, PeerState),
+}
+
+pub enum StepResult {
+    Prepared((SyncRequest, PeerState)),
+    Absorbed((bool, engine::Absorbed)),
+}
+
+/// The sync loop: prepare, send (with backoff), absorb, until settled. `dossier` is called
+/// for the steps that need the dossier, so a caller can lock it only for those.
+pub fn run_rounds(
+    transport: &HttpTransport,
+    token: &str,
+    policy: &BackoffPolicy,
+    dossier: &mut dyn FnMut(Step) -> Result<StepResult>,
+) -> Result<SyncOutcome> {
+    let mut outcome = SyncOutcome::default();
+    for _ in 0..koers_protocol::limits::MAX_FULL_ROUNDS {
+        let StepResult::Prepared((request, state)) = dossier(Step::Prepare)? else {
+            return Err(KoersError::Document {
+                message: "sync step out of order".into(),
+            });
+        };
+        let response = engine::with_backoff(policy, || {
+            outcome.round_trips += 1;
+            transport.sync(token, &request)
+        })?;
+        let StepResult::Absorbed((more, absorbed)) = dossier(Step::Absorb(response, state))?
+        else {
+            return Err(KoersError::Document {
+                message: "sync step out of order".into(),
+            });
+        };
+        outcome.changes_received += absorbed.applied_changes.len() as u32;
+        outcome.corrected.extend(absorbed.corrected);
+        if !more {
+            return Ok(outcome);
+        }
+    }
+    Err(KoersError::Network {
+        message: "De synchronisatie met het bureau kwam niet rond; we proberen het later opnieuw."
+            .into(),
+    })
+}

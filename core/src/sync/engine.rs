@@ -1,0 +1,612 @@
+//! The client's sync logic as pure functions over an Automerge document and the persisted
+//! state per peer (docs/SYNC.md, "Rounds"): the fast path (push the changes since the heads
+//! the bureau acknowledged, get back what we lack: one round trip) and the fallback to
+//! Automerge's own sync protocol when the fast path cannot work.
+
+use automerge::sync::{Message, State as AmSyncState, SyncDoc};
+use automerge::{Automerge, ChangeHash, ReadDoc};
+use koers_protocol::{
+    self as wire, Bytes, DocumentReply, DocumentSync, ErrorCode, Hash, Outcome, Push, SyncRequest,
+    PROTOCOL_VERSION,
+};
+use serde::{Deserialize, Serialize};
+
+use super::backoff::{with_backoff, BackoffPolicy};
+use super::transport::HttpTransport;
+use crate::{KoersError, Result};
+
+/// What one device remembers about the bureau for one document, across sessions. Persist
+/// [`PeerState::to_bytes`] in the same transaction as the changes an [`absorb`] applied.
+#[derive(Debug, Clone, Default)]
+pub struct PeerState {
+    /// The bureau's heads as last acknowledged: every change below them is on the server.
+    acked: Vec<ChangeHash>,
+    /// Whether the next round speaks Automerge's full sync protocol.
+    full: bool,
+    /// The full protocol's state (only its shared heads survive `to_bytes`).
+    sync: AmSyncState,
+}
+
+/// The persisted shape of a [`PeerState`], CBOR like the wire.
+#[derive(Serialize, Deserialize)]
+struct StoredPeerState {
+    v: u8,
+    acked: Vec<Hash>,
+    full: bool,
+    sync: Bytes,
+}
+
+impl PeerState {
+    /// A peer we never synced with: the first round pushes the whole document.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A peer whose document (at `heads`) we already hold in full, e.g. after enrolment.
+    pub fn acknowledged(heads: Vec<ChangeHash>) -> Self {
+        Self {
+            acked: heads,
+            ..Self::default()
+        }
+    }
+
+    /// The heads the bureau acknowledged last.
+    pub fn acked_heads(&self) -> &[ChangeHash] {
+        &self.acked
+    }
+
+    /// Whether a round of the full protocol is under way (for diagnostics).
+    pub fn in_full_sync(&self) -> bool {
+        self.full
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let stored = StoredPeerState {
+            v: 1,
+            acked: self.acked.iter().map(|h| Hash(h.0.to_vec())).collect(),
+            full: self.full,
+            sync: Bytes(self.sync.encode()),
+        };
+        // Encoding plain owned data into a Vec cannot fail; an empty blob would only mean a
+        // fresh start, never lost data.
+        wire::encode(&stored).unwrap_or_default()
+    }
+
+    /// Reads what [`Self::to_bytes`] wrote. An unreadable blob is an error, not a reset, so
+    /// that the caller notices; `PeerState::new()` is always a safe (slower) fallback.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let stored: StoredPeerState = wire::decode(bytes).map_err(|e| KoersError::Document {
+            message: format!("de synchronisatiestatus is onleesbaar: {e}"),
+        })?;
+        let acked = hashes_from_wire(&stored.acked)?;
+        let sync = AmSyncState::decode(&stored.sync.0).map_err(|e| KoersError::Document {
+            message: format!("de synchronisatiestatus is onleesbaar: {e}"),
+        })?;
+        Ok(Self {
+            acked,
+            full: stored.full,
+            sync,
+        })
+    }
+}
+
+/// What an [`absorb`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Absorbed {
+    /// The changes newly applied to the document, as raw change bytes, oldest first: persist
+    /// them (with the new `PeerState`) in one transaction.
+    pub applied_changes: Vec<Vec<u8>>,
+    /// Whether this document needs another round now (the full protocol is still talking).
+    pub needs_another_round: bool,
+    /// Edits of ours that the bureau undid because our role may not make them.
+    pub corrected: Vec<String>,
+}
+
+/// Local changes the bureau has not acknowledged yet (the "pending" count of the status).
+pub fn pending_changes(doc: &Automerge, state: &PeerState) -> usize {
+    doc.get_changes(&known(doc, &state.acked)).len()
+}
+
+/// One document's part of the next round. Changes `state` only in full mode (the protocol
+/// records what it sent).
+pub fn prepare(doc: &Automerge, document_id: &str, state: &mut PeerState) -> DocumentSync {
+    let acked = known(doc, &state.acked);
+    if acked.len() != state.acked.len() {
+        // We lost changes we once had acknowledged (restored from a backup): only the full
+        // protocol finds out what each side lacks.
+        state.full = true;
+    }
+    let push = if state.full {
+        let mut message = doc.generate_sync_message(&mut state.sync);
+        if message.is_none() {
+            // The protocol thinks it is waiting for an answer that got lost: start the
+            // exchange again from the shared heads.
+            state.sync = AmSyncState::decode(&state.sync.encode()).unwrap_or_default();
+            message = doc.generate_sync_message(&mut state.sync);
+        }
+        Push::Full {
+            message: message.map(|m| Bytes(m.encode())),
+        }
+    } else if acked.is_empty() {
+        // Never synced: the saved document is far smaller than its changes one by one.
+        Push::Fast {
+            base: vec![],
+            heads: hashes_to_wire(&doc.get_heads()),
+            changes: vec![Bytes(doc.save())],
+        }
+    } else {
+        Push::Fast {
+            base: hashes_to_wire(&acked),
+            heads: hashes_to_wire(&doc.get_heads()),
+            changes: doc
+                .get_changes(&acked)
+                .into_iter()
+                .map(|mut c| Bytes(c.bytes().into_owned()))
+                .collect(),
+        }
+    };
+    DocumentSync {
+        document: document_id.to_string(),
+        push,
+    }
+}
+
+/// Applies the server's reply for one document to `doc` and `state`.
+pub fn absorb(
+    doc: &mut Automerge,
+    state: &mut PeerState,
+    reply: DocumentReply,
+) -> Result<Absorbed> {
+    let before = doc.get_heads();
+    let mut absorbed = Absorbed::default();
+    match reply.outcome {
+        Outcome::Refused { code, message } => return Err(refusal(code, message)),
+        Outcome::Fast {
+            heads,
+            changes,
+            corrected,
+        } => {
+            absorbed.corrected = corrected;
+            let heads = hashes_from_wire(&heads)?;
+            apply_chunks(doc, &changes).map_err(|e| KoersError::Document {
+                message: format!("het bureau stuurde een onleesbare wijziging: {e}"),
+            })?;
+            let complete = doc.get_missing_deps(&[]).is_empty()
+                && heads.iter().all(|h| doc.get_change_by_hash(h).is_some());
+            if complete {
+                state.acked = heads;
+                state.full = false;
+            } else {
+                // The bureau's answer does not fit what we hold: let the full protocol
+                // work out the difference.
+                state.full = true;
+                absorbed.needs_another_round = true;
+            }
+        }
+        Outcome::Full { message, corrected } => {
+            absorbed.corrected = corrected;
+            if !state.full {
+                // The bureau cannot use the fast path (yet): switch, keeping what the full
+                // protocol already knows to be shared.
+                state.full = true;
+                state.sync = AmSyncState::decode(&state.sync.encode()).unwrap_or_default();
+            }
+            if let Some(message) = message {
+                let message = Message::decode(&message.0).map_err(|e| KoersError::Document {
+                    message: format!(
+                        "het bureau stuurde een onleesbaar synchronisatiebericht: {e}"
+                    ),
+                })?;
+                doc.receive_sync_message(&mut state.sync, message)
+                    .map_err(|e| KoersError::Document {
+                        message: format!("de wijzigingen van het bureau passen niet: {e}"),
+                    })?;
+            }
+            let ours = doc.get_heads();
+            let settled = state.sync.their_heads.as_ref().is_some_and(|theirs| {
+                let mut theirs = theirs.clone();
+                theirs.sort_unstable();
+                theirs == ours
+            }) && doc.get_missing_deps(&[]).is_empty();
+            if settled {
+                state.acked = ours;
+                state.full = false;
+            } else {
+                absorbed.needs_another_round = true;
+            }
+        }
+    }
+    absorbed.applied_changes = doc
+        .get_changes(&before)
+        .into_iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    Ok(absorbed)
+}
+
+/// Merges the document the bureau sent at enrolment into ours. Returns the peer state to
+/// persist (the bureau's heads as acknowledged) and the changes that were new to us.
+pub fn adopt_enrolment(doc: &mut Automerge, document: &[u8]) -> Result<(PeerState, Vec<Vec<u8>>)> {
+    let theirs = Automerge::load(document).map_err(|e| KoersError::Document {
+        message: format!("het dossier van het bureau is onleesbaar: {e}"),
+    })?;
+    let before = doc.get_heads();
+    let mut theirs = theirs;
+    doc.merge(&mut theirs)?;
+    let applied = doc
+        .get_changes(&before)
+        .into_iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    Ok((PeerState::acknowledged(theirs.get_heads()), applied))
+}
+
+/// Applies chunks as they travel (single changes, compressed or not, or saved documents) to
+/// `doc`, strictly: one unreadable chunk fails the whole call and nothing is applied.
+/// (`load_incremental` would silently skip what it cannot read.)
+pub fn apply_chunks(doc: &mut Automerge, chunks: &[Bytes]) -> std::result::Result<(), String> {
+    let mut changes = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        match automerge::Change::try_from(chunk.0.as_slice()) {
+            Ok(change) => changes.push(change),
+            Err(automerge::LoadChangeError::WrongChunkType) => {
+                let saved = Automerge::load_with_options(
+                    &chunk.0,
+                    automerge::LoadOptions::new()
+                        .on_partial_load(automerge::OnPartialLoad::Error)
+                        .verification_mode(automerge::VerificationMode::Check),
+                )
+                .map_err(|e| e.to_string())?;
+                changes.extend(saved.get_changes(&[]));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    doc.apply_changes(changes).map_err(|e| e.to_string())
+}
+
+/// One document to sync, with the state the caller loaded for it.
+pub struct SyncTarget<'a> {
+    pub document_id: String,
+    pub doc: &'a mut Automerge,
+    pub state: &'a mut PeerState,
+}
+
+/// What a finished [`sync_documents`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    /// HTTP round trips made (retries included).
+    pub round_trips: usize,
+    /// Changes received from the bureau, over all documents.
+    pub changes_received: usize,
+    /// Edits the bureau undid (see [`Absorbed::corrected`]).
+    pub corrected: Vec<String>,
+}
+
+/// Syncs the targets with the bureau until all are settled, retrying transient failures
+/// with `policy`. After every absorbed reply `commit(index, doc, absorbed, state)` runs: the
+/// caller persists there, in one transaction; an error from it stops the sync.
+pub fn sync_documents(
+    transport: &HttpTransport,
+    token: &str,
+    targets: &mut [SyncTarget<'_>],
+    policy: &BackoffPolicy,
+    mut commit: impl FnMut(usize, &Automerge, &Absorbed, &PeerState) -> Result<()>,
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    let mut open: Vec<usize> = (0..targets.len()).collect();
+    let mut round = 0;
+    while !open.is_empty() {
+        round += 1;
+        if round > koers_protocol::limits::MAX_FULL_ROUNDS {
+            return Err(KoersError::Network {
+                message: "De synchronisatie met het bureau kwam niet rond; we proberen het later opnieuw."
+                    .into(),
+            });
+        }
+        let request = SyncRequest {
+            v: PROTOCOL_VERSION,
+            documents: open
+                .iter()
+                .map(|&i| {
+                    let t = &mut targets[i];
+                    prepare(t.doc, &t.document_id, t.state)
+                })
+                .collect(),
+        };
+        let response = with_backoff(policy, || {
+            report.round_trips += 1;
+            transport.sync(token, &request)
+        })?;
+        if response.documents.len() != open.len() {
+            return Err(KoersError::Network {
+                message: "Het bureau gaf een onvolledig antwoord; we proberen het later opnieuw."
+                    .into(),
+            });
+        }
+        let mut still_open = Vec::new();
+        for (&i, reply) in open.iter().zip(response.documents) {
+            let t = &mut targets[i];
+            if reply.document != t.document_id {
+                return Err(KoersError::Network {
+                    message: "Het bureau antwoordde voor een ander dossier; we proberen het later opnieuw."
+                        .into(),
+                });
+            }
+            let absorbed = absorb(t.doc, t.state, reply)?;
+            commit(i, t.doc, &absorbed, t.state)?;
+            report.changes_received += absorbed.applied_changes.len();
+            report.corrected.extend(absorbed.corrected.iter().cloned());
+            if absorbed.needs_another_round {
+                still_open.push(i);
+            }
+        }
+        open = still_open;
+    }
+    Ok(report)
+}
+
+fn known(doc: &Automerge, heads: &[ChangeHash]) -> Vec<ChangeHash> {
+    heads
+        .iter()
+        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .copied()
+        .collect()
+}
+
+/// Hashes as they travel.
+pub fn hashes_to_wire(heads: &[ChangeHash]) -> Vec<Hash> {
+    heads.iter().map(|h| Hash(h.0.to_vec())).collect()
+}
+
+/// Hashes from the wire; anything but 32 bytes is refused.
+pub fn hashes_from_wire(heads: &[Hash]) -> Result<Vec<ChangeHash>> {
+    heads
+        .iter()
+        .map(|h| {
+            ChangeHash::try_from(h.0.as_slice()).map_err(|_| KoersError::Document {
+                message: "een wijzigingskenmerk heeft niet de juiste lengte".into(),
+            })
+        })
+        .collect()
+}
+
+/// The person-readable error for a refused document.
+fn refusal(code: ErrorCode, message: String) -> KoersError {
+    match code {
+        ErrorCode::Unauthorized | ErrorCode::Forbidden => KoersError::Refused { message },
+        ErrorCode::Internal | ErrorCode::RateLimited => KoersError::Network { message },
+        _ => KoersError::Document { message },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{genesis_document, Application, ApplicationStatus, DossierDocument};
+
+    /// The server's side of the fast and full paths, reduced to what the engine needs, so
+    /// the engine is tested without HTTP (the bureau's tests cover the real thing).
+    fn serve(server: &mut Automerge, states: &mut AmSyncState, req: DocumentSync) -> DocumentReply {
+        let outcome = match req.push {
+            Push::Fast {
+                base,
+                heads,
+                changes,
+            } => {
+                let base = hashes_from_wire(&base).unwrap();
+                let heads = hashes_from_wire(&heads).unwrap();
+                let mut fork = server.fork();
+                apply_chunks(&mut fork, &changes).unwrap();
+                let ok = base.iter().all(|h| server.get_change_by_hash(h).is_some())
+                    && fork.get_missing_deps(&[]).is_empty()
+                    && heads.iter().all(|h| fork.get_change_by_hash(h).is_some());
+                if ok {
+                    *server = fork;
+                    Outcome::Fast {
+                        heads: hashes_to_wire(&server.get_heads()),
+                        changes: server
+                            .get_changes(&heads)
+                            .into_iter()
+                            .map(|mut c| Bytes(c.bytes().into_owned()))
+                            .collect(),
+                        corrected: vec![],
+                    }
+                } else {
+                    Outcome::Full {
+                        message: server
+                            .generate_sync_message(states)
+                            .map(|m| Bytes(m.encode())),
+                        corrected: vec![],
+                    }
+                }
+            }
+            Push::Full { message } => {
+                if let Some(m) = message {
+                    server
+                        .receive_sync_message(states, Message::decode(&m.0).unwrap())
+                        .unwrap();
+                }
+                Outcome::Full {
+                    message: server
+                        .generate_sync_message(states)
+                        .map(|m| Bytes(m.encode())),
+                    corrected: vec![],
+                }
+            }
+        };
+        DocumentReply {
+            document: req.document,
+            outcome,
+        }
+    }
+
+    fn add_application(doc: &mut Automerge, id: &str) {
+        let mut d: DossierDocument = autosurgeon::hydrate(doc).unwrap();
+        let now = crate::model::Timestamp::now();
+        d.applications.insert(
+            id.into(),
+            Application {
+                id: id.into(),
+                employer: format!("Werkgever {id}"),
+                role: "Planner".into(),
+                source: None,
+                vacancy_url: None,
+                location: None,
+                date: crate::model::LocalDate::from_ymd(2026, 3, 2).unwrap(),
+                contact: None,
+                salary: None,
+                notes: String::new(),
+                status: ApplicationStatus::Applied,
+                history: vec![],
+                follow_up: None,
+                created_at: now,
+                updated_at: now,
+            },
+        );
+        let mut tx = doc.transaction();
+        autosurgeon::reconcile(&mut tx, &d).unwrap();
+        tx.commit();
+    }
+
+    fn run(phone: &mut Automerge, state: &mut PeerState, server: &mut Automerge) -> usize {
+        let mut server_state = AmSyncState::new();
+        for round in 1..=12 {
+            let req = prepare(phone, "d", state);
+            let reply = serve(server, &mut server_state, req);
+            let absorbed = absorb(phone, state, reply).unwrap();
+            // What is persisted after every round reads back.
+            let stored = PeerState::from_bytes(&state.to_bytes()).unwrap();
+            assert_eq!(stored.acked_heads(), state.acked_heads());
+            if !absorbed.needs_another_round {
+                return round;
+            }
+        }
+        panic!("did not settle");
+    }
+
+    #[test]
+    fn a_new_application_after_a_settled_sync_takes_one_round() {
+        let mut server = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        add_application(&mut server, "s1");
+        let mut phone = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        let (mut state, applied) = adopt_enrolment(&mut phone, &server.save()).unwrap();
+        assert_eq!(applied.len(), 1);
+        add_application(&mut phone, "p1");
+        assert_eq!(pending_changes(&phone, &state), 1);
+        assert_eq!(run(&mut phone, &mut state, &mut server), 1);
+        assert_eq!(pending_changes(&phone, &state), 0);
+        assert_eq!(phone.get_heads(), server.get_heads());
+    }
+
+    #[test]
+    fn concurrent_edits_come_back_in_the_same_round() {
+        let mut server = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        let mut phone = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        let (mut state, _) = adopt_enrolment(&mut phone, &server.save()).unwrap();
+        add_application(&mut phone, "p1");
+        add_application(&mut server, "s1");
+        let mut req = prepare(&phone, "d", &mut state);
+        let reply = serve(&mut server, &mut AmSyncState::new(), req.clone());
+        let absorbed = absorb(&mut phone, &mut state, reply.clone()).unwrap();
+        assert!(!absorbed.needs_another_round);
+        assert_eq!(absorbed.applied_changes.len(), 1);
+        assert_eq!(phone.get_heads(), server.get_heads());
+        // The same request and reply again (a retry) change nothing.
+        req = prepare(&phone, "d", &mut state);
+        let again = absorb(
+            &mut phone,
+            &mut state,
+            serve(&mut server, &mut AmSyncState::new(), req),
+        )
+        .unwrap();
+        assert!(again.applied_changes.is_empty());
+        let replayed = absorb(&mut phone, &mut state, reply).unwrap();
+        assert!(replayed.applied_changes.is_empty());
+        let d: DossierDocument = autosurgeon::hydrate(&phone).unwrap();
+        assert_eq!(d.applications.len(), 2);
+    }
+
+    #[test]
+    fn a_never_synced_phone_pushes_its_saved_document() {
+        let mut server = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        let mut phone = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        for i in 0..5 {
+            add_application(&mut phone, &format!("p{i}"));
+        }
+        let mut state = PeerState::new();
+        assert_eq!(pending_changes(&phone, &state), 6);
+        assert_eq!(run(&mut phone, &mut state, &mut server), 1);
+        assert_eq!(phone.get_heads(), server.get_heads());
+    }
+
+    #[test]
+    fn a_server_that_lost_our_base_falls_back_to_the_full_protocol() {
+        let mut server = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        let mut phone = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        add_application(&mut phone, "p1");
+        // The phone believes the server holds p1 (e.g. the server was restored from backup).
+        let mut state = PeerState::acknowledged(phone.get_heads());
+        add_application(&mut phone, "p2");
+        add_application(&mut server, "s1");
+        let rounds = run(&mut phone, &mut state, &mut server);
+        assert!(rounds >= 2, "{rounds}");
+        assert!(!state.in_full_sync());
+        assert_eq!(phone.get_heads(), server.get_heads());
+        let d: DossierDocument = autosurgeon::hydrate(&server).unwrap();
+        assert_eq!(d.applications.len(), 3);
+        // And the next time the fast path is back.
+        add_application(&mut phone, "p3");
+        assert_eq!(run(&mut phone, &mut state, &mut server), 1);
+    }
+
+    #[test]
+    fn refusals_and_garbage_become_readable_errors() {
+        let mut phone = genesis_document().unwrap();
+        let mut state = PeerState::new();
+        let err = absorb(
+            &mut phone,
+            &mut state,
+            DocumentReply {
+                document: "d".into(),
+                outcome: Outcome::Refused {
+                    code: ErrorCode::Forbidden,
+                    message: "Geen toegang.".into(),
+                },
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, KoersError::Refused { .. }));
+        let err = absorb(
+            &mut phone,
+            &mut state,
+            DocumentReply {
+                document: "d".into(),
+                outcome: Outcome::Fast {
+                    heads: vec![],
+                    changes: vec![Bytes(vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3])],
+                    corrected: vec![],
+                },
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, KoersError::Document { .. }), "{err}");
+        assert!(PeerState::from_bytes(b"nonsense").is_err());
+    }
+}

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{actions, applications, appointments, export, journal, trajectory, views};
+use crate::commands::{
+    actions, applications, appointments, export, journal, sync, trajectory, views,
+};
 use crate::context::Ctx;
 
 const ABOUT: &str = "Koers: your job applications, coach appointments and trajectory, offline";
@@ -94,6 +96,8 @@ enum Command {
     Journal(journal::Cmd),
     #[command(flatten)]
     Export(export::Cmd),
+    #[command(flatten)]
+    Sync(sync::Cmd),
 }
 
 fn run(command: Command, ctx: &Ctx) -> koers_core::Result<String> {
@@ -105,6 +109,7 @@ fn run(command: Command, ctx: &Ctx) -> koers_core::Result<String> {
         Command::Views(cmd) => views::run(cmd, ctx),
         Command::Journal(cmd) => journal::run(cmd, ctx),
         Command::Export(cmd) => export::run(cmd, ctx),
+        Command::Sync(cmd) => sync::run(cmd, ctx),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod appointments;
 pub mod export;
 pub mod journal;
+pub mod sync;
 pub mod trajectory;
 pub mod views;
 

@@ -289,6 +289,20 @@ impl Dossier {
         Ok(())
     }
 
+    /// A secret kept in this database, for hosts without a platform keystore (the CLI).
+    /// Phones keep secrets in the Keystore/Keychain through `ffi::SecretStore` instead.
+    pub fn local_secret(&self, key: &str) -> Result<Option<String>> {
+        Settings::get_text(self.conn(), &format!("secret.{key}"))
+    }
+
+    pub fn set_local_secret(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+        let key = format!("secret.{key}");
+        self.write_local(|tx| match value {
+            Some(v) => Settings::put(tx, &key, v.as_bytes()),
+            None => Settings::delete(tx, &key),
+        })
+    }
+
     /// The document's current heads (for diagnostics and convergence checks).
     pub fn document_heads(&mut self) -> Result<Vec<String>> {
         Ok(self

@@ -1,0 +1,129 @@
+//! Linking this device to the bureau and syncing with it: enrol, sync, sync-status, sign-out.
+//! The CLI keeps its device token in its own database (a phone uses its keystore).
+
+use clap::Subcommand;
+use koers_core::dossier::{SyncOutcome, SyncStatus};
+use koers_core::{KoersError, Result};
+
+use crate::context::Ctx;
+use crate::output;
+
+/// The key under which the device token is kept (the same as the FFI's database secrets).
+const TOKEN: &str = "device_token";
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Link this device to your bureau with the code from your coach
+    #[command(after_help = "\
+The code is short (like ABCD-EFGH), valid for a week and for one device. What is already
+on this device is kept and merged with the bureau's copy of your dossier.
+
+Example:
+  koers enrol https://bureau.example ABCD-EFGH --device-name \"Laptop thuis\"")]
+    Enrol {
+        /// The bureau's address, e.g. https://bureau.example
+        server: String,
+        /// The enrolment code from your coach
+        code: String,
+        /// How this device shows up in your list of devices
+        #[arg(long, default_value = "Koers CLI")]
+        device_name: String,
+    },
+
+    /// Sync with the bureau now (retries with backoff when the connection fails)
+    #[command(after_help = "Example:\n  koers sync")]
+    Sync,
+
+    /// When this device last synced, what is waiting, and the last error
+    #[command(name = "sync-status", after_help = "Example:\n  koers sync-status")]
+    SyncStatus,
+
+    /// Unlink this device from the bureau (and with --wipe erase its data)
+    #[command(
+        name = "sign-out",
+        after_help = "Example:\n  koers sign-out --wipe"
+    )]
+    SignOut {
+        /// Also erase the dossier and the journal from this device
+        #[arg(long)]
+        wipe: bool,
+    },
+}
+
+pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
+    match cmd {
+        Cmd::Enrol {
+            server,
+            code,
+            device_name,
+        } => {
+            let mut d = ctx.open()?;
+            let (info, token) = d.enrol(&server, &code, &device_name)?;
+            d.set_local_secret(TOKEN, Some(&token))?;
+            ctx.render(&info, || {
+                format!(
+                    "Gekoppeld aan {} (apparaat {}).\nSynchroniseer met: koers sync\n",
+                    info.server_url, info.device_id
+                )
+            })
+        }
+        Cmd::Sync => {
+            let mut d = ctx.open()?;
+            let token = d.local_secret(TOKEN)?.ok_or(KoersError::NotEnrolled)?;
+            let outcome = d.sync_now(&token)?;
+            ctx.render(&outcome, || sync_text(&outcome))
+        }
+        Cmd::SyncStatus => {
+            let mut d = ctx.open()?;
+            let status = d.sync_status()?;
+            ctx.render(&status, || status_text(&status))
+        }
+        Cmd::SignOut { wipe } => {
+            let mut d = ctx.open()?;
+            let token = d.local_secret(TOKEN)?;
+            d.sign_out(token.as_deref(), wipe)?;
+            d.set_local_secret(TOKEN, None)?;
+            ctx.render(&serde_json::json!({ "signed_out": true, "wiped": wipe }), || {
+                if wipe {
+                    "Ontkoppeld; de gegevens op dit apparaat zijn gewist.\n".into()
+                } else {
+                    "Ontkoppeld van het bureau; je gegevens blijven op dit apparaat.\n".into()
+                }
+            })
+        }
+    }
+}
+
+fn sync_text(o: &SyncOutcome) -> String {
+    let mut text = format!(
+        "Gesynchroniseerd ({} {}, {} {} ontvangen).\n",
+        o.round_trips,
+        if o.round_trips == 1 { "verzoek" } else { "verzoeken" },
+        o.changes_received,
+        if o.changes_received == 1 { "wijziging" } else { "wijzigingen" },
+    );
+    for c in &o.corrected {
+        text.push_str(&format!("Teruggedraaid door het bureau: {c}\n"));
+    }
+    text
+}
+
+fn status_text(s: &SyncStatus) -> String {
+    if !s.enrolled {
+        return "Niet gekoppeld aan een bureau. Koppel met: koers enrol <adres> <code>\n".into();
+    }
+    let when = |t: Option<koers_core::model::Timestamp>| {
+        t.map(output::datetime).unwrap_or_else(|| "nog nooit".into())
+    };
+    output::fields(&[
+        ("Bureau", s.server_url.clone().unwrap_or_default()),
+        ("Apparaat", s.device_id.clone().unwrap_or_default()),
+        ("Laatst gesynchroniseerd", when(s.last_synced_at)),
+        ("Laatste poging", when(s.last_attempt_at)),
+        ("Wacht op verzending", format!("{} wijzigingen", s.pending_changes)),
+        (
+            "Laatste fout",
+            s.last_error.clone().unwrap_or_else(|| "geen".into()),
+        ),
+    ])
+}

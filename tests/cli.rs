@@ -26,11 +26,13 @@ pub fn koers_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| match std::env::var_os("KOERS_BIN") {
         Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => build_koers(),
+        _ => build_bin("koers-cli", "koers"),
     })
 }
 
-fn build_koers() -> PathBuf {
+/// Builds `bin` of workspace package `package` with the cargo running the tests and returns
+/// the executable's path (see the module docs).
+pub fn build_bin(package: &str, bin: &str) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
@@ -58,20 +60,20 @@ fn build_koers() -> PathBuf {
         }
     }
     let out = build
-        .args(["build", "-p", "koers-cli", "--bin", "koers"])
+        .args(["build", "-p", package, "--bin", bin])
         .arg("--message-format=json-render-diagnostics")
         .arg("--manifest-path")
         .arg(&manifest)
         .stderr(Stdio::inherit())
         .output()
-        .unwrap_or_else(|e| panic!("could not run cargo to build koers: {e}"));
-    assert!(out.status.success(), "cargo build -p koers-cli failed");
+        .unwrap_or_else(|e| panic!("could not run cargo to build {bin}: {e}"));
+    assert!(out.status.success(), "cargo build -p {package} failed");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "koers")
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .unwrap_or_else(|| panic!("cargo built koers-cli but named no koers executable"))
+        .unwrap_or_else(|| panic!("cargo built {package} but named no {bin} executable"))
 }
 
 /// What one run of `koers` gave.

@@ -3,4 +3,5 @@
 //! `cli` runs the real `koers` binary as a person would, each test in its own temporary
 //! folder; see its module docs for how the binary is found.
 
+pub mod bureau;
 pub mod cli;

@@ -490,3 +490,79 @@ fn cached_state_always_equals_the_document() {
     reopened.set_status(&a.id, ApplicationStatus::Offer).unwrap();
     assert_state_matches_document(&mut reopened);
 }
+
+/// Serves `body` as an HTML page on a free loopback port for `requests` requests.
+fn serve_page(body: &'static str, requests: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let mut stream = stream.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://127.0.0.1:{port}/vacature/123")
+}
+
+const VACANCY_PAGE: &str = r#"<!doctype html><html><head><title>Vacature</title>
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"JobPosting",
+"title":"Medewerker klantenservice","hiringOrganization":{"@type":"Organization","name":"Coolblue"},
+"jobLocation":{"@type":"Place","address":{"@type":"PostalAddress","addressLocality":"Rotterdam"}},
+"baseSalary":{"@type":"MonetaryAmount","currency":"EUR","value":{"@type":"QuantitativeValue","minValue":2800,"maxValue":3200,"unitText":"MONTH"}}}
+</script></head><body>Kom bij ons werken</body></html>"#;
+
+#[test]
+fn a_shared_link_is_logged_offline_and_filled_in_later_without_overwriting() {
+    let mut d = Dossier::open_in_memory().unwrap();
+    let url = serve_page(VACANCY_PAGE, 1);
+    // Offline: only the link (and the role the employee typed) is stored, at once.
+    let app = d
+        .log_from_link(&url, None, Some("Klantenservice (parttime)".into()))
+        .unwrap();
+    assert_eq!(app.employer, "");
+    assert_eq!(app.vacancy_url.as_deref(), Some(url.as_str()));
+    assert_eq!(d.pending_vacancy_links().unwrap().len(), 1);
+
+    // Online: the page fills the empty fields; the typed role stays.
+    let report = d.enrich_vacancies().unwrap();
+    assert_eq!(report.filled, 1);
+    assert_eq!(report.pending, 0);
+    let app = d.application(&app.id).unwrap();
+    assert_eq!(app.employer, "Coolblue");
+    assert_eq!(app.role, "Klantenservice (parttime)");
+    assert_eq!(app.location.as_deref(), Some("Rotterdam"));
+    assert!(app.salary.as_deref().unwrap_or("").contains("2.800"), "{:?}", app.salary);
+    // Search finds it by the filled-in employer.
+    let found = d
+        .list_applications(&ApplicationQuery {
+            text: Some("coolblue".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
+fn an_unreachable_vacancy_page_stays_pending_and_is_retried() {
+    let mut d = Dossier::open_in_memory().unwrap();
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = d
+        .log_from_link(&format!("http://127.0.0.1:{port}/v"), None, None)
+        .unwrap();
+    let report = d.enrich_vacancies().unwrap();
+    assert_eq!((report.filled, report.failed, report.pending), (0, 1, 1));
+    assert_eq!(d.application(&app.id).unwrap().employer, "");
+    assert!(d.log_from_link("not a link", None, None).is_err());
+}

@@ -1,0 +1,1 @@
+/* No API: this target only supplies a symbol (see shim.c). */

@@ -1,0 +1,194 @@
+// The observable store the app uses: async writes off the main actor, lists refreshed
+// through the core's change callback, errors as CoreError with the core's message.
+import Foundation
+import XCTest
+import KoersCore
+@testable import KoersKit
+
+@MainActor
+final class DossierStoreTests: XCTestCase {
+    private var dir: TempDir!
+
+    override func setUp() async throws {
+        dir = try TempDir()
+    }
+
+    private func openStore() async throws -> DossierStore {
+        try await DossierStore.open(path: dir.path("dossier.db"))
+    }
+
+    func testAWriteRefreshesTheListsThroughTheCallback() async throws {
+        let store = try await openStore()
+        XCTAssertTrue(store.applications.isEmpty)
+        XCTAssertNotNil(store.trajectory)
+        XCTAssertEqual(store.changeCount, 0)
+
+        let app = try await store.logApplication(employer: "Acme", role: "Planner")
+        XCTAssertEqual(store.applications.map(\.id), [app.id], "refreshed before the write returns")
+        XCTAssertEqual(store.changeCount, 1)
+        XCTAssertEqual(store.lastChange, [.applications])
+        XCTAssertEqual(store.progress?.thisWeek.applications, 1)
+        XCTAssertEqual(store.syncStatus?.enrolled, false)
+
+        try await store.setStatus(id: app.id, .interview)
+        XCTAssertEqual(store.applications.first?.status, .interview)
+        try await store.editApplication(id: app.id, ApplicationUpdate(notes: "Gesprek dinsdag"))
+        XCTAssertEqual(store.applications.first?.notes, "Gesprek dinsdag")
+        try await store.deleteApplication(id: app.id)
+        XCTAssertTrue(store.applications.isEmpty)
+    }
+
+    func testTheFilterAppliesToLaterRefreshes() async throws {
+        let store = try await openStore()
+        try await store.logApplication(ApplicationInput(employer: "Acme", role: "Planner", status: .applied))
+        try await store.setFilter(ApplicationFilter(statuses: [.interview]))
+        XCTAssertTrue(store.applications.isEmpty)
+        try await store.logApplication(ApplicationInput(employer: "Globex", role: "Planner", status: .interview))
+        XCTAssertEqual(store.applications.map(\.employer), ["Globex"])
+        try await store.setFilter(ApplicationFilter())
+        XCTAssertEqual(store.applications.count, 2)
+    }
+
+    func testAppointmentsActionsTrajectoryAndJournal() async throws {
+        let store = try await openStore()
+        let a = try await store.scheduleAppointment(AppointmentInput(
+            startsAt: slot(2, 14), endsAt: slot(2, 15), kind: .intake))
+        XCTAssertEqual(store.appointments.map(\.id), [a.id])
+        XCTAssertEqual(store.today?.nextAppointment?.id, a.id)
+        try await store.confirmAppointment(id: a.id)
+        XCTAssertEqual(store.appointments.first?.status, .confirmed)
+
+        let action = try await store.addAction(ActionInput(title: "Cv bijwerken", due: day(3)))
+        XCTAssertEqual(store.actions.map(\.id), [action.id])
+        XCTAssertEqual(store.today?.openActions.map(\.id), [action.id])
+        try await store.setActionDone(id: action.id, true)
+        XCTAssertEqual(store.today?.openActions.count, 0)
+
+        try await store.updateTrajectory(TrajectoryUpdate(
+            kind: .spoor2, firstSickDay: day(-300), phase: .jobHunting, weeklyTarget: 4))
+        XCTAssertEqual(store.trajectory?.kind, .spoor2)
+        XCTAssertEqual(store.trajectory?.weeklyTarget, 4)
+        XCTAssertFalse(store.milestones.isEmpty, "milestones follow the first sick day")
+        XCTAssertEqual(store.progress?.target, 4)
+
+        try await store.addJournalEntry(date: day(0), text: "Goede dag", energy: 4)
+        XCTAssertEqual(store.journal.map(\.text), ["Goede dag"])
+        XCTAssertEqual(store.lastChange, [.journal])
+    }
+
+    func testErrorsAreThrownAsCoreErrorsWithTheCoresMessage() async throws {
+        let store = try await openStore()
+        do {
+            try await store.logApplication(ApplicationInput(employer: "Acme", role: "Planner", followUp: "morgen"))
+            XCTFail("expected an error")
+        } catch let error as CoreError {
+            XCTAssertEqual(error.kind, .invalidInput)
+            XCTAssertEqual(error.field, "follow_up")
+            XCTAssertTrue(error.message.hasPrefix("follow_up:"), error.message)
+            XCTAssertEqual(error.localizedDescription, error.message)
+        }
+        do {
+            try await store.syncNow()
+            XCTFail("expected an error")
+        } catch let error as CoreError {
+            XCTAssertEqual(error.kind, .notEnrolled)
+        }
+        XCTAssertFalse(store.isSyncing)
+        do {
+            try await store.confirmAppointment(id: "bestaat-niet")
+            XCTFail("expected an error")
+        } catch let error as CoreError {
+            XCTAssertEqual(error.kind, .notFound)
+        }
+        XCTAssertTrue(store.applications.isEmpty)
+        XCTAssertEqual(store.changeCount, 0, "failed writes change nothing")
+    }
+
+    func testChangesFromElsewhereArriveThroughTheCallback() async throws {
+        let store = try await openStore()
+        let core = store.core
+        // A write on another thread, past the store (as a background sync would be).
+        try await expectChange(store, where: { $0.contains(.applications) }) {
+            try await Task.detached {
+                _ = try core.logApplication(input: ApplicationInput(employer: "Buiten", role: "Om"))
+            }.value
+        }
+        XCTAssertEqual(store.applications.map(\.employer), ["Buiten"])
+        XCTAssertEqual(store.changeCount, 1)
+    }
+
+    func testExportWritesAFileForTheShareSheet() async throws {
+        let store = try await openStore()
+        try await store.logApplication(employer: "Acme", role: "Planner")
+        let url = try await store.export(.csv, to: dir.url.appendingPathComponent("sollicitaties.csv"))
+        let text = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertTrue(text.contains("Acme"))
+        do {
+            try await store.export(.csv, to: URL(fileURLWithPath: "/nonexistent/dir/x.csv"))
+            XCTFail("expected an error")
+        } catch let error as CoreError {
+            XCTAssertEqual(error.kind, .io)
+        }
+    }
+
+    func testSignOutWithWipeEmptiesTheDossier() async throws {
+        let secrets = InMemorySecretStore()
+        let store = try await DossierStore.open(path: dir.path("dossier.db"), secrets: secrets)
+        try await store.logApplication(employer: "Acme", role: "Planner")
+        try await store.addJournalEntry(date: day(0), text: "prive", energy: 3)
+        try await store.signOut(wipe: true)
+        XCTAssertTrue(store.applications.isEmpty)
+        XCTAssertTrue(store.journal.isEmpty)
+        XCTAssertTrue(secrets.keys.isEmpty)
+    }
+}
+
+final class HelpersTests: XCTestCase {
+    func testRemindersAreNotifiedOncePerId() {
+        func reminder(_ id: String) -> Reminder {
+            Reminder(id: id, kind: .followUp, targetId: "t", title: "Nabellen", body: "Acme", dueAt: "2026-11-23T08:00:00.000Z")
+        }
+        var ledger = ReminderLedger(capacity: 3)
+        XCTAssertEqual(ledger.take([reminder("a"), reminder("b")]).map(\.id), ["a", "b"])
+        XCTAssertEqual(ledger.take([reminder("a"), reminder("b"), reminder("c")]).map(\.id), ["c"])
+        XCTAssertEqual(ledger.take([reminder("d")]).map(\.id), ["d"])
+        XCTAssertEqual(ledger.notified, ["b", "c", "d"], "the oldest ids fall off")
+        XCTAssertEqual(reminder("x").notificationIdentifier, "koers.reminder.x")
+
+        let defaults = UserDefaults(suiteName: "koerskit-tests-\(UUID().uuidString)")!
+        ledger.save(to: defaults)
+        XCTAssertEqual(ReminderLedger.load(from: defaults).notified, ["b", "c", "d"])
+    }
+
+    func testEnrolmentCodesFromTypingAndScanning() {
+        XCTAssertEqual(EnrolmentRequest.parse(" abcd-efgh ", fallbackServer: "https://bureau.example"),
+                       EnrolmentRequest(serverURL: "https://bureau.example", code: "ABCD-EFGH"))
+        XCTAssertEqual(EnrolmentRequest.parse("koers://enrol?server=https://b.example:8443&code=ABCD-EFGH"),
+                       EnrolmentRequest(serverURL: "https://b.example:8443", code: "ABCD-EFGH"))
+        XCTAssertEqual(EnrolmentRequest.parse("http://127.0.0.1:8080/koppel?code=abcd-efgh"),
+                       EnrolmentRequest(serverURL: "http://127.0.0.1:8080", code: "ABCD-EFGH"))
+        XCTAssertNil(EnrolmentRequest.parse("ABCD-EFGH"), "a bare code needs a server")
+        XCTAssertNil(EnrolmentRequest.parse("koers://enrol?server=https://b.example"))
+        XCTAssertNil(EnrolmentRequest.parse("   "))
+    }
+
+    func testDatesConvert() {
+        XCTAssertEqual(CoreDates.instant("2026-12-01T09:00:00.000Z")?.timeIntervalSince1970, 1_796_115_600)
+        XCTAssertEqual(CoreDates.instant("2026-12-01T10:00:00+01:00")?.timeIntervalSince1970, 1_796_115_600)
+        XCTAssertNil(CoreDates.instant("gisteren"))
+        let date = Date(timeIntervalSince1970: 1_796_079_600) // 2026-11-30T23:00Z = 1 Dec 00:00 Amsterdam
+        XCTAssertEqual(CoreDates.dayText(date), "2026-12-01")
+        XCTAssertEqual(CoreDates.day("2026-12-01").map(CoreDates.dayText), "2026-12-01")
+        XCTAssertEqual(CoreDates.instantText(Date(timeIntervalSince1970: 1_796_115_600)), "2026-12-01T09:00:00Z")
+    }
+
+    func testVocabularyKeysUseTheCoresWords() {
+        XCTAssertEqual(ApplicationStatus.allCases.count, 8)
+        XCTAssertEqual(ApplicationStatus.secondInterview.localizationKey, "status.second_interview")
+        XCTAssertEqual(Source.jobFair.localizationKey, "source.job_fair")
+        XCTAssertEqual(AppointmentKind.labourExpertAssessment.localizationKey, "appointment_kind.labour_expert_assessment")
+        XCTAssertEqual(Phase.jobHunting.localizationKey, "phase.job_hunting")
+        XCTAssertFalse(ApplicationStatus.hired.isOpen)
+        XCTAssertTrue(ApplicationStatus.offer.isOpen)
+    }
+}

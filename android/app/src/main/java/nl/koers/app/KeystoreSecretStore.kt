@@ -1,0 +1,30 @@
+// The core's SecretStore on Android: values in EncryptedSharedPreferences, whose key is
+// kept in the Android Keystore. The device token never lands in a plain file.
+package nl.koers.app
+
+import android.content.Context
+import android.content.SharedPreferences
+import androidx.security.crypto.EncryptedSharedPreferences
+import androidx.security.crypto.MasterKey
+import nl.koers.core.SecretStore
+
+class KeystoreSecretStore(context: Context) : SecretStore {
+    private val prefs: SharedPreferences = EncryptedSharedPreferences.create(
+        context,
+        "koers_secrets",
+        MasterKey.Builder(context).setKeyScheme(MasterKey.KeyScheme.AES256_GCM).build(),
+        EncryptedSharedPreferences.PrefKeyEncryptionScheme.AES256_SIV,
+        EncryptedSharedPreferences.PrefValueEncryptionScheme.AES256_GCM,
+    )
+
+    override fun get(key: String): String? = prefs.getString(key, null)
+
+    // commit, not apply: the core expects the token to be stored when put returns.
+    override fun put(key: String, value: String) {
+        prefs.edit().putString(key, value).commit()
+    }
+
+    override fun delete(key: String) {
+        prefs.edit().remove(key).commit()
+    }
+}

@@ -188,7 +188,10 @@ impl Bureau {
         let resp = req.send().unwrap_or_else(|e| panic!("{path}: {e}"));
         let status = resp.status().as_u16();
         let text = resp.text().unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 }
 

@@ -33,7 +33,9 @@ fn benches(c: &mut Criterion) {
     let mut d = Dossier::open(&path).expect("open");
     c.bench_function("list all 500 applications", |b| {
         b.iter(|| {
-            let list = d.list_applications(&ApplicationQuery::default()).expect("list");
+            let list = d
+                .list_applications(&ApplicationQuery::default())
+                .expect("list");
             assert!(list.len() >= 500);
             list
         })
@@ -63,7 +65,7 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || {
                 i += 1;
-                let status = if i % 2 == 0 {
+                let status = if i.is_multiple_of(2) {
                     ApplicationStatus::Interview
                 } else {
                     ApplicationStatus::Offer
@@ -78,7 +80,10 @@ fn benches(c: &mut Criterion) {
         b.iter(|| d.weekly_progress(today(), 104))
     });
     c.bench_function("export CSV", |b| {
-        b.iter(|| d.export(ExportFormat::Csv, &ExportOptions::default()).expect("csv"))
+        b.iter(|| {
+            d.export(ExportFormat::Csv, &ExportOptions::default())
+                .expect("csv")
+        })
     });
 }
 

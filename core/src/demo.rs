@@ -32,16 +32,49 @@ impl DossierSize {
 }
 
 const EMPLOYERS: &[&str] = &[
-    "Gemeente Utrecht", "Albert Heijn", "PostNL", "Rabobank", "Bol", "Coolblue", "NS",
-    "Stichting Humanitas", "Van der Valk", "KLM", "Jumbo", "Philips", "ASML", "Achmea",
-    "Bakkerij Één", "Café De Zwaan", "Zorggroep Noord", "Technische Unie", "Heijmans", "Arcadis",
+    "Gemeente Utrecht",
+    "Albert Heijn",
+    "PostNL",
+    "Rabobank",
+    "Bol",
+    "Coolblue",
+    "NS",
+    "Stichting Humanitas",
+    "Van der Valk",
+    "KLM",
+    "Jumbo",
+    "Philips",
+    "ASML",
+    "Achmea",
+    "Bakkerij Één",
+    "Café De Zwaan",
+    "Zorggroep Noord",
+    "Technische Unie",
+    "Heijmans",
+    "Arcadis",
 ];
 const ROLES: &[&str] = &[
-    "Administratief medewerker", "Planner", "Klantenservicemedewerker", "Magazijnmedewerker",
-    "Receptionist", "Beleidsmedewerker", "Inkoper", "Teamleider logistiek", "Data-analist",
-    "Medewerker facilitair", "Servicecoördinator", "Projectassistent",
+    "Administratief medewerker",
+    "Planner",
+    "Klantenservicemedewerker",
+    "Magazijnmedewerker",
+    "Receptionist",
+    "Beleidsmedewerker",
+    "Inkoper",
+    "Teamleider logistiek",
+    "Data-analist",
+    "Medewerker facilitair",
+    "Servicecoördinator",
+    "Projectassistent",
 ];
-const PLACES: &[&str] = &["Utrecht", "Amersfoort", "Zeist", "Nieuwegein", "Houten", "Op afstand"];
+const PLACES: &[&str] = &[
+    "Utrecht",
+    "Amersfoort",
+    "Zeist",
+    "Nieuwegein",
+    "Houten",
+    "Op afstand",
+];
 
 /// A small deterministic random sequence (xorshift), enough for varied example data.
 struct Dice(u64);
@@ -88,7 +121,12 @@ pub fn fill(dossier: &mut Dossier, size: DossierSize, today: LocalDate, seed: u6
         ApplicationStatus::Offer,
         ApplicationStatus::Withdrawn,
     ];
-    let sources = [Source::VacancySite, Source::Network, Source::Recruiter, Source::OpenApplication];
+    let sources = [
+        Source::VacancySite,
+        Source::Network,
+        Source::Recruiter,
+        Source::OpenApplication,
+    ];
     for i in 0..size.applications {
         let date = LocalDate(start.0 + days((i as i64 * 730) / size.applications.max(1) as i64));
         let app = dossier.log_application(NewApplication {
@@ -146,10 +184,21 @@ pub fn fill(dossier: &mut Dossier, size: DossierSize, today: LocalDate, seed: u6
     for i in 0..size.actions {
         let due = LocalDate(start.0 + days((i as i64 * 745) / size.actions.max(1) as i64));
         let action = dossier.add_action(NewAction {
-            title: format!("Actie {}: {}", i + 1, dice.pick(&["CV bijwerken", "LinkedIn-profiel aanvullen", "Drie vacatures zoeken", "Netwerkgesprek plannen"])),
+            title: format!(
+                "Actie {}: {}",
+                i + 1,
+                dice.pick(&[
+                    "CV bijwerken",
+                    "LinkedIn-profiel aanvullen",
+                    "Drie vacatures zoeken",
+                    "Netwerkgesprek plannen"
+                ])
+            ),
             due: Some(due),
             owner: None,
-            appointment_id: appointment_ids.get(i % appointment_ids.len().max(1)).cloned(),
+            appointment_id: appointment_ids
+                .get(i % appointment_ids.len().max(1))
+                .cloned(),
         })?;
         if due < today {
             dossier.set_action_done(&action.id, true)?;
@@ -160,7 +209,12 @@ pub fn fill(dossier: &mut Dossier, size: DossierSize, today: LocalDate, seed: u6
 
 /// A two-year dossier built in memory (fast: no fsync per write), moved into `dossier` in one
 /// transaction.
-pub fn fill_fast(dossier: &mut Dossier, size: DossierSize, today: LocalDate, seed: u64) -> Result<()> {
+pub fn fill_fast(
+    dossier: &mut Dossier,
+    size: DossierSize,
+    today: LocalDate,
+    seed: u64,
+) -> Result<()> {
     let mut scratch = Dossier::open_in_memory()?;
     fill(&mut scratch, size, today, seed)?;
     let doc = scratch.automerge()?.clone();

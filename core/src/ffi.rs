@@ -9,15 +9,15 @@ use crate::dossier::{
     ExportOptions, NewAction, NewApplication, NewAppointment, SyncOutcome, SyncStatus, Topic,
     TrajectoryPatch,
 };
-use crate::milestones::Milestone;
-use crate::overview::{Reminder, TodayOverview};
-use crate::progress::WeeklyProgress;
 use crate::error::{KoersError, Result};
 use crate::input;
+use crate::milestones::Milestone;
 use crate::model::{
     Action, Actor, Application, ApplicationStatus, Appointment, AppointmentKind, Comment,
     JournalEntry, LocalDate, Phase, Source, Timestamp, Trajectory, TrajectoryKind,
 };
+use crate::overview::{Reminder, TodayOverview};
+use crate::progress::WeeklyProgress;
 use crate::store::ApplicationQuery;
 
 /// Told after every change to the dossier, with what changed. Called on the thread that
@@ -604,7 +604,8 @@ impl Koers {
 
     /// The last `weeks` ISO weeks of applications against the target, streak and funnel.
     pub fn weekly_progress(&self, weeks: u32) -> WeeklyProgress {
-        self.lock().weekly_progress(LocalDate::today(), weeks.clamp(1, 520))
+        self.lock()
+            .weekly_progress(LocalDate::today(), weeks.clamp(1, 520))
     }
 
     /// What to show first: next appointment, follow-ups due, this week, next milestone,
@@ -674,12 +675,10 @@ impl Koers {
             })
             .collect();
         self.with(move |d| {
-            d.enrich_vacancies_with(|url| {
-                match fetched.iter().find(|(u, _)| u == url) {
-                    Some((_, Ok(details))) => Ok(details.clone()),
-                    Some((_, Err(e))) => Err(e.clone()),
-                    None => crate::vacancy::fetch_vacancy(url),
-                }
+            d.enrich_vacancies_with(|url| match fetched.iter().find(|(u, _)| u == url) {
+                Some((_, Ok(details))) => Ok(details.clone()),
+                Some((_, Err(e))) => Err(e.clone()),
+                None => crate::vacancy::fetch_vacancy(url),
             })
         })
     }
@@ -688,7 +687,12 @@ impl Koers {
 
     /// Links this device to the bureau with the code from the coach. Local data is kept
     /// and merged with the bureau's copy.
-    pub fn enrol(&self, server_url: String, code: String, device_name: String) -> Result<EnrolmentInfo> {
+    pub fn enrol(
+        &self,
+        server_url: String,
+        code: String,
+        device_name: String,
+    ) -> Result<EnrolmentInfo> {
         let _one = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
         if self.lock().sync_target()?.is_some() {
             return Err(KoersError::invalid(
@@ -724,7 +728,8 @@ impl Koers {
                 &mut |step| {
                     self.with(|d| match step {
                         Step::Prepare => d.sync_prepare().map(StepResult::Prepared),
-                        Step::Absorb(response, state) => {
+                        Step::Absorb(step) => {
+                            let (response, state) = *step;
                             d.sync_absorb(response, state).map(StepResult::Absorbed)
                         }
                     })
@@ -800,7 +805,10 @@ mod tests {
         impl DossierObserver for Reader {
             fn on_change(&self, _: Vec<Topic>) {
                 if let Some(k) = self.0.lock().unwrap().as_ref() {
-                    let n = k.list_applications(ApplicationFilter::default()).unwrap().len();
+                    let n = k
+                        .list_applications(ApplicationFilter::default())
+                        .unwrap()
+                        .len();
                     self.1.store(n, Ordering::SeqCst);
                 }
             }
@@ -845,7 +853,8 @@ mod tests {
                 let k = k.clone();
                 std::thread::spawn(move || {
                     for i in 0..10 {
-                        k.log_application(input(&format!("Werkgever {t}-{i}"))).unwrap();
+                        k.log_application(input(&format!("Werkgever {t}-{i}")))
+                            .unwrap();
                     }
                 })
             })
@@ -853,11 +862,22 @@ mod tests {
         for h in handles {
             h.join().unwrap();
         }
-        assert_eq!(k.list_applications(ApplicationFilter::default()).unwrap().len(), 80);
+        assert_eq!(
+            k.list_applications(ApplicationFilter::default())
+                .unwrap()
+                .len(),
+            80
+        );
         drop(k);
         let path = dir.path().join("k.db").to_string_lossy().into_owned();
         let again = Koers::open(path).unwrap();
-        assert_eq!(again.list_applications(ApplicationFilter::default()).unwrap().len(), 80);
+        assert_eq!(
+            again
+                .list_applications(ApplicationFilter::default())
+                .unwrap()
+                .len(),
+            80
+        );
     }
 
     #[test]

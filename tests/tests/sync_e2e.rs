@@ -52,8 +52,17 @@ fn two_phones_and_a_coach_edit_offline_and_converge() {
         json!({}),
     );
     let b = Koers::new();
-    enrol(&b, &bureau, code2["enrolment_code"].as_str().unwrap(), "Tablet");
-    assert_eq!(applications(&b), applications(&a), "B received A's application");
+    enrol(
+        &b,
+        &bureau,
+        code2["enrolment_code"].as_str().unwrap(),
+        "Tablet",
+    );
+    assert_eq!(
+        applications(&b),
+        applications(&a),
+        "B received A's application"
+    );
 
     // Offline on all three.
     a.ok(&["status", &acme, "interview"]);
@@ -113,7 +122,12 @@ fn two_phones_and_a_coach_edit_offline_and_converge() {
         assert_eq!(listed[0]["agenda"], appointment_agenda(&appointment));
         let shown = phone.json(&["show", &acme]);
         let comments = shown["comments"].as_array().unwrap();
-        assert!(comments.iter().any(|c| c["text"] == "Goed gesprek voorbereiden!"), "{shown}");
+        assert!(
+            comments
+                .iter()
+                .any(|c| c["text"] == "Goed gesprek voorbereiden!"),
+            "{shown}"
+        );
         let actions = phone.json(&["action", "list"]);
         assert_eq!(actions.as_array().unwrap().len(), 1);
         let status = phone.json(&["sync-status"]);
@@ -151,7 +165,10 @@ fn a_server_crash_costs_a_retry_never_data() {
     let failed = a.fails(5, &["sync"]);
     assert!(failed.stderr.contains("bureau"), "{}", failed.stderr);
     let status = a.json(&["sync-status"]);
-    assert!(status["pending_changes"].as_u64().unwrap_or(0) >= 1, "{status}");
+    assert!(
+        status["pending_changes"].as_u64().unwrap_or(0) >= 1,
+        "{status}"
+    );
     assert!(status["last_error"].is_string(), "{status}");
 
     // Back up on the same data: the next sync delivers everything.
@@ -168,7 +185,10 @@ fn a_server_crash_costs_a_retry_never_data() {
         None,
     );
     for id in [&first, &second] {
-        assert!(dossier["dossier"]["applications"].get(id).is_some(), "{id} missing");
+        assert!(
+            dossier["dossier"]["applications"].get(id).is_some(),
+            "{id} missing"
+        );
     }
 
     // Syncing again changes nothing and costs one round trip.
@@ -187,14 +207,18 @@ fn a_used_code_and_a_wrong_code_are_refused_and_sign_out_wipes() {
     assert!(!reused.stderr.is_empty());
     let wrong = b.fails(5, &["enrol", &bureau.url(), "AAAA-AAAA"]);
     assert!(!wrong.stderr.is_empty());
-    assert!(!b.json(&["sync-status"])["enrolled"].as_bool().unwrap_or(true));
+    assert!(!b.json(&["sync-status"])["enrolled"]
+        .as_bool()
+        .unwrap_or(true));
 
     a.log(&["Acme", "Planner"]);
     a.ok(&["journal", "add", "--energy", "2", "Moe vandaag"]);
     a.ok(&["sign-out", "--wipe"]);
     assert!(a.list(&[]).is_empty());
     assert!(a.json(&["journal", "list"]).as_array().unwrap().is_empty());
-    assert!(!a.json(&["sync-status"])["enrolled"].as_bool().unwrap_or(true));
+    assert!(!a.json(&["sync-status"])["enrolled"]
+        .as_bool()
+        .unwrap_or(true));
     // The revoked device's old token no longer syncs (it was forgotten locally too).
     a.fails(5, &["sync"]);
 }

@@ -39,10 +39,7 @@ Example:
     SyncStatus,
 
     /// Unlink this device from the bureau (and with --wipe erase its data)
-    #[command(
-        name = "sign-out",
-        after_help = "Example:\n  koers sign-out --wipe"
-    )]
+    #[command(name = "sign-out", after_help = "Example:\n  koers sign-out --wipe")]
     SignOut {
         /// Also erase the dossier and the journal from this device
         #[arg(long)]
@@ -83,13 +80,16 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             let token = d.local_secret(TOKEN)?;
             d.sign_out(token.as_deref(), wipe)?;
             d.set_local_secret(TOKEN, None)?;
-            ctx.render(&serde_json::json!({ "signed_out": true, "wiped": wipe }), || {
-                if wipe {
-                    "Ontkoppeld; de gegevens op dit apparaat zijn gewist.\n".into()
-                } else {
-                    "Ontkoppeld van het bureau; je gegevens blijven op dit apparaat.\n".into()
-                }
-            })
+            ctx.render(
+                &serde_json::json!({ "signed_out": true, "wiped": wipe }),
+                || {
+                    if wipe {
+                        "Ontkoppeld; de gegevens op dit apparaat zijn gewist.\n".into()
+                    } else {
+                        "Ontkoppeld van het bureau; je gegevens blijven op dit apparaat.\n".into()
+                    }
+                },
+            )
         }
     }
 }
@@ -98,9 +98,17 @@ fn sync_text(o: &SyncOutcome) -> String {
     let mut text = format!(
         "Gesynchroniseerd ({} {}, {} {} ontvangen).\n",
         o.round_trips,
-        if o.round_trips == 1 { "verzoek" } else { "verzoeken" },
+        if o.round_trips == 1 {
+            "verzoek"
+        } else {
+            "verzoeken"
+        },
         o.changes_received,
-        if o.changes_received == 1 { "wijziging" } else { "wijzigingen" },
+        if o.changes_received == 1 {
+            "wijziging"
+        } else {
+            "wijzigingen"
+        },
     );
     for c in &o.corrected {
         text.push_str(&format!("Teruggedraaid door het bureau: {c}\n"));
@@ -113,14 +121,18 @@ fn status_text(s: &SyncStatus) -> String {
         return "Niet gekoppeld aan een bureau. Koppel met: koers enrol <adres> <code>\n".into();
     }
     let when = |t: Option<koers_core::model::Timestamp>| {
-        t.map(output::datetime).unwrap_or_else(|| "nog nooit".into())
+        t.map(output::datetime)
+            .unwrap_or_else(|| "nog nooit".into())
     };
     output::fields(&[
         ("Bureau", s.server_url.clone().unwrap_or_default()),
         ("Apparaat", s.device_id.clone().unwrap_or_default()),
         ("Laatst gesynchroniseerd", when(s.last_synced_at)),
         ("Laatste poging", when(s.last_attempt_at)),
-        ("Wacht op verzending", format!("{} wijzigingen", s.pending_changes)),
+        (
+            "Wacht op verzending",
+            format!("{} wijzigingen", s.pending_changes),
+        ),
         (
             "Laatste fout",
             s.last_error.clone().unwrap_or_else(|| "geen".into()),

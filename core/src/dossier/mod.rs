@@ -27,8 +27,8 @@ use crate::store::{schema, Projection, Settings, Store, StoredDocument, COMPACT_
 pub use actions::NewAction;
 pub use applications::{ApplicationPatch, NewApplication};
 pub use appointments::{AppointmentPatch, NewAppointment};
-pub use trajectory::TrajectoryPatch;
 pub use sync::{EnrolmentInfo, SyncOutcome, SyncStatus};
+pub use trajectory::TrajectoryPatch;
 pub use vacancies::EnrichReport;
 pub use views::{write_atomically, ExportFormat, ExportOptions};
 
@@ -460,18 +460,21 @@ fn rehydrate(
                 };
                 (key_of(first).unwrap_or_else(|| "*".into()), id)
             }
-            [(_, first), (_, second), ..] => (
-                key_of(first).unwrap_or_else(|| "*".into()),
-                key_of(second),
-            ),
+            [(_, first), (_, second), ..] => {
+                (key_of(first).unwrap_or_else(|| "*".into()), key_of(second))
+            }
         };
         touched.insert((collection, id));
     }
     let mut after = before.clone();
     for (collection, id) in touched {
         match (collection.as_str(), id) {
-            ("applications", Some(id)) => refresh(doc, "applications", &id, &mut after.applications)?,
-            ("appointments", Some(id)) => refresh(doc, "appointments", &id, &mut after.appointments)?,
+            ("applications", Some(id)) => {
+                refresh(doc, "applications", &id, &mut after.applications)?
+            }
+            ("appointments", Some(id)) => {
+                refresh(doc, "appointments", &id, &mut after.appointments)?
+            }
             ("actions", Some(id)) => refresh(doc, "actions", &id, &mut after.actions)?,
             ("comments", Some(id)) => refresh(doc, "comments", &id, &mut after.comments)?,
             ("trajectory", _) => {

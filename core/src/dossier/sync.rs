@@ -201,14 +201,18 @@ impl Dossier {
     pub fn sync_now(&mut self, token: &str) -> Result<SyncOutcome> {
         let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
         let transport = HttpTransport::new(&target.server_url)?;
-        let result = run_rounds(&transport, token, &BackoffPolicy::default(), &mut |step| {
-            match step {
+        let result = run_rounds(
+            &transport,
+            token,
+            &BackoffPolicy::default(),
+            &mut |step| match step {
                 Step::Prepare => self.sync_prepare().map(StepResult::Prepared),
-                Step::Absorb(response, state) => {
+                Step::Absorb(step) => {
+                    let (response, state) = *step;
                     self.sync_absorb(response, state).map(StepResult::Absorbed)
                 }
-            }
-        });
+            },
+        );
         self.record_sync_result(&result)?;
         result
     }
@@ -270,10 +274,13 @@ impl Dossier {
                      DELETE FROM appointments; DELETE FROM actions; DELETE FROM records;
                      DELETE FROM journal; DELETE FROM pending_vacancy_fetches;",
                 )?;
-                crate::store::Projection::rebuild(tx, &crate::model::DossierDocument {
-                    schema: crate::model::DOCUMENT_SCHEMA,
-                    ..Default::default()
-                })?;
+                crate::store::Projection::rebuild(
+                    tx,
+                    &crate::model::DossierDocument {
+                        schema: crate::model::DOCUMENT_SCHEMA,
+                        ..Default::default()
+                    },
+                )?;
             }
             Ok(())
         })?;
@@ -317,7 +324,7 @@ impl Dossier {
 /// One step of a sync, as `run_rounds` asks for it.
 pub enum Step {
     Prepare,
-    Absorb(SyncResponse, PeerState),
+    Absorb(Box<(SyncResponse, PeerState)>),
 }
 
 pub enum StepResult {
@@ -344,7 +351,8 @@ pub fn run_rounds(
             outcome.round_trips += 1;
             transport.sync(token, &request)
         })?;
-        let StepResult::Absorbed((more, absorbed)) = dossier(Step::Absorb(response, state))?
+        let StepResult::Absorbed((more, absorbed)) =
+            dossier(Step::Absorb(Box::new((response, state))))?
         else {
             return Err(KoersError::Document {
                 message: "sync step out of order".into(),

@@ -465,7 +465,9 @@ fn cached_state_always_equals_the_document() {
     tablet
         .merge_changes(phone.automerge().unwrap().get_changes(&[]), |_| Ok(()))
         .unwrap();
-    tablet.set_status(&a.id, ApplicationStatus::Interview).unwrap();
+    tablet
+        .set_status(&a.id, ApplicationStatus::Interview)
+        .unwrap();
     tablet.comment_on_application(&a.id, "Goed bezig").unwrap();
     tablet
         .update_trajectory(TrajectoryPatch {
@@ -487,7 +489,9 @@ fn cached_state_always_equals_the_document() {
     assert_state_matches_document(&mut reopened);
     assert_eq!(reopened.document().applications.len(), 2);
     // Writing after a cold open (document loaded lazily) keeps the two in step.
-    reopened.set_status(&a.id, ApplicationStatus::Offer).unwrap();
+    reopened
+        .set_status(&a.id, ApplicationStatus::Offer)
+        .unwrap();
     assert_state_matches_document(&mut reopened);
 }
 
@@ -538,7 +542,11 @@ fn a_shared_link_is_logged_offline_and_filled_in_later_without_overwriting() {
     assert_eq!(app.employer, "Coolblue");
     assert_eq!(app.role, "Klantenservice (parttime)");
     assert_eq!(app.location.as_deref(), Some("Rotterdam"));
-    assert!(app.salary.as_deref().unwrap_or("").contains("2.800"), "{:?}", app.salary);
+    assert!(
+        app.salary.as_deref().unwrap_or("").contains("2.800"),
+        "{:?}",
+        app.salary
+    );
     // Search finds it by the filled-in employer.
     let found = d
         .list_applications(&ApplicationQuery {

@@ -116,7 +116,9 @@ impl Dossier {
         let before = app.clone();
         let fill = |field: &mut String, value: Option<String>| {
             if field.trim().is_empty() {
-                if let Some(v) = value.and_then(|v| input::optional_line("x", Some(&v)).ok().flatten()) {
+                if let Some(v) =
+                    value.and_then(|v| input::optional_line("x", Some(&v)).ok().flatten())
+                {
                     *field = v;
                 }
             }

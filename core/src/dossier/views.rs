@@ -54,12 +54,14 @@ impl Dossier {
     pub fn export(&self, format: ExportFormat, options: &ExportOptions) -> Result<String> {
         if let (Some(from), Some(to)) = (options.from, options.to) {
             if to < from {
-                return Err(KoersError::invalid("to", "the period ends before it starts"));
+                return Err(KoersError::invalid(
+                    "to",
+                    "the period ends before it starts",
+                ));
             }
         }
-        let in_period = |d: LocalDate| {
-            options.from.is_none_or(|f| d >= f) && options.to.is_none_or(|t| d <= t)
-        };
+        let in_period =
+            |d: LocalDate| options.from.is_none_or(|f| d >= f) && options.to.is_none_or(|t| d <= t);
         match format {
             ExportFormat::Csv => {
                 let mut apps: Vec<_> = self
@@ -69,7 +71,11 @@ impl Dossier {
                     .filter(|a| in_period(a.date))
                     .cloned()
                     .collect();
-                apps.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.created_at.cmp(&b.created_at)));
+                apps.sort_by(|a, b| {
+                    a.date
+                        .cmp(&b.date)
+                        .then_with(|| a.created_at.cmp(&b.created_at))
+                });
                 export::applications_csv(&apps)
             }
             ExportFormat::Html => {
@@ -94,7 +100,10 @@ impl Dossier {
                     .cloned()
                     .collect();
                 appointments.sort_by_key(|a| a.starts_at);
-                Ok(export::appointments_ics(&appointments, "Koers: afspraken met de coach"))
+                Ok(export::appointments_ics(
+                    &appointments,
+                    "Koers: afspraken met de coach",
+                ))
             }
         }
     }

@@ -37,7 +37,12 @@ pub struct ApplicationQuery {
 
 pub struct Projection;
 
-fn put_record<T: serde::Serialize>(conn: &Connection, kind: &str, id: &str, value: &T) -> Result<()> {
+fn put_record<T: serde::Serialize>(
+    conn: &Connection,
+    kind: &str,
+    id: &str,
+    value: &T,
+) -> Result<()> {
     let json = serde_json::to_string(value).map_err(|e| KoersError::Storage {
         message: format!("could not encode a {kind}: {e}"),
     })?;
@@ -70,16 +75,20 @@ impl Projection {
             };
             match kind.as_str() {
                 APPLICATION => {
-                    doc.applications.insert(id, serde_json::from_str(&json).map_err(bad)?);
+                    doc.applications
+                        .insert(id, serde_json::from_str(&json).map_err(bad)?);
                 }
                 APPOINTMENT => {
-                    doc.appointments.insert(id, serde_json::from_str(&json).map_err(bad)?);
+                    doc.appointments
+                        .insert(id, serde_json::from_str(&json).map_err(bad)?);
                 }
                 ACTION => {
-                    doc.actions.insert(id, serde_json::from_str(&json).map_err(bad)?);
+                    doc.actions
+                        .insert(id, serde_json::from_str(&json).map_err(bad)?);
                 }
                 COMMENT => {
-                    doc.comments.insert(id, serde_json::from_str(&json).map_err(bad)?);
+                    doc.comments
+                        .insert(id, serde_json::from_str(&json).map_err(bad)?);
                 }
                 TRAJECTORY => doc.trajectory = serde_json::from_str(&json).map_err(bad)?,
                 SCHEMA => doc.schema = serde_json::from_str(&json).map_err(bad)?,

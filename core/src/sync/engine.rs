@@ -25,6 +25,9 @@ pub struct PeerState {
     full: bool,
     /// The full protocol's state (only its shared heads survive `to_bytes`).
     sync: AmSyncState,
+    /// The heads the last fast push announced (not persisted): a fast reply with empty
+    /// `heads` means "the same as those".
+    sent_heads: Vec<ChangeHash>,
 }
 
 /// The persisted shape of a [`PeerState`], CBOR like the wire.
@@ -86,6 +89,7 @@ impl PeerState {
             acked,
             full: stored.full,
             sync,
+            sent_heads: Vec::new(),
         })
     }
 }
@@ -128,6 +132,7 @@ pub fn prepare(doc: &Automerge, document_id: &str, state: &mut PeerState) -> Doc
             message: message.map(|m| Bytes(m.encode())),
         }
     } else if acked.is_empty() {
+        state.sent_heads = doc.get_heads();
         // Never synced: the saved document is far smaller than its changes one by one.
         Push::Fast {
             base: vec![],
@@ -135,6 +140,7 @@ pub fn prepare(doc: &Automerge, document_id: &str, state: &mut PeerState) -> Doc
             changes: vec![Bytes(doc.save())],
         }
     } else {
+        state.sent_heads = doc.get_heads();
         Push::Fast {
             base: hashes_to_wire(&acked),
             heads: hashes_to_wire(&doc.get_heads()),
@@ -167,11 +173,16 @@ pub fn absorb(
             corrected,
         } => {
             absorbed.corrected = corrected;
-            let heads = hashes_from_wire(&heads)?;
+            let heads = if heads.is_empty() {
+                std::mem::take(&mut state.sent_heads)
+            } else {
+                hashes_from_wire(&heads)?
+            };
             apply_chunks(doc, &changes).map_err(|e| KoersError::Document {
                 message: format!("het bureau stuurde een onleesbare wijziging: {e}"),
             })?;
-            let complete = doc.get_missing_deps(&[]).is_empty()
+            let complete = !heads.is_empty()
+                && doc.get_missing_deps(&[]).is_empty()
                 && heads.iter().all(|h| doc.get_change_by_hash(h).is_some());
             if complete {
                 state.acked = heads;

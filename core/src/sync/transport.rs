@@ -62,7 +62,6 @@ impl HttpTransport {
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
-            .user_agent(concat!("koers/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| KoersError::Network {
                 message: format!("{UNREACHABLE} ({e})"),
@@ -150,10 +149,8 @@ impl HttpTransport {
         body: Option<&B>,
         enrolment: bool,
     ) -> Result<R> {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .header(reqwest::header::ACCEPT, CONTENT_TYPE);
+        // No Accept or User-Agent: every header byte counts against the 1 KB of a common sync.
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -136,7 +136,8 @@ pub struct DocumentReply {
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The pushed changes are stored; `changes` are all the client lacks and `heads` are the
-    /// server's heads, which the client takes as its new `base` once it applied them.
+    /// server's heads, which the client takes as its new `base` once it applied them. Empty
+    /// `heads` means "the same as the `heads` you sent" (a document never has no heads).
     Fast {
         heads: Vec<Hash>,
         changes: Vec<Bytes>,

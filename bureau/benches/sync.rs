@@ -1,0 +1,400 @@
+//! Sync measurements for docs/PERFORMANCE.md ("## Sync"): bytes on the wire and round trips
+//! for the common cases, the first full sync of a two-year dossier, and the server's
+//! throughput and memory with 1,000 enrolled devices each pushing one change.
+//!
+//! Run: `cargo bench -p koers-bureau --bench sync` (add `-- --quick` for a smaller load).
+//! Client and server run in this one process on loopback; on a 2-core machine they share
+//! the cores, so the throughput is a lower bound for the server alone.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use automerge::Automerge;
+use koers_bureau::coach_api::{self, NewEmployee};
+use koers_bureau::testkit::{Proxy, TestServer};
+use koers_core::model::{
+    genesis_document, Action, Actor, Application, ApplicationStatus, Appointment, AppointmentKind,
+    AppointmentStatus, DossierDocument, LocalDate, StatusChange, Timestamp, TrajectoryKind,
+};
+use koers_core::sync::{
+    adopt_enrolment, sync_documents, BackoffPolicy, HttpTransport, PeerState, SyncTarget,
+};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn application(id: &str, n: usize) -> Application {
+    let now = Timestamp::now();
+    Application {
+        id: id.into(),
+        employer: format!("Werkgever {n} B.V."),
+        role: "Medewerker klantenservice".into(),
+        source: None,
+        vacancy_url: Some(format!("https://werk.example/vacature/{n}")),
+        location: Some("Utrecht".into()),
+        date: LocalDate::today(),
+        contact: Some("mevrouw De Boer".into()),
+        salary: Some("€ 2.800 – € 3.300 per maand".into()),
+        notes: String::new(),
+        status: ApplicationStatus::Applied,
+        history: vec![StatusChange {
+            status: ApplicationStatus::Applied,
+            at: now,
+            by: Actor::Employee,
+        }],
+        follow_up: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn edit(doc: &mut Automerge, f: impl FnOnce(&mut DossierDocument)) -> Res<()> {
+    let mut d: DossierDocument = autosurgeon::hydrate(doc)?;
+    f(&mut d);
+    let mut tx = doc.transaction();
+    autosurgeon::reconcile(&mut tx, &d)?;
+    tx.commit();
+    Ok(())
+}
+
+struct Phone {
+    doc: Automerge,
+    state: PeerState,
+    employee: String,
+    token: String,
+    transport: HttpTransport,
+}
+
+impl Phone {
+    fn enrol(url: &str, code: &str) -> Res<Self> {
+        let transport = HttpTransport::new(url)?;
+        let e = transport.enrol(code, "bench")?;
+        let mut doc = genesis_document()?.with_actor(automerge::ActorId::random());
+        let (state, _) = adopt_enrolment(&mut doc, &e.document)?;
+        Ok(Self {
+            doc,
+            state,
+            employee: e.employee_id,
+            token: e.token,
+            transport,
+        })
+    }
+
+    fn sync(&mut self) -> Res<usize> {
+        let r = sync_documents(
+            &self.transport,
+            &self.token,
+            &mut [SyncTarget {
+                document_id: self.employee.clone(),
+                doc: &mut self.doc,
+                state: &mut self.state,
+            }],
+            &BackoffPolicy::default(),
+            |_, _, _, _| Ok(()),
+        )?;
+        Ok(r.round_trips)
+    }
+
+    fn add_application(&mut self, n: usize) -> Res<()> {
+        let id = koers_core::model::new_id();
+        edit(&mut self.doc, |d| {
+            d.applications.insert(id.clone(), application(&id, n));
+        })
+    }
+}
+
+/// Writes one application (what the phone does), without hydrating the whole dossier.
+fn put_application(doc: &mut Automerge, app: &Application) -> Res<()> {
+    use automerge::ReadDoc;
+    let Some((_, apps)) = doc.get(automerge::ROOT, "applications")? else {
+        return Err("no applications map".into());
+    };
+    let mut tx = doc.transaction();
+    autosurgeon::reconcile_prop(&mut tx, &apps, app.id.as_str(), app)?;
+    tx.commit();
+    Ok(())
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn employee(server: &TestServer, coach: &str, name: &str) -> Res<String> {
+    Ok(coach_api::create_employee(
+        &server.state,
+        coach,
+        &NewEmployee {
+            name: name.into(),
+            kind: TrajectoryKind::Outplacement,
+            first_sick_day: None,
+            contract_end: None,
+            weekly_target: Some(3),
+            bureau: None,
+        },
+    )?
+    .enrolment_code)
+}
+
+fn main() -> Res<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(dir.path(), None)?;
+    let coach = coach_api::create_coach(
+        &server.state,
+        "bench@bureau.example",
+        "Bench",
+        "bench-wachtwoord",
+        false,
+    )?
+    .id;
+    let proxy = Proxy::start(server.addr)?;
+
+    println!("## Sync measurements\n");
+    // (a) one new application after a settled sync.
+    let code = employee(&server, &coach, "A")?;
+    let mut phone = Phone::enrol(&proxy.url, &code)?;
+    phone.add_application(0)?;
+    phone.sync()?;
+    proxy.reset_counts();
+    let t0 = phone.transport.traffic();
+    phone.add_application(1)?;
+    let started = Instant::now();
+    let rounds = phone.sync()?;
+    let took = started.elapsed();
+    let (up, down, _) = proxy.counts();
+    let t1 = phone.transport.traffic();
+    println!(
+        "(a) one new application: {rounds} round trip(s), {} bytes on the wire ({up} up + {down} down, HTTP headers included), bodies {} + {} bytes, {:.1} ms",
+        up + down,
+        t1.bytes_sent - t0.bytes_sent,
+        t1.bytes_received - t0.bytes_received,
+        took.as_secs_f64() * 1000.0
+    );
+
+    // (b) 20 applications made offline.
+    for n in 0..20 {
+        phone.add_application(100 + n)?;
+    }
+    proxy.reset_counts();
+    let rounds = phone.sync()?;
+    let (up, down, _) = proxy.counts();
+    println!(
+        "(b) 20 offline applications: {rounds} round trip(s), {} bytes on the wire ({up} up + {down} down)",
+        up + down
+    );
+
+    // (c) a two-year dossier: 500 applications edited ~6 times, 60 appointments, 100 actions.
+    let code = employee(&server, &coach, "C")?;
+    let mut big = Phone::enrol(&proxy.url, &code)?;
+    let build = Instant::now();
+    let statuses = [
+        ApplicationStatus::Interview,
+        ApplicationStatus::SecondInterview,
+        ApplicationStatus::Offer,
+        ApplicationStatus::Rejected,
+    ];
+    for n in 0..500 {
+        let id = koers_core::model::new_id();
+        let mut app = application(&id, n);
+        put_application(&mut big.doc, &app)?;
+        // Five more edits: four status changes and a note, each its own change.
+        for e in 0..5 {
+            if e < 4 {
+                app.status = statuses[e];
+                app.history.push(StatusChange {
+                    status: statuses[e],
+                    at: Timestamp::now(),
+                    by: Actor::Employee,
+                });
+            } else {
+                app.notes = "Gesprek met teamleider; terugkoppeling volgt.".into();
+            }
+            app.updated_at = Timestamp::now();
+            put_application(&mut big.doc, &app)?;
+        }
+    }
+    // Appointments and actions are the coach's: made on the server, as in real life.
+    for n in 0..60 {
+        coach_api::edit_dossier(&server.state, &coach, &big.employee, "", |d| {
+            let id = koers_core::model::new_id();
+            let now = Timestamp::now();
+            d.appointments.insert(
+                id.clone(),
+                Appointment {
+                    id,
+                    starts_at: now,
+                    ends_at: Timestamp(now.0 + chrono::Duration::hours(1)),
+                    kind: AppointmentKind::Coaching,
+                    location: "Kantoor Utrecht".into(),
+                    agenda: format!("Gesprek {n}"),
+                    status: AppointmentStatus::Done,
+                    proposed_by: Actor::Coach,
+                    notes: String::new(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            );
+            Ok(())
+        })?;
+    }
+    for n in 0..100 {
+        coach_api::edit_dossier(&server.state, &coach, &big.employee, "", |d| {
+            let id = koers_core::model::new_id();
+            d.actions.insert(
+                id.clone(),
+                Action {
+                    id,
+                    appointment_id: None,
+                    title: format!("Actie {n}: netwerkgesprek plannen"),
+                    due: None,
+                    owner: Actor::Employee,
+                    done: n % 2 == 0,
+                    done_at: None,
+                    created_at: Timestamp::now(),
+                },
+            );
+            Ok(())
+        })?;
+    }
+    let built = build.elapsed();
+    // The phone pushes its two years of applications (never synced: the saved document).
+    big.state = PeerState::new();
+    proxy.reset_counts();
+    let started = Instant::now();
+    let rounds = big.sync()?;
+    let push_time = started.elapsed();
+    let (up, down, _) = proxy.counts();
+    let saved = big.doc.save().len();
+    println!(
+        "(c) two-year dossier ({} changes, saved document {saved} bytes, built in {:.1} s):",
+        big.doc.get_changes(&[]).len(),
+        built.as_secs_f64()
+    );
+    println!(
+        "    phone's first full sync (push): {rounds} round trip(s), {:.0} ms, {} bytes on the wire = {:.2}x the saved document",
+        push_time.as_secs_f64() * 1000.0,
+        up + down,
+        (up + down) as f64 / saved as f64
+    );
+    // A new device of the same employee gets the whole dossier at enrolment.
+    let code = coach_api::new_code(&server.state, &coach, &big.employee, "")?.enrolment_code;
+    proxy.reset_counts();
+    let started = Instant::now();
+    let mut second = Phone::enrol(&proxy.url, &code)?;
+    let rounds = second.sync()?;
+    let pull_time = started.elapsed();
+    let (up, down, _) = proxy.counts();
+    println!(
+        "    new device's first full sync (enrol + sync): {} round trip(s), {:.0} ms, {} bytes on the wire = {:.2}x the saved document",
+        rounds + 1,
+        pull_time.as_secs_f64() * 1000.0,
+        up + down,
+        (up + down) as f64 / saved as f64
+    );
+    // Plain automerge::sync with no state, for comparison.
+    {
+        use automerge::sync::{State, SyncDoc};
+        let mut a = big.doc.clone();
+        let mut b = genesis_document()?;
+        let (mut sa, mut sb) = (State::new(), State::new());
+        let (mut bytes, mut msgs) = (0, 0);
+        for _ in 0..20 {
+            let m1 = a.generate_sync_message(&mut sa);
+            let m2 = b.generate_sync_message(&mut sb);
+            if m1.is_none() && m2.is_none() {
+                break;
+            }
+            if let Some(m) = m1 {
+                let e = m.encode();
+                bytes += e.len();
+                msgs += 1;
+                b.receive_sync_message(&mut sb, automerge::sync::Message::decode(&e)?)?;
+            }
+            if let Some(m) = m2 {
+                let e = m.encode();
+                bytes += e.len();
+                msgs += 1;
+                a.receive_sync_message(&mut sa, automerge::sync::Message::decode(&e)?)?;
+            }
+        }
+        println!(
+            "    (plain automerge::sync from nothing: {msgs} messages, {bytes} bytes = {:.2}x)",
+            bytes as f64 / saved as f64
+        );
+    }
+
+    // Throughput: N enrolled devices each pushing one change.
+    let devices = if quick { 200 } else { 1000 };
+    let threads = 4;
+    let mut phones = Vec::with_capacity(devices);
+    let enrolling = Instant::now();
+    for n in 0..devices {
+        let code = employee(&server, &coach, &format!("T{n}"))?;
+        // Straight to the function: the HTTP enrolment is rate limited per IP.
+        let body = koers_protocol::encode(&koers_protocol::EnrolRequest {
+            v: koers_protocol::PROTOCOL_VERSION,
+            code,
+            device_name: "bench".into(),
+        })?;
+        let e = koers_bureau::devices::redeem(
+            &server.state,
+            &format!("10.0.{}.{}", n / 250, n % 250),
+            &body,
+        )?;
+        let mut doc = genesis_document()?.with_actor(automerge::ActorId::random());
+        let (state, _) = adopt_enrolment(&mut doc, &e.document.0)?;
+        let mut p = Phone {
+            doc,
+            state,
+            employee: e.employee_id,
+            token: e.token,
+            transport: HttpTransport::new(&server.url)?,
+        };
+        p.add_application(n)?;
+        phones.push(p);
+    }
+    println!(
+        "\nthroughput: {devices} devices enrolled in {:.1} s; RSS {} MiB before the load",
+        enrolling.elapsed().as_secs_f64(),
+        rss_kib() / 1024
+    );
+    let queue = Arc::new(std::sync::Mutex::new(phones));
+    let done = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut handles = vec![];
+    for _ in 0..threads {
+        let q = queue.clone();
+        let d = done.clone();
+        handles.push(std::thread::spawn(move || -> Result<(), String> {
+            loop {
+                let next = q.lock().map_err(|e| e.to_string())?.pop();
+                let Some(mut p) = next else { return Ok(()) };
+                let rounds = p.sync().map_err(|e| e.to_string())?;
+                if rounds != 1 {
+                    return Err(format!("{rounds} round trips"));
+                }
+                d.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for h in handles {
+        h.join().map_err(|_| "worker panicked")??;
+    }
+    let elapsed = started.elapsed().max(Duration::from_micros(1));
+    println!(
+        "throughput: {} sync sessions in {:.2} s = {:.0} sessions/s ({threads} client threads, same 2 cores as the server); RSS {} MiB after",
+        done.load(Ordering::Relaxed),
+        elapsed.as_secs_f64(),
+        done.load(Ordering::Relaxed) as f64 / elapsed.as_secs_f64(),
+        rss_kib() / 1024
+    );
+    server.stop();
+    Ok(())
+}

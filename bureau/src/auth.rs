@@ -1,0 +1,256 @@
+//! Credentials: one-time enrolment codes, device tokens, coach passwords and sessions, the
+//! caller of a request (`Principal`), and the per-IP limiter on enrolment attempts.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Argon2, PasswordVerifier};
+use base64::Engine;
+use koers_protocol::ErrorCode;
+use sha2::{Digest, Sha256};
+
+use crate::storage::Storage;
+use crate::{BureauError, Result};
+
+/// Characters of an enrolment code: no 0/O, 1/I/L look-alikes, so it can be read aloud and
+/// typed from paper.
+const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+/// Letters in a code; the first half is its public lookup part.
+const CODE_LEN: usize = 8;
+/// How long a code may be redeemed.
+pub const CODE_VALID_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Wrong guesses at one code before it stops working.
+pub const CODE_MAX_ATTEMPTS: u32 = 5;
+/// How long a coach's login lasts.
+pub const SESSION_VALID_MS: i64 = 12 * 3600 * 1000;
+
+/// A freshly generated enrolment code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCode {
+    /// As shown to the coach: `XXXX-XXXX`.
+    pub display: String,
+    pub lookup: String,
+    pub hash: Vec<u8>,
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Principal {
+    Device {
+        device_id: String,
+        employee_id: String,
+    },
+    Coach {
+        coach_id: String,
+    },
+}
+
+impl Principal {
+    /// The name this caller has in logs, the audit and sync states.
+    pub fn peer_id(&self) -> String {
+        match self {
+            Self::Device { device_id, .. } => format!("device:{device_id}"),
+            Self::Coach { coach_id } => format!("coach:{coach_id}"),
+        }
+    }
+}
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::getrandom(&mut buf).map_err(|e| BureauError::Storage {
+        message: format!("no randomness: {e}"),
+    })?;
+    Ok(buf)
+}
+
+pub fn sha256(data: &[u8]) -> Vec<u8> {
+    Sha256::digest(data).to_vec()
+}
+
+/// Compares secrets without leaking where they differ through timing.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn new_code() -> Result<NewCode> {
+    let raw = random_bytes::<CODE_LEN>()?;
+    // 256 is not a multiple of the alphabet's size: reject-sample so every letter is as likely.
+    let mut letters = String::with_capacity(CODE_LEN);
+    let mut pool = raw.to_vec();
+    while letters.len() < CODE_LEN {
+        let Some(b) = pool.pop() else {
+            pool = random_bytes::<CODE_LEN>()?.to_vec();
+            continue;
+        };
+        let limit = 256 - (256 % CODE_ALPHABET.len());
+        if (b as usize) < limit {
+            letters.push(CODE_ALPHABET[b as usize % CODE_ALPHABET.len()] as char);
+        }
+    }
+    Ok(NewCode {
+        display: format!("{}-{}", &letters[..4], &letters[4..]),
+        lookup: letters[..4].to_string(),
+        hash: code_hash(&letters),
+    })
+}
+
+/// The code as typed, without spaces or dashes, upper case; `None` if it cannot be a code.
+pub fn normalize_code(typed: &str) -> Option<String> {
+    let code: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
+}
+
+pub fn code_hash(normalized: &str) -> Vec<u8> {
+    sha256(format!("koers-enrolment:{normalized}").as_bytes())
+}
+
+/// A new bearer token (32 random bytes, base64url) and the hash to store.
+pub fn new_token() -> Result<(String, Vec<u8>)> {
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
+    let hash = token_hash(&token);
+    Ok((token, hash))
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    sha256(token.as_bytes())
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| BureauError::Storage {
+            message: format!("cannot hash password: {e}"),
+        })
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// The bearer token of an `Authorization` header.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+}
+
+/// Resolves a bearer token to a live device or coach session.
+pub fn authenticate(storage: &dyn Storage, token: Option<&str>, now: i64) -> Result<Principal> {
+    let refused = || BureauError::Refused {
+        code: ErrorCode::Unauthorized,
+        message: "Niet aangemeld of de koppeling is ingetrokken.".into(),
+    };
+    let token = token.ok_or_else(refused)?;
+    let hash = token_hash(token);
+    if let Some(device) = storage.device_by_token_hash(&hash)? {
+        if device.revoked_at.is_some() {
+            return Err(refused());
+        }
+        return Ok(Principal::Device {
+            device_id: device.id,
+            employee_id: device.employee_id,
+        });
+    }
+    if let Some(coach_id) = storage.session_coach(&hash, now)? {
+        return Ok(Principal::Coach { coach_id });
+    }
+    Err(refused())
+}
+
+/// Counts attempts per key (an IP address) in a fixed window.
+pub struct RateLimiter {
+    max: u32,
+    window: Duration,
+    seen: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Records an attempt; false when the key is over its limit.
+    pub fn allow(&self, key: &str) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if seen.len() > 100_000 {
+            // Forget finished windows so the map cannot grow without bound.
+            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        }
+        let entry = seen.entry(key.to_string()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= self.max
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_typeable_and_normalise() {
+        for _ in 0..50 {
+            let c = new_code().unwrap();
+            assert_eq!(c.display.len(), 9);
+            let typed = c.display.to_lowercase().replace('-', " ");
+            let n = normalize_code(&typed).unwrap();
+            assert_eq!(code_hash(&n), c.hash);
+            assert_eq!(&n[..4], c.lookup);
+        }
+        assert!(normalize_code("ABCD-EFG").is_none());
+        assert!(normalize_code("ABCD-EFG0").is_none());
+    }
+
+    #[test]
+    fn tokens_are_long_random_and_stored_hashed() {
+        let (a, ha) = new_token().unwrap();
+        let (b, _) = new_token().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(ha, token_hash(&a));
+        assert_ne!(ha, a.as_bytes());
+    }
+
+    #[test]
+    fn passwords_verify() {
+        let h = hash_password("geheim wachtwoord").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("geheim wachtwoord", &h));
+        assert!(!verify_password("fout", &h));
+        assert!(!verify_password("x", "geen hash"));
+    }
+
+    #[test]
+    fn the_limiter_counts_per_key() {
+        let l = RateLimiter::new(2, Duration::from_secs(60));
+        assert!(l.allow("a"));
+        assert!(l.allow("a"));
+        assert!(!l.allow("a"));
+        assert!(l.allow("b"));
+    }
+}

@@ -1,0 +1,801 @@
+//! The coach's JSON API and the functions behind it: log in, list the caseload, create an
+//! employee (with their enrolment code), revoke a device, and edit a dossier as the coach
+//! (appointments, actions, comments, weekly target, phase). Edits change the server's copy of
+//! the Automerge document with the coach's actor through the same path as a sync, so the
+//! devices get them at their next sync. The web view calls the same functions.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use axum::{Json, Router};
+use koers_core::model::{
+    genesis_document, new_id, Action, Actor, Appointment, AppointmentKind, AppointmentStatus,
+    Comment, DossierDocument, LocalDate, Phase, Timestamp, TrajectoryKind,
+};
+use koers_protocol::ErrorCode;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{self, Principal};
+use crate::documents::{actor_for, Persist};
+use crate::storage::{Coach, Employee, EnrolmentCode};
+use crate::{blocking, now_ms, AppState, BureauError, Result};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/coach/login", post(login))
+        .route("/v1/coach/caseload", get(caseload_endpoint))
+        .route("/v1/coach/employees", post(create_employee_endpoint))
+        .route("/v1/coach/employees/{id}", get(dossier_endpoint))
+        .route("/v1/coach/employees/{id}/code", post(new_code_endpoint))
+        .route(
+            "/v1/coach/employees/{id}/devices/{device}/revoke",
+            post(revoke_endpoint),
+        )
+        .route(
+            "/v1/coach/employees/{id}/appointments",
+            post(schedule_endpoint),
+        )
+        .route(
+            "/v1/coach/employees/{id}/appointments/{appointment}",
+            patch(change_appointment_endpoint),
+        )
+        .route("/v1/coach/employees/{id}/actions", post(action_endpoint))
+        .route("/v1/coach/employees/{id}/comments", post(comment_endpoint))
+        .route(
+            "/v1/coach/employees/{id}/weekly-target",
+            put(weekly_target_endpoint),
+        )
+        .route("/v1/coach/employees/{id}/phase", put(phase_endpoint))
+}
+
+// ---- the functions (shared with the CLI and the web view) ----
+
+/// Creates a coach account.
+pub fn create_coach(
+    state: &AppState,
+    email: &str,
+    name: &str,
+    password: &str,
+    is_admin: bool,
+) -> Result<Coach> {
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') || name.trim().is_empty() {
+        return Err(BureauError::refused(
+            ErrorCode::Malformed,
+            "Geef een e-mailadres en een naam.",
+        ));
+    }
+    if password.chars().count() < 10 {
+        return Err(BureauError::refused(
+            ErrorCode::Malformed,
+            "Kies een wachtwoord van minstens 10 tekens.",
+        ));
+    }
+    let coach = Coach {
+        id: new_id(),
+        email,
+        name: name.trim().to_string(),
+        password_hash: auth::hash_password(password)?,
+        is_admin,
+    };
+    state.storage.insert_coach(&coach)?;
+    Ok(coach)
+}
+
+/// A coach's login: a bearer token for this API, valid for a working day.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: i64,
+    pub coach_id: String,
+    pub name: String,
+}
+
+pub fn log_in(state: &AppState, email: &str, password: &str, ip: &str) -> Result<Session> {
+    if !state.login_limiter.allow(ip) {
+        state.refuse("login_rate_limited", None, ip, email);
+        return Err(BureauError::refused(
+            ErrorCode::RateLimited,
+            "Te veel pogingen; probeer het later opnieuw.",
+        ));
+    }
+    let coach = state.storage.coach_by_email(&email.trim().to_lowercase())?;
+    let Some(coach) = coach.filter(|c| auth::verify_password(password, &c.password_hash)) else {
+        state.refuse("login_failed", None, ip, email);
+        return Err(BureauError::refused(
+            ErrorCode::Unauthorized,
+            "E-mailadres of wachtwoord klopt niet.",
+        ));
+    };
+    let (token, hash) = auth::new_token()?;
+    let expires_at = now_ms() + auth::SESSION_VALID_MS;
+    state.storage.insert_session(&hash, &coach.id, expires_at)?;
+    Ok(Session {
+        token,
+        expires_at,
+        coach_id: coach.id,
+        name: coach.name,
+    })
+}
+
+/// What a coach fills in for a new trajectory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewEmployee {
+    pub name: String,
+    pub kind: TrajectoryKind,
+    #[serde(default)]
+    pub first_sick_day: Option<LocalDate>,
+    #[serde(default)]
+    pub contract_end: Option<LocalDate>,
+    #[serde(default)]
+    pub weekly_target: Option<u32>,
+    #[serde(default)]
+    pub bureau: Option<String>,
+}
+
+/// A created employee with their one-time enrolment code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Created {
+    pub employee_id: String,
+    /// `XXXX-XXXX`, shown once.
+    pub enrolment_code: String,
+    pub code_expires_at: i64,
+}
+
+fn fresh_code(state: &AppState, employee_id: &str) -> Result<(auth::NewCode, EnrolmentCode)> {
+    for _ in 0..20 {
+        let code = auth::new_code()?;
+        if !state.storage.code_lookup_taken(&code.lookup, now_ms())? {
+            let stored = EnrolmentCode {
+                lookup: code.lookup.clone(),
+                code_hash: code.hash.clone(),
+                employee_id: employee_id.to_string(),
+                expires_at: now_ms() + auth::CODE_VALID_MS,
+                attempts: 0,
+                used: false,
+            };
+            return Ok((code, stored));
+        }
+    }
+    Err(BureauError::Storage {
+        message: "no free enrolment code".into(),
+    })
+}
+
+pub fn create_employee(state: &AppState, coach_id: &str, input: &NewEmployee) -> Result<Created> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(BureauError::refused(
+            ErrorCode::Malformed,
+            "Geef de naam van de werknemer.",
+        ));
+    }
+    let coach = state
+        .storage
+        .coach_by_id(coach_id)?
+        .ok_or_else(|| BureauError::refused(ErrorCode::Unauthorized, "Onbekende coach."))?;
+    if input.kind == TrajectoryKind::Spoor2 && input.first_sick_day.is_none() {
+        return Err(BureauError::refused(
+            ErrorCode::Malformed,
+            "Bij spoor 2 hoort de eerste ziektedag.",
+        ));
+    }
+    let mut doc = genesis_document()
+        .map_err(|e| BureauError::Storage {
+            message: e.to_string(),
+        })?
+        .with_actor(actor_for(&format!("coach:{coach_id}")));
+    let mut dossier: DossierDocument = hydrate(&doc)?;
+    let t = &mut dossier.trajectory;
+    t.kind = Some(input.kind);
+    t.first_sick_day = input.first_sick_day;
+    t.contract_end = input.contract_end;
+    t.start_date = Some(LocalDate::today());
+    t.coach = coach.name.clone();
+    t.bureau = input.bureau.clone().unwrap_or_default();
+    t.phase = Some(Phase::Intake);
+    t.weekly_target = input.weekly_target.unwrap_or(0);
+    let mut tx = doc.transaction();
+    reconcile(&mut tx, &dossier)?;
+    tx.commit();
+    let employee = Employee {
+        id: new_id(),
+        name: name.to_string(),
+        coach_id: coach_id.to_string(),
+        created_at: now_ms(),
+    };
+    let (code, stored) = fresh_code(state, &employee.id)?;
+    state
+        .storage
+        .insert_employee(&employee, &doc.save(), &stored)?;
+    Ok(Created {
+        employee_id: employee.id,
+        enrolment_code: code.display,
+        code_expires_at: stored.expires_at,
+    })
+}
+
+/// The employee, if they are on this coach's caseload; refused (and audited) otherwise.
+pub fn own_employee(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+) -> Result<Employee> {
+    match state.storage.employee(employee_id)? {
+        Some(e) if e.coach_id == coach_id => Ok(e),
+        _ => {
+            state.refuse(
+                "forbidden",
+                Some(&format!("coach:{coach_id}")),
+                ip,
+                &format!("dossier {employee_id} hoort niet bij deze coach"),
+            );
+            Err(BureauError::refused(
+                ErrorCode::Forbidden,
+                "Dit dossier hoort niet bij jouw caseload.",
+            ))
+        }
+    }
+}
+
+/// A new enrolment code for an employee (earlier unused codes stop working).
+pub fn new_code(state: &AppState, coach_id: &str, employee_id: &str, ip: &str) -> Result<Created> {
+    own_employee(state, coach_id, employee_id, ip)?;
+    let (code, stored) = fresh_code(state, employee_id)?;
+    state.storage.replace_code(&stored)?;
+    Ok(Created {
+        employee_id: employee_id.to_string(),
+        enrolment_code: code.display,
+        code_expires_at: stored.expires_at,
+    })
+}
+
+/// One line of the caseload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseloadEntry {
+    pub employee_id: String,
+    pub name: String,
+    pub phase: Option<Phase>,
+    pub weekly_target: u32,
+    pub applications: usize,
+    pub devices: usize,
+    pub last_seen_at: Option<i64>,
+}
+
+pub fn caseload(state: &AppState, coach_id: &str) -> Result<Vec<CaseloadEntry>> {
+    let mut out = Vec::new();
+    for e in state.storage.caseload(coach_id)? {
+        let dossier: DossierDocument = state.documents.read(&e.id, hydrate)??;
+        let devices = state.storage.devices_of(&e.id)?;
+        out.push(CaseloadEntry {
+            employee_id: e.id,
+            name: e.name,
+            phase: dossier.trajectory.phase,
+            weekly_target: dossier.trajectory.weekly_target,
+            applications: dossier.applications.len(),
+            devices: devices.iter().filter(|d| d.revoked_at.is_none()).count(),
+            last_seen_at: devices.iter().filter_map(|d| d.last_seen_at).max(),
+        });
+    }
+    Ok(out)
+}
+
+/// The dossier as the coach sees it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DossierView {
+    pub employee_id: String,
+    pub name: String,
+    pub dossier: DossierDocument,
+    pub devices: Vec<koers_protocol::DeviceInfo>,
+}
+
+pub fn dossier(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+) -> Result<DossierView> {
+    let e = own_employee(state, coach_id, employee_id, ip)?;
+    let dossier = state.documents.read(employee_id, hydrate)??;
+    Ok(DossierView {
+        employee_id: e.id,
+        name: e.name,
+        dossier,
+        devices: crate::devices::device_list(state, employee_id, None)?.devices,
+    })
+}
+
+/// Applies `edit` to the dossier as this coach: access check, the coach's role rules (an
+/// edit the coach may not make is refused whole), then stored like a synced change.
+pub fn edit_dossier<T>(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    edit: impl FnOnce(&mut DossierDocument) -> Result<T>,
+) -> Result<T> {
+    own_employee(state, coach_id, employee_id, ip)?;
+    state.documents.edit(employee_id, |slot| {
+        let before: DossierDocument = hydrate(&slot.doc)?;
+        let mut after = before.clone();
+        let out = edit(&mut after)?;
+        if let Err(v) = koers_core::rules::check_edit(Actor::Coach, &before, &after) {
+            return Err(BureauError::refused(ErrorCode::Forbidden, v.to_string()));
+        }
+        let mut fork = slot
+            .doc
+            .fork()
+            .with_actor(actor_for(&format!("coach:{coach_id}")));
+        let mut tx = fork.transaction();
+        reconcile(&mut tx, &after)?;
+        tx.commit();
+        Ok((out, Some(fork), Persist::default()))
+    })
+}
+
+fn hydrate(doc: &automerge::Automerge) -> Result<DossierDocument> {
+    autosurgeon::hydrate(doc).map_err(|e| BureauError::Storage {
+        message: format!("document does not hydrate: {e}"),
+    })
+}
+
+fn reconcile(tx: &mut automerge::transaction::Transaction<'_>, d: &DossierDocument) -> Result<()> {
+    autosurgeon::reconcile(tx, d).map_err(|e| BureauError::Storage {
+        message: format!("cannot write document: {e}"),
+    })
+}
+
+fn not_found(what: &str) -> BureauError {
+    BureauError::refused(ErrorCode::NotFound, format!("{what} bestaat niet."))
+}
+
+fn bad(message: &str) -> BureauError {
+    BureauError::refused(ErrorCode::Malformed, message)
+}
+
+/// A new appointment proposed by the coach.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewAppointment {
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub kind: AppointmentKind,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub agenda: String,
+}
+
+pub fn schedule_appointment(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    input: &NewAppointment,
+) -> Result<Appointment> {
+    if input.ends_at <= input.starts_at {
+        return Err(bad("Een afspraak moet eindigen na het begin."));
+    }
+    edit_dossier(state, coach_id, employee_id, ip, |d| {
+        let now = Timestamp::now();
+        let a = Appointment {
+            id: new_id(),
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            kind: input.kind,
+            location: input.location.clone(),
+            agenda: input.agenda.clone(),
+            status: AppointmentStatus::Proposed,
+            proposed_by: Actor::Coach,
+            notes: String::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        d.appointments.insert(a.id.clone(), a.clone());
+        Ok(a)
+    })
+}
+
+/// Moving, re-planning or cancelling an appointment; absent fields stay.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AppointmentChange {
+    #[serde(default)]
+    pub starts_at: Option<Timestamp>,
+    #[serde(default)]
+    pub ends_at: Option<Timestamp>,
+    #[serde(default)]
+    pub status: Option<AppointmentStatus>,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub agenda: Option<String>,
+}
+
+pub fn change_appointment(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    appointment_id: &str,
+    change: &AppointmentChange,
+) -> Result<Appointment> {
+    edit_dossier(state, coach_id, employee_id, ip, |d| {
+        let a = d
+            .appointments
+            .get_mut(appointment_id)
+            .ok_or_else(|| not_found("Deze afspraak"))?;
+        if let Some(s) = change.starts_at {
+            a.starts_at = s;
+        }
+        if let Some(e) = change.ends_at {
+            a.ends_at = e;
+        }
+        if a.ends_at <= a.starts_at {
+            return Err(bad("Een afspraak moet eindigen na het begin."));
+        }
+        if let Some(s) = change.status {
+            a.status = s;
+        }
+        if let Some(l) = &change.location {
+            a.location.clone_from(l);
+        }
+        if let Some(g) = &change.agenda {
+            a.agenda.clone_from(g);
+        }
+        a.updated_at = Timestamp::now();
+        Ok(a.clone())
+    })
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewAction {
+    pub title: String,
+    #[serde(default)]
+    pub due: Option<LocalDate>,
+    /// Who is to do it; the employee unless said otherwise.
+    #[serde(default)]
+    pub owner: Option<Actor>,
+    #[serde(default)]
+    pub appointment_id: Option<String>,
+}
+
+pub fn add_action(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    input: &NewAction,
+) -> Result<Action> {
+    if input.title.trim().is_empty() {
+        return Err(bad("Geef de actie een omschrijving."));
+    }
+    edit_dossier(state, coach_id, employee_id, ip, |d| {
+        let a = Action {
+            id: new_id(),
+            appointment_id: input.appointment_id.clone(),
+            title: input.title.trim().to_string(),
+            due: input.due,
+            owner: input.owner.unwrap_or(Actor::Employee),
+            done: false,
+            done_at: None,
+            created_at: Timestamp::now(),
+        };
+        d.actions.insert(a.id.clone(), a.clone());
+        Ok(a)
+    })
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewComment {
+    #[serde(default)]
+    pub application_id: Option<String>,
+    pub text: String,
+}
+
+pub fn add_comment(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    input: &NewComment,
+) -> Result<Comment> {
+    if input.text.trim().is_empty() {
+        return Err(bad("Een opmerking mag niet leeg zijn."));
+    }
+    let coach_name = state
+        .storage
+        .coach_by_id(coach_id)?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    edit_dossier(state, coach_id, employee_id, ip, |d| {
+        if let Some(app) = &input.application_id {
+            if !d.applications.contains_key(app) {
+                return Err(not_found("Deze sollicitatie"));
+            }
+        }
+        let c = Comment {
+            id: new_id(),
+            application_id: input.application_id.clone(),
+            author: Actor::Coach,
+            author_name: coach_name,
+            text: input.text.trim().to_string(),
+            at: Timestamp::now(),
+        };
+        d.comments.insert(c.id.clone(), c.clone());
+        Ok(c)
+    })
+}
+
+pub fn set_weekly_target(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    target: u32,
+) -> Result<()> {
+    if target > 50 {
+        return Err(bad(
+            "Een weekdoel van meer dan 50 sollicitaties is niet realistisch.",
+        ));
+    }
+    edit_dossier(state, coach_id, employee_id, ip, |d| {
+        d.trajectory.weekly_target = target;
+        Ok(())
+    })
+}
+
+pub fn set_phase(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    phase: Phase,
+) -> Result<()> {
+    edit_dossier(state, coach_id, employee_id, ip, |d| {
+        d.trajectory.phase = Some(phase);
+        Ok(())
+    })
+}
+
+// ---- HTTP ----
+
+#[derive(Serialize)]
+struct JsonError {
+    code: ErrorCode,
+    message: String,
+}
+
+fn json_result<T: Serialize>(r: Result<T>, ok: StatusCode) -> Response {
+    match r {
+        Ok(v) => (ok, Json(v)).into_response(),
+        Err(e) => {
+            let (status, code, message) = e.status_and_body();
+            (status, Json(JsonError { code, message })).into_response()
+        }
+    }
+}
+
+fn coach_of(state: &AppState, headers: &HeaderMap, ip: &str) -> Result<String> {
+    match auth::authenticate(state.storage.as_ref(), auth::bearer(headers), now_ms()) {
+        Ok(Principal::Coach { coach_id }) => Ok(coach_id),
+        Ok(other) => {
+            state.refuse(
+                "forbidden",
+                Some(&other.peer_id()),
+                ip,
+                "coach-API met apparaatsleutel",
+            );
+            Err(BureauError::refused(
+                ErrorCode::Forbidden,
+                "Alleen voor coaches.",
+            ))
+        }
+        Err(e) => {
+            state.refuse("unauthorized", None, ip, "coach-API zonder geldige sessie");
+            Err(e)
+        }
+    }
+}
+
+/// Runs `f` for the logged-in coach off the async threads and answers in JSON.
+async fn as_coach<T: Serialize + Send + 'static>(
+    state: AppState,
+    addr: SocketAddr,
+    headers: HeaderMap,
+    ok: StatusCode,
+    f: impl FnOnce(&AppState, &str, &str) -> Result<T> + Send + 'static,
+) -> Response {
+    let ip = addr.ip().to_string();
+    let r = blocking(move || {
+        let coach = coach_of(&state, &headers, &ip)?;
+        f(&state, &coach, &ip)
+    })
+    .await;
+    json_result(r, ok)
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    email: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(body): Json<LoginBody>,
+) -> Response {
+    let ip = addr.ip().to_string();
+    json_result(
+        blocking(move || log_in(&state, &body.email, &body.password, &ip)).await,
+        StatusCode::OK,
+    )
+}
+
+async fn caseload_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, |s, c, _| {
+        caseload(s, c)
+    })
+    .await
+}
+
+async fn create_employee_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(body): Json<NewEmployee>,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::CREATED, move |s, c, _| {
+        create_employee(s, c, &body)
+    })
+    .await
+}
+
+async fn dossier_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+        dossier(s, c, &id, ip)
+    })
+    .await
+}
+
+async fn new_code_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    as_coach(
+        state,
+        addr,
+        headers,
+        StatusCode::CREATED,
+        move |s, c, ip| new_code(s, c, &id, ip),
+    )
+    .await
+}
+
+async fn revoke_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path((id, device)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+        own_employee(s, c, &id, ip)?;
+        crate::devices::revoke_device_of(s, &id, &device, &format!("coach:{c}"), ip)?;
+        Ok(crate::devices::device_list(s, &id, None)?.devices)
+    })
+    .await
+}
+
+async fn schedule_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<NewAppointment>,
+) -> Response {
+    as_coach(
+        state,
+        addr,
+        headers,
+        StatusCode::CREATED,
+        move |s, c, ip| schedule_appointment(s, c, &id, ip, &body),
+    )
+    .await
+}
+
+async fn change_appointment_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path((id, appointment)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<AppointmentChange>,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+        change_appointment(s, c, &id, ip, &appointment, &body)
+    })
+    .await
+}
+
+async fn action_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<NewAction>,
+) -> Response {
+    as_coach(
+        state,
+        addr,
+        headers,
+        StatusCode::CREATED,
+        move |s, c, ip| add_action(s, c, &id, ip, &body),
+    )
+    .await
+}
+
+async fn comment_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<NewComment>,
+) -> Response {
+    as_coach(
+        state,
+        addr,
+        headers,
+        StatusCode::CREATED,
+        move |s, c, ip| add_comment(s, c, &id, ip, &body),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct WeeklyTargetBody {
+    weekly_target: u32,
+}
+
+async fn weekly_target_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<WeeklyTargetBody>,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+        set_weekly_target(s, c, &id, ip, body.weekly_target)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct PhaseBody {
+    phase: Phase,
+}
+
+async fn phase_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<PhaseBody>,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+        set_phase(s, c, &id, ip, body.phase)
+    })
+    .await
+}

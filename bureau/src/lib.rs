@@ -1,0 +1,268 @@
+//! The bureau's server: keeps every employee's Automerge dossier, enrols their devices, and
+//! syncs the dossier with those devices and with the coach (docs/SYNC.md). `router` builds
+//! the whole HTTP surface; the coach's web view (the `web` module, next issue) merges its
+//! routes into it.
+
+pub mod auth;
+pub mod coach_api;
+pub mod demo;
+pub mod devices;
+pub mod documents;
+pub mod storage;
+pub mod sync;
+pub mod testkit;
+pub mod web;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use koers_protocol::{limits, ErrorBody, ErrorCode, CONTENT_TYPE, PROTOCOL_VERSION};
+use serde::Serialize;
+
+use crate::auth::RateLimiter;
+use crate::documents::Documents;
+use crate::storage::{AuditEvent, Storage};
+
+/// The one error type of the bureau.
+#[derive(Debug, thiserror::Error)]
+pub enum BureauError {
+    /// The request is refused; the message is for the person behind the client (Dutch).
+    #[error("{message}")]
+    Refused { code: ErrorCode, message: String },
+    /// Something with this name exists already.
+    #[error("{message}")]
+    Conflict { message: String },
+    /// The database failed; nothing was changed.
+    #[error("storage: {message}")]
+    Storage { message: String },
+}
+
+pub type Result<T, E = BureauError> = std::result::Result<T, E>;
+
+impl BureauError {
+    pub fn refused(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn status_and_body(&self) -> (StatusCode, ErrorCode, String) {
+        match self {
+            Self::Refused { code, message } => (
+                StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+                *code,
+                message.clone(),
+            ),
+            Self::Conflict { message } => {
+                (StatusCode::CONFLICT, ErrorCode::Malformed, message.clone())
+            }
+            Self::Storage { message } => {
+                tracing::error!(%message, "storage failure");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::Internal,
+                    "Het bureau kan dit nu niet opslaan; probeer het later opnieuw.".into(),
+                )
+            }
+        }
+    }
+}
+
+impl From<rusqlite::Error> for BureauError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Storage {
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Device endpoints answer errors as CBOR [`ErrorBody`].
+impl IntoResponse for BureauError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.status_and_body();
+        cbor(
+            status,
+            &ErrorBody {
+                v: PROTOCOL_VERSION,
+                code,
+                message,
+            },
+        )
+    }
+}
+
+/// A CBOR reply.
+pub fn cbor<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match koers_protocol::encode(value) {
+        Ok(bytes) => (
+            status,
+            [(axum::http::header::CONTENT_TYPE, CONTENT_TYPE)],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode reply");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub storage: Arc<dyn Storage>,
+    pub documents: Documents,
+    /// Enrolment attempts per IP address.
+    pub enrol_limiter: RateLimiter,
+    /// Coach login attempts per IP address.
+    pub login_limiter: RateLimiter,
+    /// When each device's `last_seen_at` was last written, to write it at most once a minute.
+    touched: Mutex<HashMap<String, Instant>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(storage: Arc<dyn Storage>) -> Self {
+        Self(Arc::new(Inner {
+            documents: Documents::new(storage.clone()),
+            storage,
+            enrol_limiter: RateLimiter::new(20, Duration::from_secs(15 * 60)),
+            login_limiter: RateLimiter::new(20, Duration::from_secs(15 * 60)),
+            touched: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// Writes an audit line; a failing audit is logged, never fatal to the request.
+    pub fn audit(&self, kind: &str, principal: Option<&str>, ip: &str, detail: &str) {
+        let event = AuditEvent {
+            at: now_ms(),
+            kind: kind.into(),
+            principal: principal.map(str::to_string),
+            ip: (!ip.is_empty()).then(|| ip.to_string()),
+            detail: detail.into(),
+        };
+        if let Err(e) = self.storage.audit(&event) {
+            tracing::error!(error = %e, "cannot write audit event");
+        }
+    }
+
+    /// Logs and audits a refused access attempt.
+    pub fn refuse(&self, kind: &str, principal: Option<&str>, ip: &str, detail: &str) {
+        tracing::warn!(kind, principal, ip, detail, "access refused");
+        self.audit(kind, principal, ip, detail);
+    }
+
+    pub fn touch_device(&self, device_id: &str) {
+        let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
+        let due = touched
+            .get(device_id)
+            .is_none_or(|t| t.elapsed() > Duration::from_secs(60));
+        if due {
+            touched.insert(device_id.to_string(), Instant::now());
+            if let Err(e) = self.storage.touch_device(device_id, now_ms()) {
+                tracing::warn!(error = %e, "cannot record last seen");
+            }
+        }
+    }
+}
+
+/// The whole HTTP surface. Serve with [`serve`] (it supplies the peer address the limits
+/// and the audit need).
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/enrol", post(devices::enrol))
+        .route("/v1/sync", post(sync_endpoint))
+        .route("/v1/devices", get(devices::list))
+        .route("/v1/devices/{device_id}/revoke", post(devices::revoke))
+        .merge(coach_api::routes())
+        .merge(web::routes())
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(limits::MAX_REQUEST_BYTES))
+        .with_state(state)
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Runs blocking work (SQLite, Automerge) off the async threads; a panic there becomes a 500.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(BureauError::Storage {
+            message: format!("worker failed: {e}"),
+        })
+    })
+}
+
+async fn sync_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let token = auth::bearer(&headers).map(str::to_string);
+    let ip = addr.ip().to_string();
+    let result = blocking(move || {
+        let who = match auth::authenticate(state.storage.as_ref(), token.as_deref(), now_ms()) {
+            Ok(w) => w,
+            Err(e) => {
+                state.refuse("unauthorized", None, &ip, "sync zonder geldige sleutel");
+                return Err(e);
+            }
+        };
+        let request = koers_protocol::decode(&body).map_err(|e| {
+            BureauError::refused(ErrorCode::Malformed, format!("Onleesbaar verzoek: {e}"))
+        })?;
+        sync::handle(&state, &who, &ip, request)
+    })
+    .await;
+    match result {
+        // A request whose every document was refused is refused as a whole, with the first
+        // reason: for the usual one-document request that is a plain 4xx.
+        Ok(reply) => match reply.documents.first().map(|d| &d.outcome) {
+            Some(koers_protocol::Outcome::Refused { code, message })
+                if reply
+                    .documents
+                    .iter()
+                    .all(|d| matches!(d.outcome, koers_protocol::Outcome::Refused { .. })) =>
+            {
+                BureauError::refused(*code, message.clone()).into_response()
+            }
+            _ => cbor(StatusCode::OK, &reply),
+        },
+        Err(e) => e.into_response(),
+    }
+}

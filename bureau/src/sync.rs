@@ -1,0 +1,325 @@
+//! `POST /v1/sync`: authenticates the caller, checks limits and access, and runs each
+//! document's round (docs/SYNC.md): the fast path (apply the pushed changes, answer with what
+//! the device lacks) or a round of Automerge's sync protocol. Changes that arrive are checked
+//! against the role rules of `koers_core::rules` on a fork before anything is stored.
+
+use std::panic::AssertUnwindSafe;
+
+use automerge::sync::{Message, SyncDoc};
+use automerge::Automerge;
+use koers_core::model::{Actor, DossierDocument, DOCUMENT_SCHEMA};
+use koers_core::sync::{apply_chunks, hashes_from_wire, hashes_to_wire};
+use koers_protocol::{
+    limits, Bytes, DocumentReply, DocumentSync, ErrorCode, Hash, Outcome, Push, SyncRequest,
+    SyncResponse, PROTOCOL_VERSION,
+};
+
+use crate::auth::Principal;
+use crate::documents::{actor_for, knows_all, Persist, Slot};
+use crate::{AppState, BureauError, Result};
+
+/// Handles one decoded sync request for an authenticated caller.
+pub fn handle(
+    state: &AppState,
+    who: &Principal,
+    ip: &str,
+    request: SyncRequest,
+) -> Result<SyncResponse> {
+    if request.v != PROTOCOL_VERSION {
+        return Err(BureauError::refused(
+            ErrorCode::UnsupportedVersion,
+            format!(
+                "Protocolversie {} wordt niet ondersteund; werk de app bij.",
+                request.v
+            ),
+        ));
+    }
+    if request.documents.len() > limits::MAX_DOCUMENTS {
+        return Err(BureauError::refused(
+            ErrorCode::TooLarge,
+            format!(
+                "Te veel dossiers in één verzoek (maximaal {}).",
+                limits::MAX_DOCUMENTS
+            ),
+        ));
+    }
+    // Access first, for every document, so a refused request changes nothing at all.
+    let mut roles = Vec::with_capacity(request.documents.len());
+    for d in &request.documents {
+        roles.push(access(state, who, ip, &d.document)?);
+    }
+    let mut documents = Vec::with_capacity(request.documents.len());
+    for (d, role) in request.documents.into_iter().zip(roles) {
+        let id = d.document.clone();
+        let outcome = match sync_document(state, who, role, d) {
+            Ok(o) => o,
+            Err(BureauError::Refused { code, message }) => {
+                tracing::info!(peer = %who.peer_id(), document = %id, ?code, %message, "sync: document refused");
+                Outcome::Refused { code, message }
+            }
+            Err(e) => return Err(e),
+        };
+        documents.push(DocumentReply {
+            document: id,
+            outcome,
+        });
+    }
+    if let Principal::Device { device_id, .. } = who {
+        state.touch_device(device_id);
+    }
+    Ok(SyncResponse {
+        v: PROTOCOL_VERSION,
+        documents,
+    })
+}
+
+/// The role `who` has on `document`, or a 403 (logged and audited).
+pub fn access(state: &AppState, who: &Principal, ip: &str, document: &str) -> Result<Actor> {
+    let allowed = match who {
+        Principal::Device { employee_id, .. } => {
+            (employee_id == document).then_some(Actor::Employee)
+        }
+        Principal::Coach { coach_id } => state
+            .storage
+            .employee(document)?
+            .filter(|e| &e.coach_id == coach_id)
+            .map(|_| Actor::Coach),
+    };
+    allowed.ok_or_else(|| {
+        state.refuse(
+            "forbidden",
+            Some(&who.peer_id()),
+            ip,
+            &format!("toegang tot dossier {document} geweigerd"),
+        );
+        BureauError::refused(ErrorCode::Forbidden, "Geen toegang tot dit dossier.")
+    })
+}
+
+fn sync_document(
+    state: &AppState,
+    who: &Principal,
+    role: Actor,
+    d: DocumentSync,
+) -> Result<Outcome> {
+    let peer = who.peer_id();
+    let employee_id = d.document.clone();
+    state.documents.edit(&employee_id, |slot| {
+        // Automerge is not known to panic on bad input, but the server must not fall over
+        // if it ever does: such a document is refused like any other bad change.
+        std::panic::catch_unwind(AssertUnwindSafe(|| match d.push {
+            Push::Fast {
+                base,
+                heads,
+                changes,
+            } => fast(state, slot, &employee_id, &peer, role, base, heads, changes),
+            Push::Full { message } => full(state, slot, &employee_id, &peer, role, message),
+        }))
+        .unwrap_or_else(|_| {
+            Err(BureauError::refused(
+                ErrorCode::BadChange,
+                "De wijzigingen konden niet worden verwerkt.",
+            ))
+        })
+    })
+}
+
+type Round = (Outcome, Option<Automerge>, Persist);
+
+#[allow(clippy::too_many_arguments)]
+fn fast(
+    state: &AppState,
+    slot: &mut Slot,
+    employee_id: &str,
+    peer: &str,
+    role: Actor,
+    base: Vec<Hash>,
+    heads: Vec<Hash>,
+    changes: Vec<Bytes>,
+) -> Result<Round> {
+    if base.len() > limits::MAX_HEADS || heads.len() > limits::MAX_HEADS {
+        return Err(BureauError::refused(
+            ErrorCode::TooLarge,
+            "Te veel kopjes (heads).",
+        ));
+    }
+    if changes.len() > limits::MAX_CHANGES_PER_DOCUMENT {
+        return Err(BureauError::refused(
+            ErrorCode::TooLarge,
+            format!(
+                "Te veel wijzigingen in één keer (maximaal {}).",
+                limits::MAX_CHANGES_PER_DOCUMENT
+            ),
+        ));
+    }
+    let bad_hash = |_| {
+        BureauError::refused(
+            ErrorCode::Malformed,
+            "Een kenmerk heeft niet de juiste lengte.",
+        )
+    };
+    let base = hashes_from_wire(&base).map_err(bad_hash)?;
+    let heads = hashes_from_wire(&heads).map_err(bad_hash)?;
+    if !knows_all(&slot.doc, &base) {
+        // We do not hold what the device thinks we acknowledged: full protocol.
+        return Ok(start_full(state, slot, employee_id, peer));
+    }
+    let mut fork = slot.doc.fork().with_actor(actor_for("bureau"));
+    apply_chunks(&mut fork, &changes).map_err(|e| {
+        BureauError::refused(ErrorCode::BadChange, format!("Onleesbare wijziging: {e}"))
+    })?;
+    if !missing_deps_empty(&fork) || !knows_all(&fork, &heads) {
+        return Ok(start_full(state, slot, employee_id, peer));
+    }
+    let corrected = check_rules(state, &slot.doc, &mut fork, role, peer, employee_id)?;
+    let changed = fork.get_heads() != slot.doc.get_heads();
+    let new_heads = fork.get_heads();
+    let outcome = Outcome::Fast {
+        // Empty means "the heads you sent": the common case, 34 bytes saved.
+        heads: if new_heads == sorted(heads.clone()) {
+            vec![]
+        } else {
+            hashes_to_wire(&new_heads)
+        },
+        changes: fork
+            .get_changes(&heads)
+            .into_iter()
+            .map(|mut c| Bytes(c.bytes().into_owned()))
+            .collect(),
+        corrected,
+    };
+    Ok((outcome, changed.then_some(fork), Persist::default()))
+}
+
+fn start_full(state: &AppState, slot: &mut Slot, employee_id: &str, peer: &str) -> Round {
+    let mut sync_state = state.documents.full_state(slot, employee_id, peer);
+    let message = slot.doc.generate_sync_message(&mut sync_state);
+    slot.full_states.insert(peer.to_string(), sync_state);
+    (
+        Outcome::Full {
+            message: message.map(|m| Bytes(m.encode())),
+            corrected: vec![],
+        },
+        None,
+        Persist::default(),
+    )
+}
+
+fn full(
+    state: &AppState,
+    slot: &mut Slot,
+    employee_id: &str,
+    peer: &str,
+    role: Actor,
+    message: Option<Bytes>,
+) -> Result<Round> {
+    let mut sync_state = state.documents.full_state(slot, employee_id, peer);
+    let shared_before = sync_state.shared_heads.clone();
+    let mut fork = slot.doc.fork().with_actor(actor_for("bureau"));
+    if let Some(message) = message {
+        let message = Message::decode(&message.0).map_err(|e| {
+            BureauError::refused(
+                ErrorCode::Malformed,
+                format!("Onleesbaar synchronisatiebericht: {e}"),
+            )
+        })?;
+        if message.changes.len() > limits::MAX_CHANGES_PER_DOCUMENT
+            || message.heads.len() > limits::MAX_HEADS
+        {
+            return Err(BureauError::refused(
+                ErrorCode::TooLarge,
+                "Synchronisatiebericht te groot.",
+            ));
+        }
+        fork.receive_sync_message(&mut sync_state, message)
+            .map_err(|e| {
+                BureauError::refused(
+                    ErrorCode::BadChange,
+                    format!("Wijzigingen passen niet: {e}"),
+                )
+            })?;
+    }
+    let corrected = check_rules(state, &slot.doc, &mut fork, role, peer, employee_id)?;
+    let changed = fork.get_heads() != slot.doc.get_heads();
+    let reply = fork.generate_sync_message(&mut sync_state);
+    let persist = Persist {
+        peer_state: (sync_state.shared_heads != shared_before).then(|| {
+            crate::storage::PeerStateRow {
+                peer: peer.to_string(),
+                state: sync_state.encode(),
+            }
+        }),
+    };
+    slot.full_states.insert(peer.to_string(), sync_state);
+    Ok((
+        Outcome::Full {
+            message: reply.map(|m| Bytes(m.encode())),
+            corrected,
+        },
+        changed.then_some(fork),
+        persist,
+    ))
+}
+
+fn sorted(mut v: Vec<automerge::ChangeHash>) -> Vec<automerge::ChangeHash> {
+    v.sort_unstable();
+    v
+}
+
+fn missing_deps_empty(doc: &Automerge) -> bool {
+    use automerge::ReadDoc;
+    doc.get_missing_deps(&[]).is_empty()
+}
+
+/// Checks what the new changes in `fork` do against the role's rules. Edits the role may not
+/// make are undone by a correcting change on the fork (so the device converges instead of
+/// being stuck with a change the server refuses forever) and audited. A fork that is not a
+/// readable dossier any more is refused whole.
+fn check_rules(
+    state: &AppState,
+    current: &Automerge,
+    fork: &mut Automerge,
+    role: Actor,
+    peer: &str,
+    employee_id: &str,
+) -> Result<Vec<String>> {
+    if fork.get_heads() == current.get_heads() {
+        return Ok(vec![]);
+    }
+    let before: DossierDocument =
+        autosurgeon::hydrate(current).map_err(|e| BureauError::Storage {
+            message: format!("stored document {employee_id} does not hydrate: {e}"),
+        })?;
+    let after: DossierDocument = autosurgeon::hydrate(fork).map_err(|e| {
+        BureauError::refused(
+            ErrorCode::BadDocument,
+            format!("Na deze wijzigingen is het dossier onleesbaar: {e}"),
+        )
+    })?;
+    if after.schema > DOCUMENT_SCHEMA {
+        return Err(BureauError::refused(
+            ErrorCode::BadDocument,
+            "Dit dossier heeft een nieuwere vorm dan het bureau kent.",
+        ));
+    }
+    let (kept, violations) = koers_core::rules::permitted(role, &before, &after);
+    if violations.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut tx = fork.transaction();
+    autosurgeon::reconcile(&mut tx, &kept).map_err(|e| BureauError::Storage {
+        message: format!("cannot write correction: {e}"),
+    })?;
+    tx.commit();
+    let words: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
+    for w in &words {
+        tracing::warn!(peer, employee_id, violation = %w, "sync: edit not allowed for role; corrected");
+    }
+    state.audit(
+        "rule_corrected",
+        Some(peer),
+        "",
+        &format!("{employee_id}: {}", words.join("; ")),
+    );
+    Ok(words)
+}

@@ -1,0 +1,194 @@
+//! Helpers for the integration tests and the bench: a real server on 127.0.0.1 in a thread
+//! of its own (so the blocking sync client can be driven from the test thread), and a small
+//! TCP proxy that counts bytes on the wire and can cut connections mid-request.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crate::storage::sqlite::SqliteStorage;
+use crate::AppState;
+
+/// A bureau server on a free loopback port, over a data directory.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub state: AppState,
+    pub data_dir: PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on `data_dir` (created or reopened), on `addr` if given.
+    pub fn start(data_dir: &Path, addr: Option<SocketAddr>) -> std::io::Result<Self> {
+        let storage =
+            SqliteStorage::open_dir(data_dir).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let state = AppState::new(Arc::new(storage));
+        let listener =
+            std::net::TcpListener::bind(addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = state.clone();
+        let thread = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                    return;
+                };
+                let _ = crate::serve(listener, served, async {
+                    let _ = stopped.await;
+                })
+                .await;
+            });
+        });
+        Ok(Self {
+            addr,
+            url: format!("http://{addr}"),
+            state,
+            data_dir: data_dir.to_path_buf(),
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the server and waits until its port and database are released.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Counts of one proxy.
+#[derive(Default)]
+pub struct ProxyStats {
+    pub connections: AtomicU64,
+    /// Client to server, headers included.
+    pub up: AtomicU64,
+    /// Server to client, headers included.
+    pub down: AtomicU64,
+    /// When set, the next request is cut after this many bytes up (then cleared), on
+    /// whichever connection (new or kept alive) carries it.
+    pub cut_up_after: AtomicU64,
+    /// When set, the next reply is cut after this many bytes down (then cleared).
+    pub cut_down_after: AtomicU64,
+    stop: AtomicBool,
+}
+
+/// A TCP proxy to `target` on a free loopback port.
+pub struct Proxy {
+    pub url: String,
+    pub stats: Arc<ProxyStats>,
+}
+
+impl Proxy {
+    pub fn start(target: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let stats = Arc::new(ProxyStats::default());
+        let s = stats.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if s.stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(target) else {
+                    continue;
+                };
+                s.connections.fetch_add(1, Ordering::Relaxed);
+                let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+                    continue;
+                };
+                let up = s.clone();
+                std::thread::spawn(move || pipe(client, server, &up.up, &up.cut_up_after));
+                let down = s.clone();
+                std::thread::spawn(move || pipe(s2, c2, &down.down, &down.cut_down_after));
+            }
+        });
+        Ok(Self {
+            url: format!("http://{addr}"),
+            stats,
+        })
+    }
+
+    pub fn reset_counts(&self) {
+        self.stats.up.store(0, Ordering::Relaxed);
+        self.stats.down.store(0, Ordering::Relaxed);
+        self.stats.connections.store(0, Ordering::Relaxed);
+    }
+
+    /// (bytes up, bytes down, connections) since the last reset.
+    pub fn counts(&self) -> (u64, u64, u64) {
+        (
+            self.stats.up.load(Ordering::Relaxed),
+            self.stats.down.load(Ordering::Relaxed),
+            self.stats.connections.load(Ordering::Relaxed),
+        )
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stats.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Copies `from` to `to`, counting. When a cut is armed as data flows, both ends are shut
+/// after that many more bytes.
+fn pipe(mut from: TcpStream, mut to: TcpStream, count: &AtomicU64, arm: &AtomicU64) {
+    let mut buf = [0u8; 16 * 1024];
+    let mut passed = 0u64;
+    let mut cut = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if cut == 0 {
+            let c = arm.swap(0, Ordering::Relaxed);
+            if c > 0 {
+                cut = passed + c;
+            }
+        }
+        let mut n = n as u64;
+        if cut > 0 && passed + n >= cut {
+            n = cut - passed;
+            count.fetch_add(n, Ordering::Relaxed);
+            let _ = to.write_all(&buf[..n as usize]);
+            break;
+        }
+        // Counted before it is passed on, so a reader that saw the bytes also sees the count.
+        count.fetch_add(n, Ordering::Relaxed);
+        if to.write_all(&buf[..n as usize]).is_err() {
+            break;
+        }
+        passed += n;
+    }
+    let _ = to.shutdown(Shutdown::Both);
+    let _ = from.shutdown(Shutdown::Both);
+}

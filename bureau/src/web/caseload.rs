@@ -1,0 +1,449 @@
+//! The caseload: every employee of the coach with phase, next milestone, this week against
+//! the target, last sync, next appointment, open actions and who is behind; sorted and
+//! filtered on the server through query parameters (no JavaScript).
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use koers_core::milestones::Milestone;
+use koers_core::model::{Appointment, LocalDate, Phase, Timestamp, TrajectoryKind};
+use koers_core::overview::today_overview;
+use koers_core::progress::{weekly_progress, WeekCount};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::layout::{self, badge, Nav};
+use super::session::CoachSession;
+use super::{blocking, format, html};
+use crate::{coach_api, now_ms, AppState};
+
+/// A week without any sync counts as stale.
+const STALE_MS: i64 = 7 * 86_400_000;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Filter {
+    /// Part of the name.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    fase: String,
+    #[serde(default)]
+    soort: String,
+    /// "1": only those who are behind.
+    #[serde(default)]
+    achter: String,
+    #[serde(default)]
+    sort: String,
+    /// "af" for descending.
+    #[serde(default)]
+    dir: String,
+}
+
+/// Why someone needs attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behind {
+    UnderTarget,
+    OverdueFollowUps,
+    NoSync,
+}
+
+impl Behind {
+    fn label(self) -> &'static str {
+        match self {
+            Self::UnderTarget => "2 weken onder doel",
+            Self::OverdueFollowUps => "opvolging te laat",
+            Self::NoSync => "7 dagen geen sync",
+        }
+    }
+}
+
+/// One line of the caseload.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub kind: Option<TrajectoryKind>,
+    pub phase: Option<Phase>,
+    pub next_milestone: Option<Milestone>,
+    pub this_week: WeekCount,
+    pub last_sync: Option<i64>,
+    pub devices: usize,
+    pub next_appointment: Option<Appointment>,
+    pub open_actions: usize,
+    pub overdue_follow_ups: usize,
+    pub behind: Vec<Behind>,
+}
+
+/// The coach's caseload with the core's figures for each employee.
+pub fn rows(state: &AppState, session: &CoachSession) -> crate::Result<Vec<Row>> {
+    let now = Timestamp::now();
+    let today = now.local_date();
+    let mut out = Vec::new();
+    for entry in coach_api::caseload(state, &session.coach_id)? {
+        let view = coach_api::dossier(state, &session.coach_id, &entry.employee_id, &session.ip)?;
+        let doc = &view.dossier;
+        let overview = today_overview(doc, now);
+        let overdue = overview
+            .follow_ups_due
+            .iter()
+            .filter(|a| a.follow_up.is_some_and(|f| f < today))
+            .count();
+        // The two full weeks before this one, both under the agreed target.
+        let progress = weekly_progress(doc, today, 3);
+        let under_target = doc.trajectory.weekly_target > 0
+            && progress.weeks.len() == 3
+            && progress.weeks[..2].iter().all(|w| !w.met);
+        let started = doc.trajectory.start_date.unwrap_or(today);
+        let stale = match entry.last_seen_at {
+            Some(t) => now_ms() - t > STALE_MS,
+            None => (today.0 - started.0).num_days() >= 7,
+        };
+        let mut behind = Vec::new();
+        if under_target {
+            behind.push(Behind::UnderTarget);
+        }
+        if overdue > 0 {
+            behind.push(Behind::OverdueFollowUps);
+        }
+        if stale {
+            behind.push(Behind::NoSync);
+        }
+        out.push(Row {
+            id: entry.employee_id,
+            name: entry.name,
+            kind: doc.trajectory.kind,
+            phase: entry.phase,
+            next_milestone: overview.next_milestone,
+            this_week: overview.this_week,
+            last_sync: entry.last_seen_at,
+            devices: entry.devices,
+            next_appointment: overview.next_appointment,
+            open_actions: overview.open_actions.len(),
+            overdue_follow_ups: overdue,
+            behind,
+        });
+    }
+    Ok(out)
+}
+
+fn phase_rank(p: Option<Phase>) -> usize {
+    p.and_then(|p| Phase::ALL.iter().position(|x| *x == p))
+        .unwrap_or(usize::MAX)
+}
+
+/// Applies the filter and the sort order.
+pub fn select(mut rows: Vec<Row>, f: &Filter) -> Vec<Row> {
+    let q = f.q.trim().to_lowercase();
+    rows.retain(|r| {
+        (q.is_empty() || r.name.to_lowercase().contains(&q))
+            && (f.fase.is_empty() || r.phase.map(|p| p.as_str()) == Some(f.fase.as_str()))
+            && (f.soort.is_empty() || r.kind.map(|k| k.as_str()) == Some(f.soort.as_str()))
+            && (f.achter != "1" || !r.behind.is_empty())
+    });
+    let far = LocalDate(chrono::NaiveDate::MAX);
+    match f.sort.as_str() {
+        "fase" => rows.sort_by_key(|r| phase_rank(r.phase)),
+        "mijlpaal" => rows.sort_by_key(|r| r.next_milestone.as_ref().map_or(far, |m| m.date)),
+        "week" => rows.sort_by(|a, b| {
+            let ratio = |r: &Row| {
+                if r.this_week.target == 0 {
+                    f64::MAX
+                } else {
+                    f64::from(r.this_week.applications) / f64::from(r.this_week.target)
+                }
+            };
+            ratio(a).total_cmp(&ratio(b))
+        }),
+        "sync" => rows.sort_by_key(|r| r.last_sync.unwrap_or(i64::MIN)),
+        "afspraak" => rows.sort_by_key(|r| {
+            r.next_appointment
+                .as_ref()
+                .map_or(i64::MAX, |a| a.starts_at.millis())
+        }),
+        "acties" => rows.sort_by_key(|r| std::cmp::Reverse(r.open_actions)),
+        "achter" => rows.sort_by_key(|r| std::cmp::Reverse(r.behind.len())),
+        _ => rows.sort_by_key(|r| r.name.to_lowercase()),
+    }
+    if f.dir == "af" {
+        rows.reverse();
+    }
+    rows
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    session: CoachSession,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let s = session.clone();
+    let all = blocking(move || Ok(rows(&state, &s)?)).await;
+    match all {
+        Ok(all) => {
+            let total = all.len();
+            let behind = all.iter().filter(|r| !r.behind.is_empty()).count();
+            let shown = select(all, &filter);
+            html(
+                StatusCode::OK,
+                layout::page(
+                    "Caseload",
+                    &session,
+                    Nav::Caseload,
+                    render(&shown, total, behind, &filter),
+                ),
+            )
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A column header that sorts by `key`, toggling the direction when it is the current one.
+fn sort_header(label: &str, key: &str, f: &Filter) -> Markup {
+    let current = f.sort == key || (f.sort.is_empty() && key == "naam");
+    let dir = if current && f.dir != "af" { "af" } else { "op" };
+    let mut query = vec![("sort", key.to_string()), ("dir", dir.to_string())];
+    for (k, v) in [
+        ("q", &f.q),
+        ("fase", &f.fase),
+        ("soort", &f.soort),
+        ("achter", &f.achter),
+    ] {
+        if !v.is_empty() {
+            query.push((k, v.clone()));
+        }
+    }
+    let href = format!(
+        "/coach?{}",
+        query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    let aria = current.then(|| {
+        if f.dir == "af" {
+            "descending"
+        } else {
+            "ascending"
+        }
+    });
+    html! {
+        th scope="col" aria-sort=[aria] {
+            a.sort href=(href) {
+                (label)
+                @if current {
+                    span aria-hidden="true" { @if f.dir == "af" { " ▼" } @else { " ▲" } }
+                }
+                span.visually-hidden { ", sorteren" }
+            }
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn render(rows: &[Row], total: usize, behind: usize, f: &Filter) -> Markup {
+    let now = now_ms();
+    html! {
+        div.page-head {
+            div {
+                h1 { "Caseload" }
+                p.muted {
+                    (total) " werknemers"
+                    @if behind > 0 { " · " strong.text-warn { (behind) " vragen aandacht" } }
+                }
+            }
+            a.button.button-primary href="/coach/werknemers/nieuw" { "Nieuwe werknemer" }
+        }
+        form.filters method="get" action="/coach" role="search" aria-label="Caseload filteren" {
+            div.field {
+                label for="q" { "Naam" }
+                input id="q" name="q" type="search" value=(f.q) placeholder="Zoek op naam";
+            }
+            div.field {
+                label for="fase" { "Fase" }
+                select id="fase" name="fase" {
+                    option value="" { "Alle fasen" }
+                    @for p in Phase::ALL {
+                        option value=(p.as_str()) selected[f.fase == p.as_str()] { (p.label_nl()) }
+                    }
+                }
+            }
+            div.field {
+                label for="soort" { "Traject" }
+                select id="soort" name="soort" {
+                    option value="" { "Alle trajecten" }
+                    @for k in TrajectoryKind::ALL {
+                        option value=(k.as_str()) selected[f.soort == k.as_str()] { (k.label_nl()) }
+                    }
+                }
+            }
+            div.field.field-check {
+                input id="achter" name="achter" type="checkbox" value="1" checked[f.achter == "1"];
+                label for="achter" { "Alleen wie aandacht vraagt" }
+            }
+            input type="hidden" name="sort" value=(f.sort);
+            input type="hidden" name="dir" value=(f.dir);
+            div.filter-actions {
+                button.button type="submit" { "Filteren" }
+                a.button.button-quiet href="/coach" { "Wissen" }
+            }
+        }
+        @if rows.is_empty() {
+            div.card.empty {
+                @if total == 0 {
+                    p { "Je hebt nog geen werknemers. Maak er een aan en geef de koppelcode door." }
+                } @else {
+                    p { "Niemand voldoet aan dit filter." }
+                }
+            }
+        } @else {
+            div.table-wrap {
+                table.caseload {
+                    caption.visually-hidden { "Caseload, " (rows.len()) " werknemers" }
+                    thead { tr {
+                        (sort_header("Werknemer", "naam", f))
+                        (sort_header("Fase", "fase", f))
+                        (sort_header("Volgende mijlpaal", "mijlpaal", f))
+                        (sort_header("Deze week", "week", f))
+                        (sort_header("Laatste sync", "sync", f))
+                        (sort_header("Volgende afspraak", "afspraak", f))
+                        (sort_header("Open acties", "acties", f))
+                        (sort_header("Aandacht", "achter", f))
+                    } }
+                    tbody {
+                        @for r in rows {
+                            tr.behind[!r.behind.is_empty()] {
+                                th scope="row" {
+                                    a.name href={"/coach/werknemers/" (r.id)} { (r.name) }
+                                    div.sub { (r.kind.map_or("Traject onbekend", |k| k.label_nl())) }
+                                }
+                                td { (r.phase.map_or("—", |p| p.label_nl())) }
+                                td {
+                                    @if let Some(m) = &r.next_milestone {
+                                        div { (m.title) }
+                                        div.sub { (format::date(m.date)) }
+                                    } @else { span.muted { "—" } }
+                                }
+                                td.week {
+                                    @if r.this_week.target > 0 {
+                                        @let tone = if r.this_week.met { "ok" } else { "info" };
+                                        (badge(tone, &format!("{} / {}", r.this_week.applications, r.this_week.target)))
+                                    } @else {
+                                        (r.this_week.applications) span.sub { " (geen doel)" }
+                                    }
+                                }
+                                td {
+                                    @match r.last_sync {
+                                        Some(t) => {
+                                            @let stale = now - t > STALE_MS;
+                                            span class=[stale.then_some("text-warn")] title=(format::millis(t)) { (format::ago(t, now)) }
+                                        }
+                                        None => {
+                                            span.muted { @if r.devices == 0 { "niet gekoppeld" } @else { "nog nooit" } }
+                                        }
+                                    }
+                                }
+                                td {
+                                    @if let Some(a) = &r.next_appointment {
+                                        div { (format::datetime(a.starts_at)) }
+                                        div.sub { (a.kind.label_nl()) " · " (a.status.label_nl().to_lowercase()) }
+                                    } @else { span.muted { "geen" } }
+                                }
+                                td.num { (r.open_actions) }
+                                td {
+                                    @if r.behind.is_empty() {
+                                        span.muted { "op koers" }
+                                    } @else {
+                                        ul.flags {
+                                            @for b in &r.behind {
+                                                li { (badge("warn", b.label())) }
+                                            }
+                                        }
+                                        @if r.overdue_follow_ups > 0 {
+                                            span.visually-hidden { (r.overdue_follow_ups) " opvolgingen over tijd" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, phase: Phase, behind: Vec<Behind>) -> Row {
+        Row {
+            id: name.into(),
+            name: name.into(),
+            kind: Some(TrajectoryKind::Spoor2),
+            phase: Some(phase),
+            next_milestone: None,
+            this_week: WeekCount {
+                iso_year: 2026,
+                iso_week: 1,
+                week_start: LocalDate::today(),
+                applications: 0,
+                target: 0,
+                met: false,
+            },
+            last_sync: None,
+            devices: 0,
+            next_appointment: None,
+            open_actions: 0,
+            overdue_follow_ups: 0,
+            behind,
+        }
+    }
+
+    #[test]
+    fn filters_and_sorts() {
+        let rows = vec![
+            row("Bram", Phase::JobHunting, vec![]),
+            row("anna", Phase::Intake, vec![Behind::NoSync]),
+            row("Cor", Phase::Intake, vec![]),
+        ];
+        let names = |f: &Filter| -> Vec<String> {
+            select(rows.clone(), f)
+                .into_iter()
+                .map(|r| r.name)
+                .collect()
+        };
+        assert_eq!(names(&Filter::default()), ["anna", "Bram", "Cor"]);
+        let desc = Filter {
+            dir: "af".into(),
+            ..Default::default()
+        };
+        assert_eq!(names(&desc), ["Cor", "Bram", "anna"]);
+        let intake = Filter {
+            fase: "intake".into(),
+            ..Default::default()
+        };
+        assert_eq!(names(&intake), ["anna", "Cor"]);
+        let behind = Filter {
+            achter: "1".into(),
+            ..Default::default()
+        };
+        assert_eq!(names(&behind), ["anna"]);
+        let q = Filter {
+            q: "BR".into(),
+            ..Default::default()
+        };
+        assert_eq!(names(&q), ["Bram"]);
+    }
+}

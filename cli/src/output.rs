@@ -3,16 +3,13 @@
 //! Days are shown the Dutch way with a short weekday ("ma 23 nov 2026"), moments in
 //! Europe/Amsterdam time ("ma 23 nov 2026 14:30"); JSON keeps the stored ISO forms.
 
-use chrono::Datelike;
-use chrono_tz::Europe::Amsterdam;
-use koers_core::model::{LocalDate, Timestamp};
+use koers_core::model::LocalDate;
 use koers_core::{KoersError, Result};
 use serde::Serialize;
 
-const WEEKDAYS: [&str; 7] = ["ma", "di", "wo", "do", "vr", "za", "zo"];
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
-];
+/// The core's Dutch forms under the names the commands use: "ma 23 nov 2026" (`date`),
+/// "ma 23 nov 2026 14:30" (`datetime`), "… 14:30–15:30" (`span`) and "€ 5.000,00" (`euro`).
+pub use koers_core::display::{date_short as date, datetime, euros as euro, time_range as span};
 
 /// Pretty JSON of `value`, ending in a newline.
 pub fn json<T: Serialize>(value: &T) -> Result<String> {
@@ -28,53 +25,8 @@ pub fn json_line(value: &serde_json::Value) -> String {
     format!("{value}\n")
 }
 
-/// "ma 23 nov 2026".
-pub fn date(d: LocalDate) -> String {
-    let n = d.0;
-    let weekday = WEEKDAYS
-        .get(n.weekday().num_days_from_monday() as usize)
-        .copied()
-        .unwrap_or("");
-    let month = MONTHS.get(n.month0() as usize).copied().unwrap_or("");
-    format!("{weekday} {} {month} {}", n.day(), n.year())
-}
-
 pub fn opt_date(d: Option<LocalDate>) -> String {
     d.map(date).unwrap_or_default()
-}
-
-/// "14:30" in Amsterdam time.
-pub fn time(t: Timestamp) -> String {
-    t.0.with_timezone(&Amsterdam).format("%H:%M").to_string()
-}
-
-/// "ma 23 nov 2026 14:30" in Amsterdam time.
-pub fn datetime(t: Timestamp) -> String {
-    format!("{} {}", date(t.local_date()), time(t))
-}
-
-/// "ma 23 nov 2026 14:30–15:30", or both full moments when the span crosses a day.
-pub fn span(start: Timestamp, end: Timestamp) -> String {
-    if start.local_date() == end.local_date() {
-        format!("{}–{}", datetime(start), time(end))
-    } else {
-        format!("{} – {}", datetime(start), datetime(end))
-    }
-}
-
-/// "€ 5.000,00".
-pub fn euro(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let cents = cents.unsigned_abs();
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}€ {grouped},{:02}", cents % 100)
 }
 
 /// `text` on one line, cut to `max` characters with an ellipsis.
@@ -160,6 +112,7 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use koers_core::model::Timestamp;
 
     #[test]
     fn days_read_dutch() {

@@ -12,11 +12,6 @@ pub use self::ics::appointments_ics;
 
 use crate::model::{Application, LocalDate, StatusChange};
 
-/// A day as Dutch readers write it (dd-mm-jjjj), for the human-facing HTML.
-fn date_nl(d: LocalDate) -> String {
-    d.0.format("%d-%m-%Y").to_string()
-}
-
 /// One status change as a short, readable phrase; "(coach)" marks a change the coach made,
 /// the employee's own changes are the normal case and stay unmarked.
 fn status_change_text(c: &StatusChange, date: impl Fn(LocalDate) -> String) -> String {
@@ -40,36 +35,14 @@ pub(crate) mod fixtures {
 
     use crate::model::*;
 
-    pub fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    pub fn day(s: &str) -> LocalDate {
-        s.parse().unwrap()
-    }
+    pub use crate::model::fixtures::{day, ts};
 
     pub fn app(id: &str, date: &str, employer: &str, role: &str) -> Application {
-        let at = ts(&format!("{date}T09:00:00Z"));
         Application {
-            id: id.into(),
             employer: employer.into(),
             role: role.into(),
             source: Some(Source::VacancySite),
-            vacancy_url: None,
-            location: None,
-            date: day(date),
-            contact: None,
-            salary: None,
-            notes: String::new(),
-            status: ApplicationStatus::Applied,
-            history: vec![StatusChange {
-                status: ApplicationStatus::Applied,
-                at,
-                by: Actor::Employee,
-            }],
-            follow_up: None,
-            created_at: at,
-            updated_at: at,
+            ..fixtures::application(id, day(date), ApplicationStatus::Applied)
         }
     }
 }

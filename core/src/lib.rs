@@ -1,9 +1,10 @@
 //! Koers' shared core: the employee's dossier (trajectory, applications, appointments,
 //! actions, private journal) kept offline in SQLite and shared with the bureau as an
 //! Automerge document. Phones call it through uniffi (`ffi`); the CLI and the bureau use the
-//! pure Rust API (`Dossier`, `milestones`, `progress`, `export`).
+//! pure Rust API (`Dossier`, `milestones`, `progress`, `export`, `display`).
 
 pub mod demo;
+pub mod display;
 pub mod dossier;
 pub mod error;
 pub mod export;

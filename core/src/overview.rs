@@ -1,10 +1,11 @@
 //! What the phone shows first (today's overview) and what it reminds the employee of
 //! (follow-ups, appointments, milestones, actions), computed from the dossier and a moment.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use serde::Serialize;
 
+use crate::display::{date_long, time};
 use crate::milestones::{milestones, next_milestone, Milestone, MilestoneState};
 use crate::model::{
     Action, Actor, Application, Appointment, AppointmentStatus, DossierDocument, LocalDate,
@@ -123,7 +124,7 @@ pub fn due_reminders(doc: &DossierDocument, now: Timestamp) -> Vec<Reminder> {
         let when = if follow_up == today {
             "vandaag".to_string()
         } else {
-            format!("op {}", date_nl(follow_up))
+            format!("op {}", date_long(follow_up))
         };
         out.push(Reminder {
             id: format!("follow-up:{}:{}", app.id, follow_up),
@@ -132,7 +133,7 @@ pub fn due_reminders(doc: &DossierDocument, now: Timestamp) -> Vec<Reminder> {
             title,
             body: format!(
                 "Je wilde {when} navragen hoe het ervoor staat. Gesolliciteerd op {}, status: {}.",
-                date_nl(app.date),
+                date_long(app.date),
                 app.status.label_nl().to_lowercase()
             ),
             due_at: morning_of(follow_up),
@@ -144,16 +145,15 @@ pub fn due_reminders(doc: &DossierDocument, now: Timestamp) -> Vec<Reminder> {
         if !appt.status.is_active() || appt.starts_at <= now || appt.starts_at.0 > horizon {
             continue;
         }
-        let local = appt.starts_at.0.with_timezone(&Amsterdam);
-        let day = local.date_naive();
-        let when = if day == today.0 {
+        let day = appt.starts_at.local_date();
+        let when = if day == today {
             "Vandaag".to_string()
-        } else if today.0.succ_opt() == Some(day) {
+        } else if today.0.succ_opt() == Some(day.0) {
             "Morgen".to_string()
         } else {
-            format!("Op {}", date_nl(LocalDate(day)))
+            format!("Op {}", date_long(day))
         };
-        let mut body = format!("{when} om {}", local.format("%H:%M"));
+        let mut body = format!("{when} om {}", time(appt.starts_at));
         if !appt.location.trim().is_empty() {
             body.push_str(&format!(", {}", appt.location.trim()));
         }
@@ -176,10 +176,10 @@ pub fn due_reminders(doc: &DossierDocument, now: Timestamp) -> Vec<Reminder> {
             continue;
         }
         let when = match m.end_date {
-            Some(end) if m.date <= today => format!("Tot en met {}.", date_nl(end)),
-            Some(end) => format!("Van {} tot en met {}.", date_nl(m.date), date_nl(end)),
+            Some(end) if m.date <= today => format!("Tot en met {}.", date_long(end)),
+            Some(end) => format!("Van {} tot en met {}.", date_long(m.date), date_long(end)),
             None if m.date == today => "Vandaag.".to_string(),
-            None => format!("Op {}.", date_nl(m.date)),
+            None => format!("Op {}.", date_long(m.date)),
         };
         out.push(Reminder {
             // With the date: a changed first sick day or contract end notifies anew.
@@ -202,7 +202,7 @@ pub fn due_reminders(doc: &DossierDocument, now: Timestamp) -> Vec<Reminder> {
         let body = if due == today {
             "Afgesproken voor vandaag.".to_string()
         } else {
-            format!("Afgesproken voor {}.", date_nl(due))
+            format!("Afgesproken voor {}.", date_long(due))
         };
         out.push(Reminder {
             id: format!("action:{}:{}", action.id, due),
@@ -257,41 +257,11 @@ fn morning_of(date: LocalDate) -> Timestamp {
     Timestamp(at)
 }
 
-/// A day as Dutch text, e.g. "3 maart 2026".
-fn date_nl(date: LocalDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    let d: NaiveDate = date.0;
-    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
-    format!("{} {} {}", d.day(), month, d.year())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{
-        ApplicationStatus, AppointmentKind, StatusChange, Trajectory, TrajectoryKind,
-    };
-
-    fn d(s: &str) -> LocalDate {
-        s.parse().unwrap()
-    }
-
-    fn t(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
+    use crate::model::fixtures::{self, day as d, ts as t};
+    use crate::model::{ApplicationStatus, Trajectory, TrajectoryKind};
 
     fn app(
         id: &str,
@@ -299,57 +269,26 @@ mod tests {
         status: ApplicationStatus,
         follow_up: Option<&str>,
     ) -> Application {
-        let at = t("2026-03-01T10:00:00Z");
         Application {
-            id: id.to_string(),
-            employer: "Acme".into(),
             role: "Magazijnmedewerker".into(),
-            source: None,
-            vacancy_url: None,
-            location: None,
-            date: d(date),
-            contact: None,
-            salary: None,
-            notes: String::new(),
-            status,
-            history: vec![StatusChange {
-                status,
-                at,
-                by: Actor::Employee,
-            }],
             follow_up: follow_up.map(d),
-            created_at: at,
-            updated_at: at,
+            ..fixtures::application(id, d(date), status)
         }
     }
 
     fn appt(id: &str, starts: &str, ends: &str, status: AppointmentStatus) -> Appointment {
-        let at = t("2026-03-01T10:00:00Z");
         Appointment {
-            id: id.to_string(),
-            starts_at: t(starts),
-            ends_at: t(ends),
-            kind: AppointmentKind::Coaching,
             location: "Stationsplein 1, Utrecht".into(),
-            agenda: String::new(),
             status,
-            proposed_by: Actor::Coach,
-            notes: String::new(),
-            created_at: at,
-            updated_at: at,
+            ..fixtures::appointment(id, t(starts), t(ends))
         }
     }
 
     fn action(id: &str, title: &str, due: Option<&str>, owner: Actor, done: bool) -> Action {
         Action {
-            id: id.to_string(),
-            appointment_id: None,
-            title: title.to_string(),
             due: due.map(d),
-            owner,
             done,
-            done_at: None,
-            created_at: t("2026-03-01T10:00:00Z"),
+            ..fixtures::action(id, title, owner)
         }
     }
 
@@ -838,6 +777,6 @@ mod tests {
         );
         let json = serde_json::to_value(due_reminders(&doc, t("2026-03-10T12:00:00Z"))).unwrap();
         assert_eq!(json[0]["kind"], "action");
-        assert_eq!(json[0]["due_at"], "2026-03-10T08:00:00Z");
+        assert_eq!(json[0]["due_at"], "2026-03-10T08:00:00.000Z");
     }
 }

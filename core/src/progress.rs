@@ -190,35 +190,11 @@ fn count_u32(n: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Actor, StatusChange, Timestamp, Trajectory};
-
-    fn d(s: &str) -> LocalDate {
-        s.parse().unwrap()
-    }
+    use crate::model::fixtures::{self, day as d};
+    use crate::model::Trajectory;
 
     fn app(id: &str, date: &str, status: ApplicationStatus) -> Application {
-        let at: Timestamp = "2026-01-01T10:00:00Z".parse().unwrap();
-        Application {
-            id: id.to_string(),
-            employer: "Acme".into(),
-            role: "Magazijnmedewerker".into(),
-            source: None,
-            vacancy_url: None,
-            location: None,
-            date: d(date),
-            contact: None,
-            salary: None,
-            notes: String::new(),
-            status,
-            history: vec![StatusChange {
-                status,
-                at,
-                by: Actor::Employee,
-            }],
-            follow_up: None,
-            created_at: at,
-            updated_at: at,
-        }
+        fixtures::application(id, d(date), status)
     }
 
     fn doc(target: u32, apps: Vec<Application>) -> DossierDocument {

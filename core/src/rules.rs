@@ -322,65 +322,22 @@ fn comment(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{
-        Application, ApplicationStatus, AppointmentKind, LocalDate, Phase, StatusChange, Timestamp,
-    };
-
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
+    use crate::model::fixtures::{self, day, ts};
+    use crate::model::{Application, ApplicationStatus, Phase, StatusChange};
 
     fn application(id: &str) -> Application {
-        Application {
-            id: id.into(),
-            employer: "Acme".into(),
-            role: "Planner".into(),
-            source: None,
-            vacancy_url: None,
-            location: None,
-            date: LocalDate::from_ymd(2026, 3, 2).unwrap(),
-            contact: None,
-            salary: None,
-            notes: String::new(),
-            status: ApplicationStatus::Applied,
-            history: vec![StatusChange {
-                status: ApplicationStatus::Applied,
-                at: ts("2026-03-02T10:00:00Z"),
-                by: Actor::Employee,
-            }],
-            follow_up: None,
-            created_at: ts("2026-03-02T10:00:00Z"),
-            updated_at: ts("2026-03-02T10:00:00Z"),
-        }
+        fixtures::application(id, day("2026-03-02"), ApplicationStatus::Applied)
     }
 
     fn appointment(id: &str, by: Actor) -> Appointment {
         Appointment {
-            id: id.into(),
-            starts_at: ts("2026-03-10T09:00:00Z"),
-            ends_at: ts("2026-03-10T10:00:00Z"),
-            kind: AppointmentKind::Coaching,
-            location: "Utrecht".into(),
-            agenda: String::new(),
-            status: AppointmentStatus::Proposed,
             proposed_by: by,
-            notes: String::new(),
-            created_at: ts("2026-03-01T09:00:00Z"),
-            updated_at: ts("2026-03-01T09:00:00Z"),
+            ..fixtures::appointment(id, ts("2026-03-10T09:00:00Z"), ts("2026-03-10T10:00:00Z"))
         }
     }
 
     fn action(id: &str, owner: Actor) -> Action {
-        Action {
-            id: id.into(),
-            appointment_id: None,
-            title: "CV bijwerken".into(),
-            due: None,
-            owner,
-            done: false,
-            done_at: None,
-            created_at: ts("2026-03-01T09:00:00Z"),
-        }
+        fixtures::action(id, "CV bijwerken", owner)
     }
 
     fn comment(id: &str, author: Actor) -> Comment {

@@ -1,80 +1,24 @@
 //! Dates, times and durations the way a Dutch reader expects them, in Europe/Amsterdam.
 
-use chrono::{Datelike, TimeZone, Utc};
-use chrono_tz::Europe::Amsterdam;
-use koers_core::model::{LocalDate, Timestamp};
+use chrono::{TimeZone, Utc};
+use koers_core::model::Timestamp;
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
-];
-const MONTHS_LONG: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-const WEEKDAYS: [&str; 7] = ["ma", "di", "wo", "do", "vr", "za", "zo"];
-
-fn month(d: LocalDate) -> &'static str {
-    MONTHS[d.0.month0() as usize % 12]
-}
-
-/// "23 nov 2026"
-pub fn date(d: LocalDate) -> String {
-    format!("{} {} {}", d.0.day(), month(d), d.0.year())
-}
-
-/// "23 november 2026"
-pub fn date_long(d: LocalDate) -> String {
-    format!(
-        "{} {} {}",
-        d.0.day(),
-        MONTHS_LONG[d.0.month0() as usize % 12],
-        d.0.year()
-    )
-}
-
-/// "ma 23 nov"
-pub fn day_short(d: LocalDate) -> String {
-    format!(
-        "{} {} {}",
-        WEEKDAYS[d.0.weekday().num_days_from_monday() as usize % 7],
-        d.0.day(),
-        month(d)
-    )
-}
+/// The core's Dutch forms under the names the pages use: "23 nov 2026" (`date`),
+/// "23 november 2026" (`date_long`), "ma 23 nov" (`day_short`) and "14:00" (`time`).
+pub use koers_core::display::{date_long, date_medium as date, day_short, time};
 
 /// "ma 23 nov 2026, 14:00" in Amsterdam time.
 pub fn datetime(t: Timestamp) -> String {
-    let local = t.0.with_timezone(&Amsterdam);
     format!(
-        "{} {}, {}",
-        day_short(LocalDate(local.date_naive())),
-        local.year(),
-        local.format("%H:%M")
+        "{}, {}",
+        koers_core::display::date_short(t.local_date()),
+        time(t)
     )
-}
-
-/// "14:00" in Amsterdam time.
-pub fn time(t: Timestamp) -> String {
-    t.0.with_timezone(&Amsterdam).format("%H:%M").to_string()
 }
 
 /// The Amsterdam date and time of an instant, as `<input type=date>` and `type=time` want.
 pub fn input_date_time(t: Timestamp) -> (String, String) {
-    let local = t.0.with_timezone(&Amsterdam);
-    (
-        local.format("%Y-%m-%d").to_string(),
-        local.format("%H:%M").to_string(),
-    )
+    (t.local_date().to_string(), time(t))
 }
 
 /// How long ago a moment in milliseconds was: "zojuist", "12 min geleden", "3 dagen geleden".
@@ -105,6 +49,7 @@ pub fn week(iso_week: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use koers_core::model::LocalDate;
 
     #[test]
     fn dutch_dates_and_times() {

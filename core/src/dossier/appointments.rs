@@ -30,19 +30,21 @@ pub struct AppointmentPatch {
 }
 
 /// Longest appointment accepted: a full-day workshop, not a typo spanning weeks.
-const MAX_DURATION_HOURS: i64 = 24;
+pub const MAX_APPOINTMENT_HOURS: i64 = 24;
 
-fn check_times(starts_at: Timestamp, ends_at: Timestamp) -> Result<()> {
+/// Whether an appointment from `starts_at` to `ends_at` may be stored: it ends after it
+/// starts and lasts at most [`MAX_APPOINTMENT_HOURS`]. The phone and the bureau both check.
+pub fn check_appointment_times(starts_at: Timestamp, ends_at: Timestamp) -> Result<()> {
     if ends_at.0 <= starts_at.0 {
         return Err(KoersError::invalid(
             "ends_at",
             format!("the end ({ends_at}) must be after the start ({starts_at})"),
         ));
     }
-    if (ends_at.0 - starts_at.0).num_hours() > MAX_DURATION_HOURS {
+    if (ends_at.0 - starts_at.0).num_hours() > MAX_APPOINTMENT_HOURS {
         return Err(KoersError::invalid(
             "ends_at",
-            format!("an appointment may last at most {MAX_DURATION_HOURS} hours"),
+            format!("an appointment may last at most {MAX_APPOINTMENT_HOURS} hours"),
         ));
     }
     Ok(())
@@ -50,7 +52,7 @@ fn check_times(starts_at: Timestamp, ends_at: Timestamp) -> Result<()> {
 
 impl Dossier {
     pub fn schedule_appointment(&mut self, new: NewAppointment) -> Result<Appointment> {
-        check_times(new.starts_at, new.ends_at)?;
+        check_appointment_times(new.starts_at, new.ends_at)?;
         let now = Timestamp::now();
         let appointment = Appointment {
             id: new_id(),
@@ -87,7 +89,7 @@ impl Dossier {
             || patch.ends_at.is_some_and(|e| e != a.ends_at);
         a.starts_at = patch.starts_at.unwrap_or(a.starts_at);
         a.ends_at = patch.ends_at.unwrap_or(a.ends_at);
-        check_times(a.starts_at, a.ends_at)?;
+        check_appointment_times(a.starts_at, a.ends_at)?;
         if let Some(k) = patch.kind {
             a.kind = k;
         }

@@ -26,7 +26,9 @@ use crate::store::{schema, Projection, Settings, Store, StoredDocument, COMPACT_
 
 pub use actions::NewAction;
 pub use applications::{ApplicationPatch, NewApplication};
-pub use appointments::{AppointmentPatch, NewAppointment};
+pub use appointments::{
+    check_appointment_times, AppointmentPatch, NewAppointment, MAX_APPOINTMENT_HOURS,
+};
 pub use sync::{EnrolmentInfo, SyncOutcome, SyncStatus};
 pub use trajectory::TrajectoryPatch;
 pub use vacancies::EnrichReport;

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use chrono::Duration;
 
+use crate::display::date_numeric;
 use crate::model::{Application, DossierDocument, JournalEntry, LocalDate};
 
 /// Print-friendly, self-contained styling: no fonts, images or scripts from elsewhere.
@@ -98,7 +99,7 @@ fn render(
             esc(s.trim())
         }
     };
-    let date_or_dash = |d: Option<LocalDate>| d.map(super::date_nl).unwrap_or_else(|| "–".into());
+    let date_or_dash = |d: Option<LocalDate>| d.map(date_numeric).unwrap_or_else(|| "–".into());
     item(
         "Soort traject",
         t.kind
@@ -109,10 +110,10 @@ fn render(
     item("Coach", or_dash(&t.coach));
     item("Start traject", date_or_dash(t.start_date));
     if let Some(d) = t.first_sick_day {
-        item("Eerste ziektedag", super::date_nl(d));
+        item("Eerste ziektedag", date_numeric(d));
     }
     if let Some(d) = t.contract_end {
-        item("Einde dienstverband", super::date_nl(d));
+        item("Einde dienstverband", date_numeric(d));
     }
     if let Some(p) = t.phase {
         item("Fase", p.label_nl().to_string());
@@ -128,8 +129,8 @@ fn render(
     item(
         "Periode van dit overzicht",
         match from {
-            Some(f) => format!("{} t/m {}", super::date_nl(f), super::date_nl(to)),
-            None => format!("t/m {}", super::date_nl(to)),
+            Some(f) => format!("{} t/m {}", date_numeric(f), date_numeric(to)),
+            None => format!("t/m {}", date_numeric(to)),
         },
     );
     h.push_str("</dl>\n</header>\n");
@@ -158,8 +159,8 @@ fn render(
                  <td class=\"num\">{target}</td><td>{met}</td></tr>",
                 w.label,
                 w.week,
-                super::date_nl(w.first),
-                super::date_nl(w.last),
+                date_numeric(w.first),
+                date_numeric(w.last),
                 w.count,
             );
         }
@@ -207,7 +208,7 @@ fn render(
     let _ = write!(
         h,
         "<footer>Gemaakt met Koers op {}.</footer>\n</body>\n</html>\n",
-        super::date_nl(today)
+        date_numeric(today)
     );
     h
 }
@@ -217,7 +218,7 @@ fn write_application(h: &mut String, a: &Application) {
     let history = a
         .history
         .iter()
-        .map(|c| format!("<li>{}</li>", super::status_change_text(c, super::date_nl)))
+        .map(|c| format!("<li>{}</li>", super::status_change_text(c, date_numeric)))
         .collect::<String>();
     let mut extra = String::new();
     if let Some(url) = a.vacancy_url.as_deref().filter(|u| !u.trim().is_empty()) {
@@ -244,14 +245,14 @@ fn write_application(h: &mut String, a: &Application) {
         h,
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
          <td><ul class=\"historie\">{history}</ul></td><td>{}</td><td>{extra}</td></tr>",
-        super::date_nl(a.date),
+        date_numeric(a.date),
         esc(&a.employer),
         esc(&a.role),
         a.source.map(|s| s.label_nl()).unwrap_or(""),
         opt(&a.location),
         opt(&a.contact),
         a.status.label_nl(),
-        a.follow_up.map(super::date_nl).unwrap_or_default(),
+        a.follow_up.map(date_numeric).unwrap_or_default(),
     );
 }
 
@@ -270,7 +271,7 @@ fn write_journal(h: &mut String, journal: &[JournalEntry], in_range: &dyn Fn(Loc
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{} van 5</td><td class=\"tekst\">{}</td></tr>",
-                super::date_nl(j.date),
+                date_numeric(j.date),
                 j.energy.clamp(1, 5),
                 esc(j.text.trim())
             );

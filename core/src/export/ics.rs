@@ -123,17 +123,12 @@ mod tests {
 
     fn appt(id: &str, status: AppointmentStatus) -> Appointment {
         Appointment {
-            id: id.into(),
-            starts_at: ts("2026-03-10T09:00:00Z"),
-            ends_at: ts("2026-03-10T10:00:00Z"),
-            kind: AppointmentKind::Coaching,
             location: "Oudegracht 12, Utrecht".into(),
             agenda: "CV doornemen; netwerk\nvacatures".into(),
             status,
-            proposed_by: Actor::Coach,
-            notes: String::new(),
             created_at: ts("2026-03-01T08:00:00Z"),
             updated_at: ts("2026-03-02T08:00:00Z"),
+            ..fixtures::appointment(id, ts("2026-03-10T09:00:00Z"), ts("2026-03-10T10:00:00Z"))
         }
     }
 

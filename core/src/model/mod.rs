@@ -2,6 +2,8 @@
 //! autosurgeon. What is here syncs with the bureau; the private journal does not.
 
 mod enums;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 mod time;
 
 use std::collections::BTreeMap;
@@ -220,23 +222,8 @@ mod genesis_tests {
         let mut bureau = genesis_document()
             .unwrap()
             .with_actor(automerge::ActorId::random());
-        let app = |id: &str| Application {
-            id: id.into(),
-            employer: "Acme".into(),
-            role: "Planner".into(),
-            source: None,
-            vacancy_url: None,
-            location: None,
-            date: LocalDate::from_ymd(2026, 11, 23).unwrap(),
-            contact: None,
-            salary: None,
-            notes: String::new(),
-            status: ApplicationStatus::Applied,
-            history: vec![],
-            follow_up: None,
-            created_at: Timestamp::now(),
-            updated_at: Timestamp::now(),
-        };
+        let day = LocalDate::from_ymd(2026, 11, 23).unwrap();
+        let app = |id: &str| fixtures::application(id, day, ApplicationStatus::Applied);
         for (doc, id) in [(&mut phone, "a"), (&mut bureau, "b")] {
             let mut d: DossierDocument = autosurgeon::hydrate(doc).unwrap();
             d.applications.insert(id.into(), app(id));

@@ -357,6 +357,21 @@ fn bad(message: &str) -> BureauError {
     BureauError::refused(ErrorCode::Malformed, message)
 }
 
+/// The core's rule for an appointment's times (the phone checks the same), refused in the
+/// coach's Dutch words rather than the core's English message.
+fn check_times(starts_at: Timestamp, ends_at: Timestamp) -> Result<()> {
+    koers_core::dossier::check_appointment_times(starts_at, ends_at).map_err(|_| {
+        if ends_at <= starts_at {
+            bad("Een afspraak moet eindigen na het begin.")
+        } else {
+            bad(&format!(
+                "Een afspraak duurt hoogstens {} uur.",
+                koers_core::dossier::MAX_APPOINTMENT_HOURS
+            ))
+        }
+    })
+}
+
 /// A new appointment proposed by the coach.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewAppointment {
@@ -376,9 +391,7 @@ pub fn schedule_appointment(
     ip: &str,
     input: &NewAppointment,
 ) -> Result<Appointment> {
-    if input.ends_at <= input.starts_at {
-        return Err(bad("Een afspraak moet eindigen na het begin."));
-    }
+    check_times(input.starts_at, input.ends_at)?;
     edit_dossier(state, coach_id, employee_id, ip, |d| {
         let now = Timestamp::now();
         let a = Appointment {
@@ -433,9 +446,7 @@ pub fn change_appointment(
         if let Some(e) = change.ends_at {
             a.ends_at = e;
         }
-        if a.ends_at <= a.starts_at {
-            return Err(bad("Een afspraak moet eindigen na het begin."));
-        }
+        check_times(a.starts_at, a.ends_at)?;
         if let Some(s) = change.status {
             a.status = s;
         }

@@ -30,6 +30,8 @@ pub struct Slot {
 #[derive(Default)]
 pub struct Persist {
     pub peer_state: Option<PeerStateRow>,
+    /// A device whose `last_seen_at` to record in the same transaction.
+    pub device_seen: Option<(String, i64)>,
 }
 
 pub struct Documents {
@@ -91,9 +93,16 @@ impl Documents {
                 .collect(),
             None => vec![],
         };
-        if !changes.is_empty() || persist.peer_state.is_some() {
-            self.storage
-                .append_changes(employee_id, &changes, persist.peer_state.as_ref())?;
+        if !changes.is_empty() || persist.peer_state.is_some() || persist.device_seen.is_some() {
+            self.storage.append_changes(
+                employee_id,
+                &changes,
+                persist.peer_state.as_ref(),
+                persist
+                    .device_seen
+                    .as_ref()
+                    .map(|(d, at)| (d.as_str(), *at)),
+            )?;
         }
         if let Some(d) = new_doc {
             slot.doc = d;

@@ -173,17 +173,17 @@ impl AppState {
         self.audit(kind, principal, ip, detail);
     }
 
-    pub fn touch_device(&self, device_id: &str) {
+    /// Whether the device's `last_seen_at` is due to be written (at most once a minute);
+    /// marks it written.
+    pub fn touch_due(&self, device_id: &str) -> bool {
         let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
         let due = touched
             .get(device_id)
             .is_none_or(|t| t.elapsed() > Duration::from_secs(60));
         if due {
             touched.insert(device_id.to_string(), Instant::now());
-            if let Err(e) = self.storage.touch_device(device_id, now_ms()) {
-                tracing::warn!(error = %e, "cannot record last seen");
-            }
         }
+        due
     }
 }
 

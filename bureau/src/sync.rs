@@ -64,9 +64,6 @@ pub fn handle(
             outcome,
         });
     }
-    if let Principal::Device { device_id, .. } = who {
-        state.touch_device(device_id);
-    }
     Ok(SyncResponse {
         v: PROTOCOL_VERSION,
         documents,
@@ -107,13 +104,24 @@ fn sync_document(
     state.documents.edit(&employee_id, |slot| {
         // Automerge is not known to panic on bad input, but the server must not fall over
         // if it ever does: such a document is refused like any other bad change.
-        std::panic::catch_unwind(AssertUnwindSafe(|| match d.push {
-            Push::Fast {
-                base,
-                heads,
-                changes,
-            } => fast(state, slot, &employee_id, &peer, role, base, heads, changes),
-            Push::Full { message } => full(state, slot, &employee_id, &peer, role, message),
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            match d.push {
+                Push::Fast {
+                    base,
+                    heads,
+                    changes,
+                } => fast(state, slot, &employee_id, &peer, role, base, heads, changes),
+                Push::Full { message } => full(state, slot, &employee_id, &peer, role, message),
+            }
+            .map(|(outcome, doc, mut persist)| {
+                // Last seen goes into the round's own transaction: one fsync per sync.
+                if let Principal::Device { device_id, .. } = who {
+                    if state.touch_due(device_id) {
+                        persist.device_seen = Some((device_id.clone(), crate::now_ms()));
+                    }
+                }
+                (outcome, doc, persist)
+            })
         }))
         .unwrap_or_else(|_| {
             Err(BureauError::refused(
@@ -249,6 +257,7 @@ fn full(
                 state: sync_state.encode(),
             }
         }),
+        device_seen: None,
     };
     slot.full_states.insert(peer.to_string(), sync_state);
     Ok((

@@ -143,12 +143,13 @@ pub trait Storage: Send + Sync + 'static {
 
     fn load_document(&self, employee_id: &str) -> Result<Option<StoredDocument>>;
     /// Stores new changes of a document (duplicates ignored) and, optionally, a peer's sync
-    /// state, in one transaction.
+    /// state and a device's `last_seen_at`, in one transaction (one fsync per sync).
     fn append_changes(
         &self,
         employee_id: &str,
         changes: &[NewChange],
         peer_state: Option<&PeerStateRow>,
+        device_seen: Option<(&str, i64)>,
     ) -> Result<()>;
     /// Replaces the snapshot with one that holds every stored change, and drops those.
     fn compact_document(&self, employee_id: &str, snapshot: &[u8]) -> Result<()>;

@@ -425,6 +425,7 @@ impl Storage for SqliteStorage {
         employee_id: &str,
         changes: &[NewChange],
         peer_state: Option<&PeerStateRow>,
+        device_seen: Option<(&str, i64)>,
     ) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -442,6 +443,12 @@ impl Storage for SqliteStorage {
                 "INSERT INTO peer_states (employee_id, peer, state) VALUES (?1, ?2, ?3)
                  ON CONFLICT(employee_id, peer) DO UPDATE SET state = excluded.state",
                 params![employee_id, p.peer, p.state],
+            )?;
+        }
+        if let Some((device, at)) = device_seen {
+            tx.execute(
+                "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+                params![device, at],
             )?;
         }
         tx.commit()?;
@@ -641,7 +648,7 @@ mod tests {
             hash: vec![1],
             bytes: vec![2],
         };
-        s.append_changes("e1", &[c.clone(), c.clone()], None)
+        s.append_changes("e1", &[c.clone(), c.clone()], None, None)
             .unwrap();
         s.append_changes(
             "e1",
@@ -650,6 +657,7 @@ mod tests {
                 peer: "d1".into(),
                 state: vec![3],
             }),
+            Some(("d1", 7)),
         )
         .unwrap();
         let doc = s.load_document("e1").unwrap().unwrap();

@@ -526,32 +526,43 @@ fn collection(tx: &impl ReadDoc, name: &str) -> Result<automerge::ObjId> {
     }
 }
 
+/// One record put into a root collection, reconciled through the collection's map so that a
+/// new record (whose `#[key]` id is not there yet) is created in one batch instead of field
+/// by field, and an existing one is reconciled in place.
+struct Entry<'a, T>(&'a str, &'a T);
+
+impl<T: autosurgeon::Reconcile> autosurgeon::Reconcile for Entry<'_, T> {
+    type Key<'k> = autosurgeon::reconcile::NoKey;
+
+    fn reconcile<R: autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+        use autosurgeon::reconcile::MapReconciler;
+        let mut map = reconciler.map()?;
+        map.put(self.0, self.1)
+    }
+}
+
 fn apply_edit(tx: &mut automerge::transaction::Transaction<'_>, edit: &Edit) -> Result<()> {
     use automerge::transaction::Transactable;
     match edit {
         Edit::PutApplication(a) => {
-            let obj = collection(tx, "applications")?;
-            autosurgeon::reconcile_prop(tx, obj, a.id.as_str(), a)?;
+            autosurgeon::reconcile_prop(tx, ROOT, "applications", Entry(&a.id, a))?;
         }
         Edit::RemoveApplication(id) => {
             let obj = collection(tx, "applications")?;
             tx.delete(&obj, id.as_str())?;
         }
         Edit::PutAppointment(a) => {
-            let obj = collection(tx, "appointments")?;
-            autosurgeon::reconcile_prop(tx, obj, a.id.as_str(), a)?;
+            autosurgeon::reconcile_prop(tx, ROOT, "appointments", Entry(&a.id, a))?;
         }
         Edit::PutAction(a) => {
-            let obj = collection(tx, "actions")?;
-            autosurgeon::reconcile_prop(tx, obj, a.id.as_str(), a)?;
+            autosurgeon::reconcile_prop(tx, ROOT, "actions", Entry(&a.id, a))?;
         }
         Edit::RemoveAction(id) => {
             let obj = collection(tx, "actions")?;
             tx.delete(&obj, id.as_str())?;
         }
         Edit::PutComment(c) => {
-            let obj = collection(tx, "comments")?;
-            autosurgeon::reconcile_prop(tx, obj, c.id.as_str(), c)?;
+            autosurgeon::reconcile_prop(tx, ROOT, "comments", Entry(&c.id, c))?;
         }
         Edit::PutTrajectory(t) => {
             autosurgeon::reconcile_prop(tx, ROOT, "trajectory", t)?;

@@ -74,6 +74,8 @@ pub struct Trajectory {
 /// One job application (sollicitatie).
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
 pub struct Application {
+    // The key lets a new record be created in one batch, and matches records by id.
+    #[key]
     pub id: String,
     pub employer: String,
     pub role: String,
@@ -112,6 +114,8 @@ pub struct StatusChange {
 /// A meeting with the coach (or the arbeidsdeskundige).
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
 pub struct Appointment {
+    // The key lets a new record be created in one batch, and matches records by id.
+    #[key]
     pub id: String,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
@@ -132,6 +136,8 @@ pub struct Appointment {
 /// Something agreed to do, often in an appointment.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
 pub struct Action {
+    // The key lets a new record be created in one batch, and matches records by id.
+    #[key]
     pub id: String,
     #[autosurgeon(missing = "Default::default")]
     pub appointment_id: Option<String>,
@@ -148,6 +154,8 @@ pub struct Action {
 /// A remark in the shared dossier, usually the coach's on one application.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
 pub struct Comment {
+    // The key lets a new record be created in one batch, and matches records by id.
+    #[key]
     pub id: String,
     #[autosurgeon(missing = "Default::default")]
     pub application_id: Option<String>,

@@ -53,6 +53,7 @@ pub enum Topic {
 
 /// One edit of the shared document, applied in place at its own key so that concurrent
 /// edits to other records merge untouched.
+#[derive(Clone)]
 pub(crate) enum Edit {
     PutApplication(Application),
     RemoveApplication(String),
@@ -231,6 +232,9 @@ impl Dossier {
         if edits.is_empty() {
             return Ok(());
         }
+        if self.is_enrolled()? {
+            self.check_rules(&edits)?;
+        }
         let now = Timestamp::now();
         let doc = self.doc_mut()?;
         let mut tx = doc.transaction();
@@ -289,6 +293,50 @@ impl Dossier {
                 }
             }
             Ok(())
+        })
+    }
+
+    /// Whether this device is linked to a bureau (then the bureau's edit rules apply here).
+    fn is_enrolled(&self) -> Result<bool> {
+        Ok(Settings::get(self.conn(), sync::SERVER_KEY)?.is_some())
+    }
+
+    /// Refuses, before anything is written, an edit the bureau would undo (`crate::rules`):
+    /// on a linked phone the coach owns the trajectory and their appointments and actions.
+    /// Only the records the edits touch are compared, so this stays cheap.
+    fn check_rules(&self, edits: &[Edit]) -> Result<()> {
+        let mut before = DossierDocument {
+            schema: self.state.schema,
+            trajectory: self.state.trajectory.clone(),
+            ..Default::default()
+        };
+        for edit in edits {
+            let (collection, id) = match edit {
+                Edit::PutApplication(a) => ("applications", a.id.as_str()),
+                Edit::RemoveApplication(id) => ("applications", id.as_str()),
+                Edit::PutAppointment(a) => ("appointments", a.id.as_str()),
+                Edit::PutAction(a) => ("actions", a.id.as_str()),
+                Edit::RemoveAction(id) => ("actions", id.as_str()),
+                Edit::PutComment(c) => ("comments", c.id.as_str()),
+                Edit::PutTrajectory(_) => continue,
+            };
+            let s = &self.state;
+            match collection {
+                "applications" => copy_entry(&s.applications, &mut before.applications, id),
+                "appointments" => copy_entry(&s.appointments, &mut before.appointments, id),
+                "actions" => copy_entry(&s.actions, &mut before.actions, id),
+                _ => copy_entry(&s.comments, &mut before.comments, id),
+            }
+        }
+        let mut after = before.clone();
+        for edit in edits {
+            apply_to_state(&mut after, edit.clone());
+        }
+        crate::rules::check_edit(self.role, &before, &after).map_err(|v| {
+            KoersError::invalid(
+                v.path.split(['.', '/']).next().unwrap_or("dossier"),
+                v.reason,
+            )
         })
     }
 
@@ -569,6 +617,16 @@ fn apply_edit(tx: &mut automerge::transaction::Transaction<'_>, edit: &Edit) -> 
         }
     }
     Ok(())
+}
+
+fn copy_entry<T: Clone>(
+    from: &std::collections::BTreeMap<String, T>,
+    to: &mut std::collections::BTreeMap<String, T>,
+    id: &str,
+) {
+    if let Some(v) = from.get(id) {
+        to.insert(id.to_string(), v.clone());
+    }
 }
 
 fn apply_to_state(state: &mut DossierDocument, edit: Edit) {

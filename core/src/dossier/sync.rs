@@ -14,7 +14,7 @@ use crate::sync::{self as engine, BackoffPolicy, HttpTransport, PeerState};
 
 use super::{Dossier, Topic};
 
-const SERVER_KEY: &str = "sync.server_url";
+pub(crate) const SERVER_KEY: &str = "sync.server_url";
 const EMPLOYEE_KEY: &str = "sync.employee_id";
 const DEVICE_KEY: &str = "sync.device_id";
 const PEER_KEY: &str = "sync.peer_state";

@@ -574,3 +574,30 @@ fn an_unreachable_vacancy_page_stays_pending_and_is_retried() {
     assert_eq!(d.application(&app.id).unwrap().employer, "");
     assert!(d.log_from_link("not a link", None, None).is_err());
 }
+
+#[test]
+fn a_linked_phone_refuses_what_only_the_coach_may_change() {
+    let mut d = Dossier::open_in_memory().unwrap();
+    // Unlinked, the employee keeps their own trajectory up to date.
+    d.update_trajectory(TrajectoryPatch {
+        weekly_target: Some(2),
+        ..Default::default()
+    })
+    .unwrap();
+    d.write_local(|tx| crate::store::Settings::put(tx, sync::SERVER_KEY, b"http://bureau"))
+        .unwrap();
+    let err = d
+        .update_trajectory(TrajectoryPatch {
+            weekly_target: Some(1),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, KoersError::InvalidInput { ref field, .. } if field == "trajectory"),
+        "{err:?}"
+    );
+    assert_eq!(d.trajectory().weekly_target, 2, "nothing stored");
+    // Their own applications stay theirs.
+    let app = d.log_application(quick("Acme", "Planner")).unwrap();
+    d.set_status(&app.id, ApplicationStatus::Interview).unwrap();
+}

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::dossier::sync::{Step, StepResult};
 use crate::dossier::{
     ApplicationPatch, AppointmentPatch, Dossier, EnrichReport, EnrolmentInfo, ExportFormat,
-    ExportOptions, NewAction, NewApplication, NewAppointment, SyncOutcome, SyncStatus, Topic,
-    TrajectoryPatch,
+    ExportOptions, LinkedDevice, NewAction, NewApplication, NewAppointment, SyncOutcome,
+    SyncStatus, Topic, TrajectoryPatch,
 };
 use crate::error::{KoersError, Result};
 use crate::input;
@@ -743,6 +743,30 @@ impl Koers {
     /// Last synced, pending local changes, last error.
     pub fn sync_status(&self) -> Result<SyncStatus> {
         self.with(|d| d.sync_status())
+    }
+
+    /// The employee's devices linked to the bureau (needs a connection).
+    pub fn linked_devices(&self) -> Result<Vec<LinkedDevice>> {
+        let token = self
+            .secrets
+            .get(TOKEN_SECRET.into())
+            .ok_or(KoersError::NotEnrolled)?;
+        // Reads settings under the lock, then talks to the bureau without it.
+        let target = self.lock().sync_target()?.ok_or(KoersError::NotEnrolled)?;
+        Ok(crate::sync::HttpTransport::new(&target.server_url)?
+            .devices(&token)?
+            .into_iter()
+            .map(LinkedDevice::from)
+            .collect())
+    }
+
+    /// Revokes another of the employee's devices (a lost phone).
+    pub fn revoke_device(&self, device_id: String) -> Result<()> {
+        let token = self
+            .secrets
+            .get(TOKEN_SECRET.into())
+            .ok_or(KoersError::NotEnrolled)?;
+        self.with(|d| d.revoke_device(&token, &device_id))
     }
 
     /// Unlinks this device (revoking it at the bureau when reachable); with `wipe`, erases

@@ -140,6 +140,31 @@ fn two_phones_and_a_coach_edit_offline_and_converge() {
     assert_eq!(apps[&acme]["status"], "interview");
     assert_eq!(apps[&globex]["employer"], "Globex");
     assert_eq!(dossier["devices"].as_array().map(Vec::len), Some(2));
+
+    // The tablet is lost: the phone revokes it, and it can no longer sync.
+    let devices = a.json(&["devices", "list"]);
+    let tablet = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["current"] == false)
+        .unwrap_or_else(|| panic!("no other device in {devices}"));
+    let own = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["current"] == true)
+        .unwrap();
+    a.fails(
+        2,
+        &["devices", "revoke", own["device_id"].as_str().unwrap()],
+    );
+    a.ok(&["devices", "revoke", tablet["device_id"].as_str().unwrap()]);
+    b.log(&["Initech", "Tester"]);
+    let refused = b.fails(5, &["sync"]);
+    assert!(!refused.stderr.is_empty());
+    sync(&a);
+    assert!(applications(&a).iter().all(|(_, e, _)| e != "Initech"));
 }
 
 fn appointment_agenda(v: &Value) -> Value {

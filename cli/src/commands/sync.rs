@@ -2,7 +2,7 @@
 //! The CLI keeps its device token in its own database (a phone uses its keystore).
 
 use clap::Subcommand;
-use koers_core::dossier::{SyncOutcome, SyncStatus};
+use koers_core::dossier::{LinkedDevice, SyncOutcome, SyncStatus};
 use koers_core::{KoersError, Result};
 
 use crate::context::Ctx;
@@ -38,12 +38,32 @@ Example:
     #[command(name = "sync-status", after_help = "Example:\n  koers sync-status")]
     SyncStatus,
 
+    /// Your devices linked to the bureau; revoke a lost one
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  koers devices list\n  koers devices revoke 01a2099f"
+    )]
+    Devices(DevicesCmd),
+
     /// Unlink this device from the bureau (and with --wipe erase its data)
     #[command(name = "sign-out", after_help = "Example:\n  koers sign-out --wipe")]
     SignOut {
         /// Also erase the dossier and the journal from this device
         #[arg(long)]
         wipe: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DevicesCmd {
+    /// List your linked devices
+    #[command(after_help = "Example:\n  koers devices list")]
+    List,
+    /// Revoke another device (a lost phone): it can no longer sync
+    #[command(after_help = "Example:\n  koers devices revoke 01a2099f")]
+    Revoke {
+        /// The device's id (or a unique start of it)
+        id: String,
     },
 }
 
@@ -75,6 +95,23 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             let status = d.sync_status()?;
             ctx.render(&status, || status_text(&status))
         }
+        Cmd::Devices(DevicesCmd::List) => {
+            let d = ctx.open()?;
+            let token = d.local_secret(TOKEN)?.ok_or(KoersError::NotEnrolled)?;
+            let devices = d.linked_devices(&token)?;
+            ctx.render(&devices, || devices_text(&devices))
+        }
+        Cmd::Devices(DevicesCmd::Revoke { id }) => {
+            let d = ctx.open()?;
+            let token = d.local_secret(TOKEN)?.ok_or(KoersError::NotEnrolled)?;
+            let devices = d.linked_devices(&token)?;
+            let id =
+                crate::ids::resolve("device", &id, devices.iter().map(|x| x.device_id.as_str()))?;
+            d.revoke_device(&token, &id)?;
+            ctx.render(&serde_json::json!({ "revoked": id }), || {
+                format!("Apparaat {id} ingetrokken; het kan niet meer synchroniseren.\n")
+            })
+        }
         Cmd::SignOut { wipe } => {
             let mut d = ctx.open()?;
             let token = d.local_secret(TOKEN)?;
@@ -92,6 +129,26 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             )
         }
     }
+}
+
+fn devices_text(devices: &[LinkedDevice]) -> String {
+    let mut out = String::new();
+    for x in devices {
+        let seen = x
+            .last_seen_at
+            .map(output::datetime)
+            .unwrap_or_else(|| "nog niet gezien".into());
+        out.push_str(&format!(
+            "{}  {}{}  gekoppeld {}  laatst gezien {}{}\n",
+            x.device_id,
+            x.name,
+            if x.current { " (dit apparaat)" } else { "" },
+            output::datetime(x.enrolled_at),
+            seen,
+            if x.revoked { "  ingetrokken" } else { "" },
+        ));
+    }
+    out
 }
 
 fn sync_text(o: &SyncOutcome) -> String {

@@ -29,7 +29,7 @@ pub use applications::{ApplicationPatch, NewApplication};
 pub use appointments::{
     check_appointment_times, AppointmentPatch, NewAppointment, MAX_APPOINTMENT_HOURS,
 };
-pub use sync::{EnrolmentInfo, SyncOutcome, SyncStatus};
+pub use sync::{EnrolmentInfo, LinkedDevice, SyncOutcome, SyncStatus};
 pub use trajectory::TrajectoryPatch;
 pub use vacancies::EnrichReport;
 pub use views::{write_atomically, ExportFormat, ExportOptions};

@@ -54,6 +54,32 @@ pub struct SyncOutcome {
     pub corrected: Vec<String>,
 }
 
+/// One of the employee's linked devices, as the bureau knows it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+pub struct LinkedDevice {
+    pub device_id: String,
+    pub name: String,
+    pub enrolled_at: Timestamp,
+    pub last_seen_at: Option<Timestamp>,
+    pub revoked: bool,
+    /// Whether this is the device asking.
+    pub current: bool,
+}
+
+impl From<koers_protocol::DeviceInfo> for LinkedDevice {
+    fn from(d: koers_protocol::DeviceInfo) -> Self {
+        let at = |ms: i64| Timestamp::from_millis(ms).unwrap_or_else(Timestamp::now);
+        Self {
+            device_id: d.device_id,
+            name: d.name,
+            enrolled_at: at(d.enrolled_at),
+            last_seen_at: d.last_seen_at.map(at),
+            revoked: d.revoked,
+            current: d.current,
+        }
+    }
+}
+
 /// Where the device syncs to, read from settings.
 pub struct SyncTarget {
     pub server_url: String,
@@ -294,6 +320,30 @@ impl Dossier {
         }
         self.mark(Topic::Sync);
         Ok(())
+    }
+
+    /// The employee's devices linked to the bureau (needs a connection).
+    pub fn linked_devices(&self, token: &str) -> Result<Vec<LinkedDevice>> {
+        let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
+        let transport = HttpTransport::new(&target.server_url)?;
+        Ok(transport
+            .devices(token)?
+            .into_iter()
+            .map(LinkedDevice::from)
+            .collect())
+    }
+
+    /// Revokes another of the employee's devices (a lost phone); it can no longer sync.
+    /// To unlink this device, use `sign_out`.
+    pub fn revoke_device(&self, token: &str, device_id: &str) -> Result<()> {
+        let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
+        if Settings::get_text(self.conn(), DEVICE_KEY)?.as_deref() == Some(device_id) {
+            return Err(KoersError::invalid(
+                "device_id",
+                "this is the device you are using; sign out instead",
+            ));
+        }
+        HttpTransport::new(&target.server_url)?.revoke(token, device_id)
     }
 
     /// A secret kept in this database, for hosts without a platform keystore (the CLI).

@@ -1,7 +1,7 @@
 //! The bureau's server: keeps every employee's Automerge dossier, enrols their devices, and
 //! syncs the dossier with those devices and with the coach (docs/SYNC.md). `router` builds
-//! the whole HTTP surface; the coach's web view (the `web` module, next issue) merges its
-//! routes into it.
+//! the whole HTTP surface: the device endpoints, the coach's JSON API and the coach's web
+//! view (`web`).
 
 pub mod auth;
 pub mod coach_api;

@@ -182,6 +182,12 @@ fn fast(
     let corrected = check_rules(state, &slot.doc, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
     let new_heads = fork.get_heads();
+    let missing: Vec<Bytes> = fork
+        .get_changes(&heads)
+        .into_iter()
+        .map(|mut c| Bytes(c.bytes().into_owned()))
+        .collect();
+    let packed = koers_protocol::pack_changes(&missing);
     let outcome = Outcome::Fast {
         // Empty means "the heads you sent": the common case, 34 bytes saved.
         heads: if new_heads == sorted(heads.clone()) {
@@ -189,11 +195,12 @@ fn fast(
         } else {
             hashes_to_wire(&new_heads)
         },
-        changes: fork
-            .get_changes(&heads)
-            .into_iter()
-            .map(|mut c| Bytes(c.bytes().into_owned()))
-            .collect(),
+        changes: if packed.is_some() {
+            Vec::new()
+        } else {
+            missing
+        },
+        packed,
         corrected,
     };
     Ok((outcome, changed.then_some(fork), Persist::default()))

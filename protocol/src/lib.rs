@@ -145,6 +145,10 @@ pub enum Outcome {
         /// effect with a correcting change that is among `changes` (see SYNC.md, "Roles").
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         corrected: Vec<String>,
+        /// Many changes at once travel packed instead of in `changes` (then empty): raw
+        /// DEFLATE (RFC 1951) of the CBOR list of changes. See [`pack_changes`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        packed: Option<Bytes>,
     },
     /// The fast path was not possible (or the client asked for the full protocol): carry on
     /// with Automerge's sync protocol. `message` is the server's next sync message.
@@ -241,6 +245,44 @@ pub enum WireError {
     Encode(String),
 }
 
+/// Below this many bytes of changes, packing is not worth its overhead.
+pub const PACK_THRESHOLD: usize = 4 * 1024;
+
+/// Packs a list of changes (raw DEFLATE of its CBOR) when it is large and packing makes it
+/// smaller: many small changes share actor ids, hashes and field names, which single changes
+/// cannot compress away. Returns `None` to send the list as it is.
+pub fn pack_changes(changes: &[Bytes]) -> Option<Bytes> {
+    use std::io::Write;
+    let plain: usize = changes.iter().map(|c| c.0.len()).sum();
+    if plain < PACK_THRESHOLD {
+        return None;
+    }
+    let cbor = encode(&changes).ok()?;
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(&cbor).ok()?;
+    let packed = encoder.finish().ok()?;
+    (packed.len() < plain).then_some(Bytes(packed))
+}
+
+/// Unpacks what [`pack_changes`] made, refusing anything that inflates past `limit` bytes (a
+/// deflate bomb) or is not a list of changes.
+pub fn unpack_changes(packed: &Bytes, limit: usize) -> Result<Vec<Bytes>, WireError> {
+    use std::io::Read;
+    let decoder = flate2::read::DeflateDecoder::new(packed.0.as_slice());
+    let mut cbor = Vec::new();
+    let read = decoder
+        .take(limit as u64 + 1)
+        .read_to_end(&mut cbor)
+        .map_err(|e| WireError::Decode(format!("packed changes: {e}")))?;
+    if read > limit {
+        return Err(WireError::Decode(format!(
+            "packed changes inflate to more than {limit} bytes"
+        )));
+    }
+    decode(&cbor)
+}
+
 /// Encodes any wire type as CBOR.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, WireError> {
     let mut out = Vec::new();
@@ -256,6 +298,24 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_changes_pack_small_and_unpack_exactly() {
+        let changes: Vec<Bytes> = (0..200u8)
+            .map(|i| Bytes([b"koers-change-with-shared-actor-and-deps-".as_slice(), &[i]].concat()))
+            .collect();
+        let packed = pack_changes(&changes).expect("worth packing");
+        let plain: usize = changes.iter().map(|c| c.0.len()).sum();
+        assert!(packed.0.len() * 3 < plain, "{} vs {plain}", packed.0.len());
+        assert_eq!(
+            unpack_changes(&packed, limits::MAX_REQUEST_BYTES).unwrap(),
+            changes
+        );
+        // Small lists are not packed; bombs and garbage are refused.
+        assert!(pack_changes(&changes[..2]).is_none());
+        assert!(unpack_changes(&packed, 100).is_err());
+        assert!(unpack_changes(&Bytes(vec![1, 2, 3]), 1000).is_err());
+    }
 
     #[test]
     fn sync_request_round_trips_and_binaries_stay_compact() {
@@ -281,6 +341,7 @@ mod tests {
     fn outcomes_round_trip() {
         for outcome in [
             Outcome::Fast {
+                packed: None,
                 heads: vec![],
                 changes: vec![],
                 corrected: vec!["x".into()],

@@ -171,8 +171,19 @@ pub fn absorb(
             heads,
             changes,
             corrected,
+            packed,
         } => {
             absorbed.corrected = corrected;
+            let changes = match packed {
+                Some(packed) => koers_protocol::unpack_changes(
+                    &packed,
+                    koers_protocol::limits::MAX_REQUEST_BYTES,
+                )
+                .map_err(|e| KoersError::Document {
+                    message: format!("het bureau stuurde onleesbare wijzigingen: {e}"),
+                })?,
+                None => changes,
+            };
             let heads = if heads.is_empty() {
                 std::mem::take(&mut state.sent_heads)
             } else {
@@ -415,6 +426,7 @@ mod tests {
                 if ok {
                     *server = fork;
                     Outcome::Fast {
+                        packed: None,
                         heads: hashes_to_wire(&server.get_heads()),
                         changes: server
                             .get_changes(&heads)
@@ -613,6 +625,7 @@ mod tests {
                     heads: vec![],
                     changes: vec![Bytes(vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3])],
                     corrected: vec![],
+                    packed: None,
                 },
             },
         )

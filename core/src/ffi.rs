@@ -3,7 +3,6 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::dossier::sync::{Step, StepResult};
 use crate::dossier::{
     ApplicationPatch, AppointmentPatch, Dossier, EnrichReport, EnrolmentInfo, ExportFormat,
     ExportOptions, LinkedDevice, NewAction, NewApplication, NewAppointment, SyncOutcome,
@@ -694,17 +693,7 @@ impl Koers {
         device_name: String,
     ) -> Result<EnrolmentInfo> {
         let _one = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
-        if self.lock().sync_target()?.is_some() {
-            return Err(KoersError::invalid(
-                "server",
-                "this device is already linked to a bureau; sign out first",
-            ));
-        }
-        let code = code.trim().to_string();
-        if code.is_empty() {
-            return Err(KoersError::invalid("code", "may not be empty"));
-        }
-        let device_name = input::required_line("device_name", &device_name)?;
+        let (code, device_name) = self.lock().check_enrolment(&code, &device_name)?;
         // The network part runs without holding the dossier.
         let enrolment = crate::sync::HttpTransport::new(&server_url)?.enrol(&code, &device_name)?;
         let (info, token) = self.with(|d| d.adopt(enrolment))?;
@@ -725,15 +714,7 @@ impl Koers {
                 &transport,
                 &token,
                 &crate::sync::BackoffPolicy::default(),
-                &mut |step| {
-                    self.with(|d| match step {
-                        Step::Prepare => d.sync_prepare().map(StepResult::Prepared),
-                        Step::Absorb(step) => {
-                            let (response, state) = *step;
-                            d.sync_absorb(response, state).map(StepResult::Absorbed)
-                        }
-                    })
-                },
+                &mut |step| self.with(|d| d.sync_step(step)),
             )
         });
         self.with(|d| d.record_sync_result(&result))?;
@@ -753,11 +734,7 @@ impl Koers {
             .ok_or(KoersError::NotEnrolled)?;
         // Reads settings under the lock, then talks to the bureau without it.
         let target = self.lock().sync_target()?.ok_or(KoersError::NotEnrolled)?;
-        Ok(crate::sync::HttpTransport::new(&target.server_url)?
-            .devices(&token)?
-            .into_iter()
-            .map(LinkedDevice::from)
-            .collect())
+        target.linked_devices(&token)
     }
 
     /// Revokes another of the employee's devices (a lost phone).

@@ -86,6 +86,18 @@ pub struct SyncTarget {
     pub document_id: String,
 }
 
+impl SyncTarget {
+    /// The employee's devices as the bureau knows them (network only: callers may hold the
+    /// dossier or not).
+    pub fn linked_devices(&self, token: &str) -> Result<Vec<LinkedDevice>> {
+        Ok(HttpTransport::new(&self.server_url)?
+            .devices(token)?
+            .into_iter()
+            .map(LinkedDevice::from)
+            .collect())
+    }
+}
+
 impl Dossier {
     /// Links this device to the bureau with the enrolment code from the coach: merges the
     /// bureau's copy of the dossier with what is already on the phone (nothing local is
@@ -97,6 +109,15 @@ impl Dossier {
         code: &str,
         device_name: &str,
     ) -> Result<(EnrolmentInfo, String)> {
+        let (code, device_name) = self.check_enrolment(code, device_name)?;
+        let transport = HttpTransport::new(server_url)?;
+        let enrolment = transport.enrol(&code, &device_name)?;
+        self.adopt(enrolment)
+    }
+
+    /// Checks that this device may enrol and cleans the code and device name (split from
+    /// `enrol` for callers that do the HTTP part without holding the dossier).
+    pub fn check_enrolment(&self, code: &str, device_name: &str) -> Result<(String, String)> {
         if self.sync_target()?.is_some() {
             return Err(KoersError::invalid(
                 "server",
@@ -108,9 +129,7 @@ impl Dossier {
             return Err(KoersError::invalid("code", "may not be empty"));
         }
         let device_name = crate::input::required_line("device_name", device_name)?;
-        let transport = HttpTransport::new(server_url)?;
-        let enrolment = transport.enrol(code, &device_name)?;
-        self.adopt(enrolment)
+        Ok((code.to_string(), device_name))
     }
 
     /// Stores a successful enrolment (split from `enrol` so a caller can do the HTTP part
@@ -227,20 +246,22 @@ impl Dossier {
     pub fn sync_now(&mut self, token: &str) -> Result<SyncOutcome> {
         let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
         let transport = HttpTransport::new(&target.server_url)?;
-        let result = run_rounds(
-            &transport,
-            token,
-            &BackoffPolicy::default(),
-            &mut |step| match step {
-                Step::Prepare => self.sync_prepare().map(StepResult::Prepared),
-                Step::Absorb(step) => {
-                    let (response, state) = *step;
-                    self.sync_absorb(response, state).map(StepResult::Absorbed)
-                }
-            },
-        );
+        let result = run_rounds(&transport, token, &BackoffPolicy::default(), &mut |step| {
+            self.sync_step(step)
+        });
         self.record_sync_result(&result)?;
         result
+    }
+
+    /// Runs the dossier's part of one sync step (see `run_rounds`).
+    pub fn sync_step(&mut self, step: Step) -> Result<StepResult> {
+        match step {
+            Step::Prepare => self.sync_prepare().map(StepResult::Prepared),
+            Step::Absorb(step) => {
+                let (response, state) = *step;
+                self.sync_absorb(response, state).map(StepResult::Absorbed)
+            }
+        }
     }
 
     /// What the shells show about syncing.
@@ -296,10 +317,9 @@ impl Dossier {
             if wipe {
                 tx.execute_batch(
                     "DELETE FROM document_snapshot; DELETE FROM document_changes;
-                     DELETE FROM applications; DELETE FROM applications_fts;
-                     DELETE FROM appointments; DELETE FROM actions; DELETE FROM records;
                      DELETE FROM journal; DELETE FROM pending_vacancy_fetches;",
                 )?;
+                // Empties every derived table and writes the empty dossier's records.
                 crate::store::Projection::rebuild(
                     tx,
                     &crate::model::DossierDocument {
@@ -325,12 +345,7 @@ impl Dossier {
     /// The employee's devices linked to the bureau (needs a connection).
     pub fn linked_devices(&self, token: &str) -> Result<Vec<LinkedDevice>> {
         let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
-        let transport = HttpTransport::new(&target.server_url)?;
-        Ok(transport
-            .devices(token)?
-            .into_iter()
-            .map(LinkedDevice::from)
-            .collect())
+        target.linked_devices(token)
     }
 
     /// Revokes another of the employee's devices (a lost phone); it can no longer sync.

@@ -6,6 +6,7 @@
 pub mod demo;
 pub mod display;
 pub mod dossier;
+pub mod edit;
 pub mod error;
 pub mod export;
 pub mod ffi;

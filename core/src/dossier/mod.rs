@@ -14,14 +14,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use automerge::transaction::CommitOptions;
-use automerge::{ActorId, Automerge, Change, ObjType, ReadDoc, ROOT};
+use automerge::{ActorId, Automerge, Change, ReadDoc, ROOT};
 use rusqlite::Connection;
 
+use crate::edit::collection;
+pub use crate::edit::{Edit, Topic};
 use crate::error::{KoersError, Result};
-use crate::model::{
-    genesis_document, Action, Actor, Application, Appointment, Comment, DossierDocument, Timestamp,
-    Trajectory, DOCUMENT_SCHEMA,
-};
+use crate::model::{genesis_document, Actor, DossierDocument, Timestamp, DOCUMENT_SCHEMA};
 use crate::store::{schema, Projection, Settings, Store, StoredDocument, COMPACT_AFTER_CHANGES};
 
 pub use actions::NewAction;
@@ -36,45 +35,6 @@ pub use views::{write_atomically, ExportFormat, ExportOptions};
 
 const ACTOR_KEY: &str = "actor_id";
 const PROJECTION_KEY: &str = "projection_version";
-
-/// What changed in a write, so a shell can refresh just those screens.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, uniffi::Enum, serde::Serialize,
-)]
-pub enum Topic {
-    Trajectory,
-    Applications,
-    Appointments,
-    Actions,
-    Comments,
-    Journal,
-    Sync,
-}
-
-/// One edit of the shared document, applied in place at its own key so that concurrent
-/// edits to other records merge untouched.
-#[derive(Clone)]
-pub(crate) enum Edit {
-    PutApplication(Application),
-    RemoveApplication(String),
-    PutAppointment(Appointment),
-    PutAction(Action),
-    RemoveAction(String),
-    PutComment(Comment),
-    PutTrajectory(Trajectory),
-}
-
-impl Edit {
-    fn topic(&self) -> Topic {
-        match self {
-            Edit::PutApplication(_) | Edit::RemoveApplication(_) => Topic::Applications,
-            Edit::PutAppointment(_) => Topic::Appointments,
-            Edit::PutAction(_) | Edit::RemoveAction(_) => Topic::Actions,
-            Edit::PutComment(_) => Topic::Comments,
-            Edit::PutTrajectory(_) => Topic::Trajectory,
-        }
-    }
-}
 
 pub struct Dossier {
     path: Option<PathBuf>,
@@ -229,6 +189,24 @@ impl Dossier {
     /// durable transaction. If storing fails, the in-memory document is reloaded from disk
     /// so memory never runs ahead of what survives a crash.
     pub(crate) fn commit(&mut self, message: &str, edits: Vec<Edit>) -> Result<()> {
+        self.commit_with(message, |_| Ok((edits, ())))
+    }
+
+    /// Runs `build` on the dossier's current state and stores the edits it returns as one
+    /// change; `build` also returns what the caller hands back (the new record, say).
+    /// `build` sees the state as stored by every writer of the file, under the file's write
+    /// lock, so edits are never computed from a stale copy.
+    pub(crate) fn commit_with<T>(
+        &mut self,
+        message: &str,
+        build: impl FnOnce(&DossierDocument) -> Result<(Vec<Edit>, T)>,
+    ) -> Result<T> {
+        let (edits, value) = build(&self.state)?;
+        self.commit_edits(message, edits)?;
+        Ok(value)
+    }
+
+    fn commit_edits(&mut self, message: &str, edits: Vec<Edit>) -> Result<()> {
         if edits.is_empty() {
             return Ok(());
         }
@@ -239,7 +217,7 @@ impl Dossier {
         let doc = self.doc_mut()?;
         let mut tx = doc.transaction();
         for edit in &edits {
-            if let Err(e) = apply_edit(&mut tx, edit) {
+            if let Err(e) = edit.apply_to_doc(&mut tx) {
                 tx.rollback();
                 return Err(e);
             }
@@ -261,7 +239,7 @@ impl Dossier {
             Ok(()) => {
                 for edit in edits {
                     self.changed.insert(edit.topic());
-                    apply_to_state(&mut self.state, edit);
+                    edit.apply_to_state(&mut self.state);
                 }
                 Ok(())
             }
@@ -330,7 +308,7 @@ impl Dossier {
         }
         let mut after = before.clone();
         for edit in edits {
-            apply_to_state(&mut after, edit.clone());
+            edit.clone().apply_to_state(&mut after);
         }
         crate::rules::check_edit(self.role, &before, &after).map_err(|v| {
             KoersError::invalid(
@@ -564,61 +542,6 @@ pub fn load_document_at(path: &Path) -> Result<Automerge> {
     })
 }
 
-/// The object id of one of the root collections, created by the genesis change.
-fn collection(tx: &impl ReadDoc, name: &str) -> Result<automerge::ObjId> {
-    match tx.get(ROOT, name)? {
-        Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
-        _ => Err(KoersError::Document {
-            message: format!("the dossier has no {name} collection"),
-        }),
-    }
-}
-
-/// One record put into a root collection, reconciled through the collection's map so that a
-/// new record (whose `#[key]` id is not there yet) is created in one batch instead of field
-/// by field, and an existing one is reconciled in place.
-struct Entry<'a, T>(&'a str, &'a T);
-
-impl<T: autosurgeon::Reconcile> autosurgeon::Reconcile for Entry<'_, T> {
-    type Key<'k> = autosurgeon::reconcile::NoKey;
-
-    fn reconcile<R: autosurgeon::Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
-        use autosurgeon::reconcile::MapReconciler;
-        let mut map = reconciler.map()?;
-        map.put(self.0, self.1)
-    }
-}
-
-fn apply_edit(tx: &mut automerge::transaction::Transaction<'_>, edit: &Edit) -> Result<()> {
-    use automerge::transaction::Transactable;
-    match edit {
-        Edit::PutApplication(a) => {
-            autosurgeon::reconcile_prop(tx, ROOT, "applications", Entry(&a.id, a))?;
-        }
-        Edit::RemoveApplication(id) => {
-            let obj = collection(tx, "applications")?;
-            tx.delete(&obj, id.as_str())?;
-        }
-        Edit::PutAppointment(a) => {
-            autosurgeon::reconcile_prop(tx, ROOT, "appointments", Entry(&a.id, a))?;
-        }
-        Edit::PutAction(a) => {
-            autosurgeon::reconcile_prop(tx, ROOT, "actions", Entry(&a.id, a))?;
-        }
-        Edit::RemoveAction(id) => {
-            let obj = collection(tx, "actions")?;
-            tx.delete(&obj, id.as_str())?;
-        }
-        Edit::PutComment(c) => {
-            autosurgeon::reconcile_prop(tx, ROOT, "comments", Entry(&c.id, c))?;
-        }
-        Edit::PutTrajectory(t) => {
-            autosurgeon::reconcile_prop(tx, ROOT, "trajectory", t)?;
-        }
-    }
-    Ok(())
-}
-
 fn copy_entry<T: Clone>(
     from: &std::collections::BTreeMap<String, T>,
     to: &mut std::collections::BTreeMap<String, T>,
@@ -626,30 +549,6 @@ fn copy_entry<T: Clone>(
 ) {
     if let Some(v) = from.get(id) {
         to.insert(id.to_string(), v.clone());
-    }
-}
-
-fn apply_to_state(state: &mut DossierDocument, edit: Edit) {
-    match edit {
-        Edit::PutApplication(a) => {
-            state.applications.insert(a.id.clone(), a);
-        }
-        Edit::RemoveApplication(id) => {
-            state.applications.remove(&id);
-        }
-        Edit::PutAppointment(a) => {
-            state.appointments.insert(a.id.clone(), a);
-        }
-        Edit::PutAction(a) => {
-            state.actions.insert(a.id.clone(), a);
-        }
-        Edit::RemoveAction(id) => {
-            state.actions.remove(&id);
-        }
-        Edit::PutComment(c) => {
-            state.comments.insert(c.id.clone(), c);
-        }
-        Edit::PutTrajectory(t) => state.trajectory = t,
     }
 }
 

@@ -5,6 +5,7 @@ mod actions;
 mod applications;
 mod appointments;
 mod journal;
+mod repair;
 pub mod sync;
 mod trajectory;
 mod vacancies;
@@ -21,7 +22,10 @@ use crate::edit::collection;
 pub use crate::edit::{Edit, Topic};
 use crate::error::{KoersError, Result};
 use crate::model::{genesis_document, Actor, DossierDocument, Timestamp, DOCUMENT_SCHEMA};
-use crate::store::{schema, Projection, Settings, Store, StoredDocument, COMPACT_AFTER_CHANGES};
+use crate::store::{
+    schema, CatchUp, Cursor, JournalKey, JournalStore, Projection, Settings, Store, StoredDocument,
+    StoredPosition, COMPACT_AFTER_CHANGES,
+};
 
 pub use actions::NewAction;
 pub use applications::{ApplicationPatch, NewApplication};
@@ -42,115 +46,154 @@ pub struct Dossier {
     /// The Automerge document, loaded on first need: reads come from `state`, which the
     /// record cache restores without loading and hydrating the whole document.
     doc: Option<Automerge>,
+    /// How far `state` (and `doc`, when loaded) has read the stored document. Other
+    /// processes and objects write the same file; every write first catches up from here.
+    cursor: Cursor,
     actor: ActorId,
     state: DossierDocument,
     /// Who this device acts as; the phone is always the employee.
     role: Actor,
+    journal_key: JournalKey,
     changed: BTreeSet<Topic>,
 }
 
+/// A document read on a connection of its own (`load_document_at`), for `install_preloaded`.
+pub struct PreloadedDocument {
+    doc: Automerge,
+    cursor: Cursor,
+}
+
 impl Dossier {
-    /// Opens the dossier in the database file at `path`, creating it on first use.
+    /// Opens the dossier in the database file at `path`, creating it on first use. The
+    /// journal's key is kept in a file beside it (`<file>.journal-key`); phones pass the
+    /// key from the platform's keystore with `open_with_journal_key`.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let store = Store::open(path)?;
-        Self::from_store(store, Some(path.to_path_buf()))
+        let key = JournalKey::load_or_create_beside(path)?;
+        Self::from_store(store, Some(path.to_path_buf()), key)
+    }
+
+    /// Opens the dossier at `path` with the journal key the platform keeps.
+    pub fn open_with_journal_key(path: impl AsRef<Path>, key: JournalKey) -> Result<Self> {
+        let path = path.as_ref();
+        Self::from_store(Store::open(path)?, Some(path.to_path_buf()), key)
     }
 
     /// A dossier that lives only in memory (tests, previews).
     pub fn open_in_memory() -> Result<Self> {
-        Self::from_store(Store::open_in_memory()?, None)
+        Self::from_store(Store::open_in_memory()?, None, JournalKey::generate())
     }
 
-    fn from_store(mut store: Store, path: Option<PathBuf>) -> Result<Self> {
-        let actor = Self::device_actor(&mut store)?;
-        let wanted = crate::store::projection_version().to_string();
-        let have = Settings::get_text(store.conn(), PROJECTION_KEY)?;
-        let mut dossier = Self {
-            path,
-            store,
-            doc: None,
-            actor,
-            state: DossierDocument::default(),
-            role: Actor::Employee,
-            changed: BTreeSet::new(),
-        };
-        if !StoredDocument::exists(dossier.store.conn())? {
-            // A new dossier: store the genesis change right away, so every later change
-            // (whoever loads the document) has its ancestor on disk.
-            let genesis = genesis_document()?;
-            let changes = genesis.get_changes(&[]);
-            dossier
-                .store
-                .write(|tx| StoredDocument::append(tx, changes.iter()))?;
-        }
-        if have.as_deref() == Some(wanted.as_str()) {
-            // The cache is written in the same transaction as every change of the document,
-            // so when its version is current it is the document's state.
-            dossier.state = Projection::load_document(dossier.store.conn())?;
-        } else {
-            let doc = dossier.load_document()?;
-            let state: DossierDocument = autosurgeon::hydrate(&doc)?;
-            dossier.store.write(|tx| {
-                Projection::rebuild(tx, &state)?;
-                Settings::put(tx, PROJECTION_KEY, wanted.as_bytes())
-            })?;
-            dossier.state = state;
-            dossier.doc = Some(doc);
-        }
-        if dossier.state.schema > DOCUMENT_SCHEMA {
+    fn from_store(
+        mut store: Store,
+        path: Option<PathBuf>,
+        journal_key: JournalKey,
+    ) -> Result<Self> {
+        let (actor, cursor, state, doc) = Self::prepare_file(&mut store, &journal_key)?;
+        if state.schema > DOCUMENT_SCHEMA {
             return Err(KoersError::Document {
                 message: format!(
                     "this dossier was written by a newer version of Koers (document schema {}); update the app",
-                    dossier.state.schema
+                    state.schema
                 ),
             });
         }
-        Ok(dossier)
-    }
-
-    /// Reads the document from the store, writing the genesis change on first use.
-    fn load_document(&mut self) -> Result<Automerge> {
-        let doc = match StoredDocument::load(self.store.conn())? {
-            Some(doc) => doc,
-            None => {
-                let genesis = genesis_document()?;
-                let changes = genesis.get_changes(&[]);
-                self.store
-                    .write(|tx| StoredDocument::append(tx, changes.iter()))?;
-                genesis
-            }
-        };
-        Ok(doc.with_actor(self.actor.clone()))
-    }
-
-    /// Installs a document read in the background (see `load_document_at`), unless a write
-    /// already loaded it.
-    pub fn install_preloaded(&mut self, doc: Automerge) {
-        if self.doc.is_none() {
-            self.doc = Some(doc.with_actor(self.actor.clone()));
-        }
-    }
-
-    /// The document, loading it if this is its first use since opening.
-    fn doc_mut(&mut self) -> Result<&mut Automerge> {
-        if self.doc.is_none() {
-            let doc = self.load_document()?;
-            self.doc = Some(doc);
-        }
-        self.doc.as_mut().ok_or_else(|| KoersError::Document {
-            message: "the dossier's document could not be loaded".into(),
+        Ok(Self {
+            path,
+            store,
+            doc,
+            cursor,
+            actor,
+            state,
+            role: Actor::Employee,
+            journal_key,
+            changed: BTreeSet::new(),
         })
     }
 
-    /// This device's Automerge actor id, made once and kept.
-    fn device_actor(store: &mut Store) -> Result<ActorId> {
-        if let Some(bytes) = Settings::get(store.conn(), ACTOR_KEY)? {
-            return Ok(ActorId::from(bytes));
+    /// Everything a first open of a file may have to write (actor id, genesis, query tables
+    /// for a new projection version, sealing an old plain journal, repairing a dossier that
+    /// the field version left with duplicate changes) happens under the write lock and only
+    /// if still needed once the lock is held, so any number of processes may open at once.
+    /// Returns the actor, the cursor, the state and the document if it had to be loaded.
+    #[allow(clippy::type_complexity)]
+    fn prepare_file(
+        store: &mut Store,
+        key: &JournalKey,
+    ) -> Result<(ActorId, Cursor, DossierDocument, Option<Automerge>)> {
+        let wanted = crate::store::projection_version().to_string();
+        let ready = |conn: &Connection| -> Result<Option<ActorId>> {
+            let actor = Settings::get(conn, ACTOR_KEY)?;
+            let projection = Settings::get_text(conn, PROJECTION_KEY)?;
+            let legacy_journal: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'journal')",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(match actor {
+                Some(actor)
+                    if projection.as_deref() == Some(wanted.as_str())
+                        && !legacy_journal
+                        && StoredDocument::exists(conn)? =>
+                {
+                    Some(ActorId::from(actor))
+                }
+                _ => None,
+            })
+        };
+        {
+            // The common case: nothing to write. One read transaction gives a consistent
+            // state and cursor.
+            let tx = store.begin_read()?;
+            if let Some(actor) = ready(&tx)? {
+                let position = StoredDocument::position(&tx)?;
+                let state = Projection::load_document(&tx)?;
+                return Ok((actor, cursor_at(position), state, None));
+            }
         }
-        let actor = ActorId::random();
-        store.write(|tx| Settings::put(tx, ACTOR_KEY, actor.to_bytes()))?;
-        Ok(actor)
+        let tx = store.begin_write()?;
+        let actor = match Settings::get(&tx, ACTOR_KEY)? {
+            Some(bytes) => ActorId::from(bytes),
+            None => {
+                let actor = ActorId::random();
+                Settings::put(&tx, ACTOR_KEY, actor.to_bytes())?;
+                actor
+            }
+        };
+        JournalStore::seal_legacy(&tx, key)?;
+        if !StoredDocument::exists(&tx)? {
+            // A new dossier: store the genesis change right away, so every later change
+            // (whoever loads the document) has its ancestor on disk.
+            let genesis = genesis_document()?;
+            StoredDocument::append(&tx, genesis.get_changes(&[]).iter())?;
+        }
+        let result = if Settings::get_text(&tx, PROJECTION_KEY)?.as_deref() == Some(&wanted) {
+            let position = StoredDocument::position(&tx)?;
+            (
+                actor,
+                cursor_at(position),
+                Projection::load_document(&tx)?,
+                None,
+            )
+        } else {
+            // Rebuilt from the document as stored now, under the lock: never a stale copy.
+            let (doc, cursor, actor) = load_or_repair(&tx, actor)?;
+            let state: DossierDocument = autosurgeon::hydrate(&doc)?;
+            Projection::rebuild(&tx, &state)?;
+            Settings::put(&tx, PROJECTION_KEY, wanted.as_bytes())?;
+            (actor.clone(), cursor, state, Some(doc.with_actor(actor)))
+        };
+        tx.commit()?;
+        Ok(result)
+    }
+
+    /// Installs a document read in the background (see `load_document_at`), unless a write
+    /// already loaded it; the next write catches it up with anything stored since.
+    pub fn install_preloaded(&mut self, preloaded: PreloadedDocument) {
+        if self.doc.is_none() && preloaded.cursor == self.cursor {
+            self.doc = Some(preloaded.doc.with_actor(self.actor.clone()));
+        }
     }
 
     /// The file this dossier lives in (None in memory).
@@ -158,14 +201,15 @@ impl Dossier {
         self.path.as_deref()
     }
 
-    /// The whole shared dossier as last written or merged.
+    /// The whole shared dossier as last written, merged or refreshed (see `refresh`).
     pub fn document(&self) -> &DossierDocument {
         &self.state
     }
 
-    /// The Automerge document (loaded on first use), for sync and export of the raw data.
+    /// The Automerge document, loaded on first use and caught up with what other writers
+    /// stored, for sync and export of the raw data.
     pub fn automerge(&mut self) -> Result<&Automerge> {
-        Ok(&*self.doc_mut()?)
+        Ok(&*self.current_doc()?)
     }
 
     pub fn role(&self) -> Actor {
@@ -174,6 +218,10 @@ impl Dossier {
 
     pub(crate) fn conn(&self) -> &Connection {
         self.store.conn()
+    }
+
+    pub(crate) fn journal_key(&self) -> &JournalKey {
+        &self.journal_key
     }
 
     /// What changed since the last call; the FFI layer tells the shells.
@@ -185,144 +233,139 @@ impl Dossier {
         self.changed.insert(topic);
     }
 
-    /// Applies `edits` as one Automerge change and stores it, with the query tables, in one
-    /// durable transaction. If storing fails, the in-memory document is reloaded from disk
-    /// so memory never runs ahead of what survives a crash.
+    /// Reads what other processes or objects stored in this file since this one last
+    /// looked (a share extension's application, a background sync). Cheap when nothing
+    /// changed; the changed topics are reported through `take_changes`. Returns whether
+    /// anything was read.
+    pub fn refresh(&mut self) -> Result<bool> {
+        let Self {
+            store,
+            doc,
+            cursor,
+            state,
+            changed,
+            actor,
+            ..
+        } = self;
+        let tx = store.begin_read()?;
+        let moved = catch_up(&tx, doc, cursor, state, changed, actor, false)?;
+        tx.commit()?;
+        Ok(moved)
+    }
+
+    /// The document, loaded (or caught up) from what is stored now.
+    fn current_doc(&mut self) -> Result<&mut Automerge> {
+        let Self {
+            store,
+            doc,
+            cursor,
+            state,
+            changed,
+            actor,
+            ..
+        } = self;
+        let tx = store.begin_read()?;
+        catch_up(&tx, doc, cursor, state, changed, actor, true)?;
+        tx.commit()?;
+        doc.as_mut().ok_or_else(not_loaded)
+    }
+
     pub(crate) fn commit(&mut self, message: &str, edits: Vec<Edit>) -> Result<()> {
         self.commit_with(message, |_| Ok((edits, ())))
     }
 
     /// Runs `build` on the dossier's current state and stores the edits it returns as one
     /// change; `build` also returns what the caller hands back (the new record, say).
-    /// `build` sees the state as stored by every writer of the file, under the file's write
-    /// lock, so edits are never computed from a stale copy.
+    ///
+    /// The write path every writer of the file follows: take the file's write lock (waiting
+    /// for other writers), catch up with what they stored, let `build` compute the edits
+    /// from that state, check the bureau's rules, make one Automerge change, and store it
+    /// with the query tables in the same transaction. A change is only ever made under the
+    /// lock on a document holding every stored change, so two writers can never make two
+    /// different changes with the same actor and sequence number.
     pub(crate) fn commit_with<T>(
         &mut self,
         message: &str,
         build: impl FnOnce(&DossierDocument) -> Result<(Vec<Edit>, T)>,
     ) -> Result<T> {
-        let (edits, value) = build(&self.state)?;
-        self.commit_edits(message, edits)?;
-        Ok(value)
-    }
-
-    fn commit_edits(&mut self, message: &str, edits: Vec<Edit>) -> Result<()> {
-        if edits.is_empty() {
-            return Ok(());
-        }
-        if self.is_enrolled()? {
-            self.check_rules(&edits)?;
-        }
         let now = Timestamp::now();
-        let doc = self.doc_mut()?;
-        let mut tx = doc.transaction();
-        for edit in &edits {
-            if let Err(e) = edit.apply_to_doc(&mut tx) {
-                tx.rollback();
-                return Err(e);
+        let role = self.role;
+        let Self {
+            store,
+            doc: doc_slot,
+            cursor,
+            state,
+            changed,
+            actor,
+            ..
+        } = self;
+        let tx = store.begin_write()?;
+        catch_up(&tx, doc_slot, cursor, state, changed, actor, true)?;
+        // A refusal still commits what catching up may have had to write (a repair).
+        let (edits, value) = match build(state) {
+            Ok(built) => built,
+            Err(e) => return tx.commit().map_err(Into::into).and(Err(e)),
+        };
+        if edits.is_empty() {
+            tx.commit()?;
+            return Ok(value);
+        }
+        if Settings::get(&tx, sync::SERVER_KEY)?.is_some() {
+            if let Err(e) = check_rules(role, state, &edits) {
+                return tx.commit().map_err(Into::into).and(Err(e));
             }
         }
-        let (hash, _) = tx.commit_with(
+        let doc = doc_slot.as_mut().ok_or_else(not_loaded)?;
+        let mut atx = doc.transaction();
+        for edit in &edits {
+            if let Err(e) = edit.apply_to_doc(&mut atx) {
+                atx.rollback();
+                return tx.commit().map_err(Into::into).and(Err(e));
+            }
+        }
+        let (hash, _) = atx.commit_with(
             CommitOptions::default()
                 .with_message(message.to_string())
                 .with_time(now.millis() / 1000),
         );
         if hash.is_none() {
-            return Ok(()); // nothing actually changed
+            tx.commit()?;
+            return Ok(value); // nothing actually changed
         }
-        let change = doc
-            .get_last_local_change()
-            .ok_or_else(|| KoersError::Document {
-                message: "the change just made could not be read back".into(),
-            })?;
-        match self.persist(&change, &edits, now) {
+        let before = cursor.clone();
+        let stored = (|| {
+            let change = doc
+                .get_last_local_change()
+                .ok_or_else(|| KoersError::Document {
+                    message: "the change just made could not be read back".into(),
+                })?;
+            if let Some(seq) = StoredDocument::append(&tx, std::iter::once(&change))? {
+                cursor.seen_seq = seq;
+            }
+            for edit in &edits {
+                Projection::apply_edit(&tx, edit)?;
+            }
+            if cursor.seen_seq - cursor.folded_through >= COMPACT_AFTER_CHANGES {
+                StoredDocument::compact(&tx, doc, cursor, now.millis())?;
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        match stored {
             Ok(()) => {
                 for edit in edits {
-                    self.changed.insert(edit.topic());
-                    edit.apply_to_state(&mut self.state);
+                    changed.insert(edit.topic());
+                    edit.apply_to_state(state);
                 }
-                Ok(())
+                Ok(value)
             }
             Err(e) => {
-                self.reload()?;
+                // Memory must never run ahead of what survives: drop the unstored change.
+                *doc_slot = None;
+                *cursor = before;
                 Err(e)
             }
         }
-    }
-
-    fn persist(&mut self, change: &Change, edits: &[Edit], now: Timestamp) -> Result<()> {
-        let doc = self.doc.as_ref();
-        self.store.write(|tx| {
-            StoredDocument::append(tx, std::iter::once(change))?;
-            for edit in edits {
-                match edit {
-                    Edit::PutApplication(a) => Projection::put_application(tx, a)?,
-                    Edit::RemoveApplication(id) => Projection::delete_application(tx, id)?,
-                    Edit::PutAppointment(a) => Projection::put_appointment(tx, a)?,
-                    Edit::PutAction(a) => Projection::put_action(tx, a)?,
-                    Edit::RemoveAction(id) => Projection::delete_action(tx, id)?,
-                    Edit::PutComment(c) => Projection::put_comment(tx, c)?,
-                    Edit::PutTrajectory(t) => Projection::put_trajectory(tx, t)?,
-                }
-            }
-            if let Some(doc) = doc {
-                if StoredDocument::pending_changes(tx)? >= COMPACT_AFTER_CHANGES {
-                    StoredDocument::compact(tx, doc, now.millis())?;
-                }
-            }
-            Ok(())
-        })
-    }
-
-    /// Whether this device is linked to a bureau (then the bureau's edit rules apply here).
-    fn is_enrolled(&self) -> Result<bool> {
-        Ok(Settings::get(self.conn(), sync::SERVER_KEY)?.is_some())
-    }
-
-    /// Refuses, before anything is written, an edit the bureau would undo (`crate::rules`):
-    /// on a linked phone the coach owns the trajectory and their appointments and actions.
-    /// Only the records the edits touch are compared, so this stays cheap.
-    fn check_rules(&self, edits: &[Edit]) -> Result<()> {
-        let mut before = DossierDocument {
-            schema: self.state.schema,
-            trajectory: self.state.trajectory.clone(),
-            ..Default::default()
-        };
-        for edit in edits {
-            let (collection, id) = match edit {
-                Edit::PutApplication(a) => ("applications", a.id.as_str()),
-                Edit::RemoveApplication(id) => ("applications", id.as_str()),
-                Edit::PutAppointment(a) => ("appointments", a.id.as_str()),
-                Edit::PutAction(a) => ("actions", a.id.as_str()),
-                Edit::RemoveAction(id) => ("actions", id.as_str()),
-                Edit::PutComment(c) => ("comments", c.id.as_str()),
-                Edit::PutTrajectory(_) => continue,
-            };
-            let s = &self.state;
-            match collection {
-                "applications" => copy_entry(&s.applications, &mut before.applications, id),
-                "appointments" => copy_entry(&s.appointments, &mut before.appointments, id),
-                "actions" => copy_entry(&s.actions, &mut before.actions, id),
-                _ => copy_entry(&s.comments, &mut before.comments, id),
-            }
-        }
-        let mut after = before.clone();
-        for edit in edits {
-            edit.clone().apply_to_state(&mut after);
-        }
-        crate::rules::check_edit(self.role, &before, &after).map_err(|v| {
-            KoersError::invalid(
-                v.path.split(['.', '/']).next().unwrap_or("dossier"),
-                v.reason,
-            )
-        })
-    }
-
-    /// Throws away the in-memory state and reads it back from the database.
-    fn reload(&mut self) -> Result<()> {
-        self.doc = None;
-        self.state = Projection::load_document(self.store.conn())?;
-        Ok(())
     }
 
     /// Merges changes from another peer (the bureau, another device) given as raw change
@@ -338,66 +381,52 @@ impl Dossier {
 
     /// Lets `f` change the document (sync applies what the bureau sent), then stores every
     /// change that appeared and brings the query tables along, all in one transaction with
-    /// `extra`. Only the records the new changes touched are hydrated again. On any error
-    /// the in-memory state is reloaded from disk. Returns how many changes were new.
+    /// `extra`, under the file's write lock and after catching up with other writers. Only
+    /// the records the new changes touched are hydrated again. On any error nothing is kept
+    /// in memory that is not stored. Returns how many changes were new.
     pub fn apply_remote(
         &mut self,
         f: impl FnOnce(&mut Automerge) -> Result<()>,
         extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<usize> {
-        self.doc_mut()?;
-        let Some(doc) = self.doc.as_mut() else {
-            return Err(KoersError::Document {
-                message: "the dossier's document could not be loaded".into(),
-            });
-        };
+        let Self {
+            store,
+            doc: doc_slot,
+            cursor,
+            state,
+            changed,
+            actor,
+            ..
+        } = self;
+        let tx = store.begin_write()?;
+        catch_up(&tx, doc_slot, cursor, state, changed, actor, true)?;
+        let before_cursor = cursor.clone();
+        let doc = doc_slot.as_mut().ok_or_else(not_loaded)?;
         let heads_before = doc.get_heads();
-        if let Err(e) = f(doc) {
-            self.reload()?;
-            return Err(e);
-        }
-        let new_changes = doc.get_changes(&heads_before);
-        let after = match rehydrate(doc, &heads_before, &self.state) {
-            Ok(after) => after,
-            Err(e) => {
-                self.reload()?;
-                return Err(e);
+        let stored = (|| {
+            f(doc)?;
+            let new_changes = doc.get_changes(&heads_before);
+            let after = rehydrate(doc, &heads_before, state)?;
+            if let Some(seq) = StoredDocument::append(&tx, new_changes.iter())? {
+                cursor.seen_seq = seq;
             }
-        };
-        let before = &self.state;
-        let result = self.store.write(|tx| {
-            StoredDocument::append(tx, new_changes.iter())?;
-            Projection::update(tx, before, &after)?;
-            extra(tx)
-        });
-        if let Err(e) = result {
-            self.reload()?;
-            return Err(e);
+            Projection::update(&tx, state, &after)?;
+            extra(&tx)?;
+            tx.commit()?;
+            Ok((new_changes.len(), after))
+        })();
+        match stored {
+            Ok((count, after)) => {
+                note_differences(changed, state, &after);
+                *state = after;
+                Ok(count)
+            }
+            Err(e) => {
+                *doc_slot = None;
+                *cursor = before_cursor;
+                Err(e)
+            }
         }
-        self.note_differences(&after);
-        self.state = after;
-        Ok(new_changes.len())
-    }
-
-    fn note_differences(&mut self, after: &DossierDocument) {
-        let before = &self.state;
-        let mut topics = Vec::new();
-        if before.trajectory != after.trajectory {
-            topics.push(Topic::Trajectory);
-        }
-        if before.applications != after.applications {
-            topics.push(Topic::Applications);
-        }
-        if before.appointments != after.appointments {
-            topics.push(Topic::Appointments);
-        }
-        if before.actions != after.actions {
-            topics.push(Topic::Actions);
-        }
-        if before.comments != after.comments {
-            topics.push(Topic::Comments);
-        }
-        self.changed.extend(topics);
     }
 
     /// Runs `f` in one durable transaction of the local database (settings, sync state).
@@ -409,7 +438,8 @@ impl Dossier {
     }
 
     /// Replaces the whole local dossier by `doc` (used when enrolling adopts the bureau's
-    /// copy). Local-only data (journal, settings) stays.
+    /// copy). Local-only data (journal, settings) stays. Other handles on the file see the
+    /// new epoch and read the new document from scratch.
     pub fn replace_document(
         &mut self,
         doc: Automerge,
@@ -418,28 +448,65 @@ impl Dossier {
         let doc = doc.with_actor(self.actor.clone());
         let state: DossierDocument = autosurgeon::hydrate(&doc)?;
         let now = Timestamp::now();
-        self.store.write(|tx| {
-            tx.execute("DELETE FROM document_changes", [])?;
-            StoredDocument::compact(tx, &doc, now.millis())?;
+        let cursor = self.store.write(|tx| {
+            let cursor = StoredDocument::replace(tx, &doc, now.millis())?;
             Projection::rebuild(tx, &state)?;
-            extra(tx)
+            extra(tx)?;
+            Ok(cursor)
         })?;
         self.doc = Some(doc);
-        self.note_differences(&state);
+        self.cursor = cursor;
+        note_differences(&mut self.changed, &self.state, &state);
         self.state = state;
         Ok(())
     }
 
     /// Folds the change log into one snapshot now (also happens by itself every
-    /// `COMPACT_AFTER_CHANGES` writes).
+    /// `COMPACT_AFTER_CHANGES` writes). Only the rows read before folding are deleted.
     pub fn compact(&mut self) -> Result<()> {
         let now = Timestamp::now();
-        self.doc_mut()?;
-        let doc = self.doc.as_ref();
-        self.store.write(|tx| match doc {
-            Some(doc) => StoredDocument::compact(tx, doc, now.millis()),
-            None => Ok(()),
-        })
+        let Self {
+            store,
+            doc,
+            cursor,
+            state,
+            changed,
+            actor,
+            ..
+        } = self;
+        let tx = store.begin_write()?;
+        catch_up(&tx, doc, cursor, state, changed, actor, true)?;
+        let doc = doc.as_ref().ok_or_else(not_loaded)?;
+        StoredDocument::compact(&tx, doc, cursor, now.millis())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Erases the whole dossier from this file (shared document, journal, settings,
+    /// credentials) so that no byte of it remains, and starts an empty one as on a new
+    /// phone under a new journal key. Other handles on the file see an empty dossier.
+    pub(crate) fn erase(&mut self) -> Result<()> {
+        self.store.erase_everything()?;
+        if let Some(path) = &self.path {
+            let key_file = JournalKey::file_for(path);
+            if key_file.exists() {
+                std::fs::remove_file(&key_file).map_err(|e| KoersError::Storage {
+                    message: format!("the journal key could not be removed: {e}"),
+                })?;
+                self.journal_key = JournalKey::load_or_create_beside(path)?;
+            } else {
+                // The platform keeps this key; a new one would need the platform too.
+                self.journal_key = JournalKey::generate();
+            }
+        }
+        let (actor, cursor, state, doc) = Self::prepare_file(&mut self.store, &self.journal_key)?;
+        self.actor = actor;
+        self.cursor = cursor;
+        self.doc = doc;
+        note_differences(&mut self.changed, &self.state, &state);
+        self.state = state;
+        self.changed.insert(Topic::Journal);
+        Ok(())
     }
 
     /// The schema version of the database (for diagnostics).
@@ -450,6 +517,162 @@ impl Dossier {
     /// The newest schema this code knows.
     pub fn current_schema_version() -> u32 {
         schema::CURRENT_VERSION
+    }
+}
+
+fn not_loaded() -> KoersError {
+    KoersError::Document {
+        message: "the dossier's document could not be loaded".into(),
+    }
+}
+
+/// The cursor of a state read from the record cache at `position`.
+fn cursor_at(position: StoredPosition) -> Cursor {
+    Cursor {
+        seen_seq: position.max_seq,
+        folded_through: position.folded_through,
+        epoch: position.epoch,
+    }
+}
+
+/// Brings `state` (and `doc`, when loaded or `need_doc`) up to what is stored, inside the
+/// caller's transaction. With the document loaded, only the records that others' changes
+/// touched are hydrated again; without it, the record cache (written in the same
+/// transaction as every stored change) is read. Returns whether anything new was read.
+fn catch_up(
+    conn: &Connection,
+    doc_slot: &mut Option<Automerge>,
+    cursor: &mut Cursor,
+    state: &mut DossierDocument,
+    changed: &mut BTreeSet<Topic>,
+    actor: &mut ActorId,
+    need_doc: bool,
+) -> Result<bool> {
+    if let Some(doc) = doc_slot.as_mut() {
+        let heads_before = doc.get_heads();
+        match StoredDocument::catch_up(conn, doc, cursor)? {
+            CatchUp::Current => return Ok(false),
+            CatchUp::Read => {
+                doc.set_actor(actor.clone());
+                let after = rehydrate(doc, &heads_before, state)?;
+                note_differences(changed, state, &after);
+                *state = after;
+                return Ok(true);
+            }
+            CatchUp::Replaced => *doc_slot = None,
+        }
+    }
+    let position = StoredDocument::position(conn)?;
+    let moved = cursor_at(position.clone()) != *cursor;
+    if moved {
+        if position.epoch != cursor.epoch {
+            // A wipe, an adopted document or a repair may have changed the actor too.
+            if let Some(bytes) = Settings::get(conn, ACTOR_KEY)? {
+                *actor = ActorId::from(bytes);
+            }
+        }
+        let after = Projection::load_document(conn)?;
+        note_differences(changed, state, &after);
+        *state = after;
+        *cursor = cursor_at(position);
+    }
+    if need_doc && doc_slot.is_none() {
+        let (doc, loaded, new_actor) = load_or_repair(conn, actor.clone())?;
+        if loaded != *cursor || new_actor != *actor {
+            // Repaired: the record cache was rebuilt with the document.
+            *actor = new_actor.clone();
+            let after = Projection::load_document(conn)?;
+            note_differences(changed, state, &after);
+            *state = after;
+        }
+        *cursor = loaded;
+        *doc_slot = Some(doc.with_actor(new_actor));
+    }
+    Ok(moved)
+}
+
+/// Loads the stored document; a dossier that the field version left with two different
+/// changes under one actor and sequence number is repaired on the spot (`repair`), keeping
+/// every record, under a new actor id. Returns the document, its cursor and the actor.
+fn load_or_repair(conn: &Connection, actor: ActorId) -> Result<(Automerge, Cursor, ActorId)> {
+    match StoredDocument::load_with_cursor(conn) {
+        Ok(Some((doc, cursor))) => Ok((doc, cursor, actor)),
+        Ok(None) => {
+            let genesis = genesis_document()?;
+            StoredDocument::append(conn, genesis.get_changes(&[]).iter())?;
+            let position = StoredDocument::position(conn)?;
+            Ok((genesis, cursor_at(position), actor))
+        }
+        Err(e) => {
+            tracing::warn!("the stored dossier does not load ({e}); repairing it");
+            let actor = ActorId::random();
+            let doc = repair::repair(conn, actor.clone())?;
+            let state: DossierDocument = autosurgeon::hydrate(&doc)?;
+            let cursor = StoredDocument::replace(conn, &doc, Timestamp::now().millis())?;
+            Projection::rebuild(conn, &state)?;
+            Settings::put(conn, ACTOR_KEY, actor.to_bytes())?;
+            Ok((doc, cursor, actor))
+        }
+    }
+}
+
+/// Refuses, before anything is written, an edit the bureau would undo (`crate::rules`):
+/// on a linked phone the coach owns the trajectory and their appointments and actions.
+/// Only the records the edits touch are compared, so this stays cheap.
+fn check_rules(role: Actor, state: &DossierDocument, edits: &[Edit]) -> Result<()> {
+    let mut before = DossierDocument {
+        schema: state.schema,
+        trajectory: state.trajectory.clone(),
+        ..Default::default()
+    };
+    for edit in edits {
+        match edit {
+            Edit::PutApplication(a) => {
+                copy_entry(&state.applications, &mut before.applications, &a.id)
+            }
+            Edit::RemoveApplication(id) => {
+                copy_entry(&state.applications, &mut before.applications, id)
+            }
+            Edit::PutAppointment(a) => {
+                copy_entry(&state.appointments, &mut before.appointments, &a.id)
+            }
+            Edit::PutAction(a) => copy_entry(&state.actions, &mut before.actions, &a.id),
+            Edit::RemoveAction(id) => copy_entry(&state.actions, &mut before.actions, id),
+            Edit::PutComment(c) => copy_entry(&state.comments, &mut before.comments, &c.id),
+            Edit::PutTrajectory(_) => {}
+        }
+    }
+    let mut after = before.clone();
+    for edit in edits {
+        edit.clone().apply_to_state(&mut after);
+    }
+    crate::rules::check_edit(role, &before, &after).map_err(|v| {
+        KoersError::invalid(
+            v.path.split(['.', '/']).next().unwrap_or("dossier"),
+            v.reason,
+        )
+    })
+}
+
+fn note_differences(
+    changed: &mut BTreeSet<Topic>,
+    before: &DossierDocument,
+    after: &DossierDocument,
+) {
+    if before.trajectory != after.trajectory {
+        changed.insert(Topic::Trajectory);
+    }
+    if before.applications != after.applications {
+        changed.insert(Topic::Applications);
+    }
+    if before.appointments != after.appointments {
+        changed.insert(Topic::Appointments);
+    }
+    if before.actions != after.actions {
+        changed.insert(Topic::Actions);
+    }
+    if before.comments != after.comments {
+        changed.insert(Topic::Comments);
     }
 }
 
@@ -534,12 +757,15 @@ fn refresh<T: autosurgeon::Hydrate>(
 }
 
 /// Reads the stored document of the dossier at `path` on a connection of its own, so a
-/// shell can warm it up in the background.
-pub fn load_document_at(path: &Path) -> Result<Automerge> {
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    StoredDocument::load(&conn)?.ok_or_else(|| KoersError::Storage {
-        message: "the dossier has no document yet".into(),
-    })
+/// shell can warm it up in the background (`Dossier::install_preloaded`).
+pub fn load_document_at(path: &Path) -> Result<PreloadedDocument> {
+    let mut conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let tx = conn.transaction()?;
+    let (doc, cursor) =
+        StoredDocument::load_with_cursor(&tx)?.ok_or_else(|| KoersError::Storage {
+            message: "the dossier has no document yet".into(),
+        })?;
+    Ok(PreloadedDocument { doc, cursor })
 }
 
 fn copy_entry<T: Clone>(

@@ -185,7 +185,7 @@ impl Dossier {
     pub fn sync_prepare(&mut self) -> Result<(SyncRequest, PeerState)> {
         let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
         let mut state = self.peer_state()?;
-        let doc = self.doc_mut()?;
+        let doc = self.current_doc()?;
         let document = engine::prepare(doc, &target.document_id, &mut state);
         Ok((
             SyncRequest {
@@ -270,7 +270,7 @@ impl Dossier {
         let enrolled = server_url.is_some();
         let pending = if enrolled {
             let state = self.peer_state()?;
-            let doc = self.doc_mut()?;
+            let doc = self.current_doc()?;
             engine::pending_changes(doc, &state) as u32
         } else {
             0
@@ -314,29 +314,10 @@ impl Dossier {
             ] {
                 Settings::delete(tx, key)?;
             }
-            if wipe {
-                tx.execute_batch(
-                    "DELETE FROM document_snapshot; DELETE FROM document_changes;
-                     DELETE FROM journal; DELETE FROM pending_vacancy_fetches;",
-                )?;
-                // Empties every derived table and writes the empty dossier's records.
-                crate::store::Projection::rebuild(
-                    tx,
-                    &crate::model::DossierDocument {
-                        schema: crate::model::DOCUMENT_SCHEMA,
-                        ..Default::default()
-                    },
-                )?;
-            }
             Ok(())
         })?;
         if wipe {
-            self.doc = None;
-            self.doc_mut()?; // a fresh genesis, as on a new phone
-            let after = crate::store::Projection::load_document(self.conn())?;
-            self.note_differences(&after);
-            self.state = after;
-            self.mark(Topic::Journal);
+            self.erase()?;
         }
         self.mark(Topic::Sync);
         Ok(())
@@ -378,7 +359,7 @@ impl Dossier {
     /// The document's current heads (for diagnostics and convergence checks).
     pub fn document_heads(&mut self) -> Result<Vec<String>> {
         Ok(self
-            .doc_mut()?
+            .current_doc()?
             .get_heads()
             .iter()
             .map(|h| h.to_string())

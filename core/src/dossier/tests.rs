@@ -278,7 +278,9 @@ fn many_writes_compact_and_reopen_identically() {
             d.log_application(quick(&format!("Werkgever {i}"), "Rol"))
                 .unwrap();
         }
-        let pending = crate::store::StoredDocument::pending_changes(d.conn()).unwrap();
+        let pending = crate::store::StoredDocument::position(d.conn())
+            .unwrap()
+            .pending();
         assert!(
             pending < crate::store::COMPACT_AFTER_CHANGES,
             "compacted: {pending}"

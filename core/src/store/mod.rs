@@ -1,9 +1,10 @@
 //! The phone's database: one SQLite file holding the Automerge document's changes, the query
 //! tables derived from it, the private journal, and settings.
 //!
-//! Every write of the app runs in one transaction here (`Store::write`), in WAL mode with
-//! `synchronous=FULL`, so a returned write survives a crash or power loss and a write cut
-//! off halfway leaves the previous state.
+//! Every write of the app runs in one immediate transaction here (`Store::write`), in WAL
+//! mode with `synchronous=FULL`, so a returned write survives a crash or power loss, a write
+//! cut off halfway leaves the previous state, and writers in other processes wait their turn
+//! while readers go on.
 
 mod document;
 mod journal;
@@ -17,13 +18,16 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::error::Result;
 
-pub use document::StoredDocument;
+pub use document::{CatchUp, Cursor, StoredDocument, StoredPosition};
 pub use projection::{ApplicationQuery, Projection};
 
 /// The version of the derived query tables (see `projection::PROJECTION_VERSION`).
 pub fn projection_version() -> u32 {
     projection::PROJECTION_VERSION
 }
+
+/// How long a writer waits for another process's write lock before giving up.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How many incremental changes to keep before folding them into the snapshot.
 pub const COMPACT_AFTER_CHANGES: i64 = 256;
@@ -58,8 +62,9 @@ impl Store {
     }
 
     fn setup(mut conn: Connection) -> Result<Self> {
-        // A busy phone may have a sync and a UI write racing on two connections.
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Several processes share the file (the app, a share extension, a background worker,
+        // CLI commands): a writer waits for the lock rather than failing.
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if mode != "wal" && mode != "memory" {
             tracing::warn!(mode, "could not switch the database to WAL");
@@ -67,6 +72,8 @@ impl Store {
         // FULL: the WAL is fsynced at every commit, so a commit survives power loss.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // Deleted content is overwritten, not left in free pages (journal, notes, tokens).
+        conn.pragma_update(None, "secure_delete", true)?;
         schema::migrate(&mut conn)?;
         Ok(Self { conn })
     }
@@ -74,12 +81,55 @@ impl Store {
     /// Runs `f` in one immediate transaction and commits it durably; on error nothing of it
     /// is kept.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.begin_write()?;
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
+    }
+
+    /// Takes the file's write lock (waiting for other writers) and opens a transaction.
+    pub fn begin_write(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
+    /// A read transaction: one consistent view while other writers go on.
+    pub fn begin_read(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?)
+    }
+
+    /// Erases every row of every table, then rewrites the file (VACUUM) and empties the WAL,
+    /// so no byte of what was stored remains in the database, -wal or -shm file.
+    pub fn erase_everything(&mut self) -> Result<()> {
+        {
+            let tx = self.begin_write()?;
+            let tables: Vec<String> = {
+                let mut stmt = tx.prepare(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'
+                     AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts_%'",
+                )?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for table in tables {
+                tx.execute(&format!("DELETE FROM \"{table}\""), [])?;
+            }
+            tx.commit()?;
+        }
+        self.conn.execute_batch("VACUUM")?;
+        let (busy, _, _): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        if busy != 0 {
+            // Another process holds a read transaction: the WAL empties at its next checkpoint.
+            tracing::warn!("the erased database's log could not be emptied yet");
+        }
+        Ok(())
     }
 
     /// Read access for queries.
@@ -95,5 +145,5 @@ impl Store {
     }
 }
 
-pub use journal::JournalStore;
+pub use journal::{JournalKey, JournalStore};
 pub use settings::Settings;

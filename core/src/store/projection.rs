@@ -10,7 +10,9 @@ use crate::model::{
 };
 
 /// Bump when the derived tables' content changes meaning: they are then rebuilt on open.
-pub const PROJECTION_VERSION: u32 = 2;
+/// Version 3: rebuilt once from the stored document, because the version before it could
+/// derive them from a stale in-memory copy when several processes wrote at once.
+pub const PROJECTION_VERSION: u32 = 3;
 
 // Kinds of rows in the `records` table.
 const APPLICATION: &str = "application";
@@ -61,6 +63,20 @@ fn delete_record(conn: &Connection, kind: &str, id: &str) -> Result<()> {
 }
 
 impl Projection {
+    /// Brings the query tables and the record cache in step with one edit just stored.
+    pub fn apply_edit(conn: &Connection, edit: &crate::edit::Edit) -> Result<()> {
+        use crate::edit::Edit;
+        match edit {
+            Edit::PutApplication(a) => Self::put_application(conn, a),
+            Edit::RemoveApplication(id) => Self::delete_application(conn, id),
+            Edit::PutAppointment(a) => Self::put_appointment(conn, a),
+            Edit::PutAction(a) => Self::put_action(conn, a),
+            Edit::RemoveAction(id) => Self::delete_action(conn, id),
+            Edit::PutComment(c) => Self::put_comment(conn, c),
+            Edit::PutTrajectory(t) => Self::put_trajectory(conn, t),
+        }
+    }
+
     /// The shared dossier as last stored, read from the record cache (no Automerge needed).
     pub fn load_document(conn: &Connection) -> Result<DossierDocument> {
         let mut doc = DossierDocument::default();

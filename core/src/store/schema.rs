@@ -1,9 +1,9 @@
 //! The SQLite schema and its migrations, versioned with `PRAGMA user_version`.
 //!
-//! Each entry of `MIGRATIONS` moves the database one version up and runs in the same
-//! transaction as the version bump, so a crash mid-migration leaves the previous version.
+//! Each entry of `MIGRATIONS` moves the database one version up; all pending ones run in
+//! one transaction with the version bump, so a crash mid-migration leaves the previous version.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::Result;
 
@@ -92,8 +92,24 @@ CREATE TABLE records (
 ) WITHOUT ROWID;
 ";
 
+/// Version 6: several writers on one file. The snapshot records which change rows it folded
+/// in (compaction deletes only those); the private journal moves to a table whose text and
+/// energy are sealed with the platform-held key (`store::journal`; the old plain table is
+/// sealed and dropped by the first open that has the key).
+const V6: &str = "
+ALTER TABLE document_snapshot ADD COLUMN folded_through INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE journal_sealed (
+    id TEXT PRIMARY KEY,
+    date TEXT NOT NULL,
+    sealed BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX journal_sealed_by_date ON journal_sealed (date DESC, created_at DESC);
+";
+
 /// Every migration in order; index `i` takes the database from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -104,7 +120,28 @@ pub fn migrate(conn: &mut Connection) -> Result<u32> {
 }
 
 /// Brings the database to `target` (tests use this to build every older version).
+///
+/// The version is read and every step applied inside one immediate transaction, so a dozen
+/// processes opening a new file at once wait for each other instead of each creating the
+/// tables; a crash mid-migration leaves the previous version.
 pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32> {
+    let found = read_version(conn)?;
+    if found >= target {
+        return Ok(found);
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = read_version(&tx)?;
+    for version in found..target {
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+    }
+    if found < target {
+        tx.pragma_update(None, "user_version", target)?;
+    }
+    tx.commit()?;
+    Ok(found)
+}
+
+fn read_version(conn: &Connection) -> Result<u32> {
     let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > CURRENT_VERSION {
         return Err(crate::KoersError::Storage {
@@ -112,12 +149,6 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32> {
                 "the database was written by a newer version of Koers (schema {found}, this app knows {CURRENT_VERSION}); update the app"
             ),
         });
-    }
-    for version in found..target {
-        let tx = conn.transaction()?;
-        tx.execute_batch(MIGRATIONS[version as usize])?;
-        tx.pragma_update(None, "user_version", version + 1)?;
-        tx.commit()?;
     }
     Ok(found)
 }

@@ -12,11 +12,11 @@ use rusqlite::Connection;
 use crate::edit::Edit;
 use crate::error::{KoersError, Result};
 use crate::model::DossierDocument;
-use crate::store::StoredDocument;
+use crate::store::{RawRows, StoredDocument};
 
 /// Rebuilds a loadable document from the stored snapshot and change rows.
 pub(super) fn repair(conn: &Connection, actor: ActorId) -> Result<Automerge> {
-    let (snapshot, rows) = StoredDocument::raw_rows(conn)?;
+    let RawRows { snapshot, rows } = StoredDocument::raw_rows(conn)?;
     let load_snapshot = || -> Result<Automerge> {
         match &snapshot {
             Some(bytes) => Automerge::load(bytes).map_err(|e| KoersError::Storage {

@@ -39,6 +39,12 @@ impl StoredPosition {
     }
 }
 
+/// The stored document as bytes: the snapshot and the change rows `(seq, bytes)`.
+pub struct RawRows {
+    pub snapshot: Option<Vec<u8>>,
+    pub rows: Vec<(i64, Vec<u8>)>,
+}
+
 /// What `catch_up` found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CatchUp {
@@ -232,8 +238,8 @@ impl StoredDocument {
         Ok(cursor)
     }
 
-    /// Every stored change row, parsed one by one (for repairing a file that cannot load).
-    pub fn raw_rows(conn: &Connection) -> Result<(Option<Vec<u8>>, Vec<(i64, Vec<u8>)>)> {
+    /// The snapshot and every change row as stored (for repairing a file that cannot load).
+    pub fn raw_rows(conn: &Connection) -> Result<RawRows> {
         let snapshot: Option<Vec<u8>> = conn
             .query_row(
                 "SELECT bytes FROM document_snapshot WHERE id = 1",
@@ -245,7 +251,7 @@ impl StoredDocument {
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok((snapshot, rows))
+        Ok(RawRows { snapshot, rows })
     }
 }
 

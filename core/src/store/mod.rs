@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 
 use crate::error::Result;
 
-pub use document::{CatchUp, Cursor, StoredDocument, StoredPosition};
+pub use document::{CatchUp, Cursor, RawRows, StoredDocument, StoredPosition};
 pub use projection::{ApplicationQuery, Projection};
 
 /// The version of the derived query tables (see `projection::PROJECTION_VERSION`).

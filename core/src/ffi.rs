@@ -348,6 +348,47 @@ struct Subscription {
     observer: Arc<dyn DossierObserver>,
 }
 
+fn check_path(path: &str) -> Result<()> {
+    if path.trim().is_empty() {
+        return Err(KoersError::invalid("path", "may not be empty"));
+    }
+    Ok(())
+}
+
+/// The secret under which the platform keeps the journal's key.
+const JOURNAL_KEY_SECRET: &str = "journal_key";
+
+/// The journal's key from the platform keystore, made and stored on first use. It is read
+/// back before use, so a keystore that did not keep it fails now instead of leaving entries
+/// nobody can open later.
+fn journal_key(secrets: &dyn SecretStore) -> Result<crate::store::JournalKey> {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let decode = |text: &str| {
+        engine
+            .decode(text)
+            .ok()
+            .and_then(|bytes| crate::store::JournalKey::from_bytes(&bytes).ok())
+    };
+    if let Some(stored) = secrets.get(JOURNAL_KEY_SECRET.into()) {
+        return decode(&stored).ok_or_else(|| KoersError::Storage {
+            message: "the journal key in the keystore is damaged".into(),
+        });
+    }
+    let key = crate::store::JournalKey::generate();
+    secrets.put(JOURNAL_KEY_SECRET.into(), engine.encode(key.as_bytes()));
+    match secrets
+        .get(JOURNAL_KEY_SECRET.into())
+        .as_deref()
+        .and_then(decode)
+    {
+        Some(kept) if kept.as_bytes() == key.as_bytes() => Ok(key),
+        _ => Err(KoersError::Storage {
+            message: "the keystore did not keep the journal key".into(),
+        }),
+    }
+}
+
 /// The employee's dossier, as the shells hold it. Safe to call from any thread; calls are
 /// serialised on one lock.
 #[derive(uniffi::Object)]
@@ -370,7 +411,9 @@ impl Koers {
     fn with<T>(&self, f: impl FnOnce(&mut Dossier) -> Result<T>) -> Result<T> {
         let (result, topics) = {
             let mut dossier = self.lock();
-            let result = f(&mut dossier);
+            // Other processes (a share extension, a background worker) write the same file:
+            // read what they stored first, and tell the observers about it too.
+            let result = dossier.refresh().and_then(|_| f(&mut dossier));
             (result, dossier.take_changes())
         };
         if !topics.is_empty() {
@@ -401,18 +444,28 @@ impl Koers {
     /// credential in the same database. Phones use `open_with_secrets`.
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Self>> {
+        check_path(&path)?;
         let secrets = Arc::new(DatabaseSecrets { path: path.clone() });
-        Self::open_with_secrets(path, secrets)
+        // No platform keystore: the journal key lives in a file beside the database.
+        Self::open_dossier(Dossier::open(&path)?, path, secrets)
     }
 
     /// Opens the dossier stored at `path`, keeping the device credential in `secrets`
     /// (the platform's keystore).
     #[uniffi::constructor]
     pub fn open_with_secrets(path: String, secrets: Arc<dyn SecretStore>) -> Result<Arc<Self>> {
-        if path.trim().is_empty() {
-            return Err(KoersError::invalid("path", "may not be empty"));
-        }
-        let dossier = Dossier::open(&path)?;
+        check_path(&path)?;
+        let key = journal_key(secrets.as_ref())?;
+        Self::open_dossier(Dossier::open_with_journal_key(&path, key)?, path, secrets)
+    }
+}
+
+impl Koers {
+    fn open_dossier(
+        dossier: Dossier,
+        path: String,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Arc<Self>> {
         let koers = Arc::new(Self {
             dossier: Mutex::new(dossier),
             observers: Mutex::new((0, Vec::new())),
@@ -437,7 +490,10 @@ impl Koers {
         }
         Ok(koers)
     }
+}
 
+#[uniffi::export]
+impl Koers {
     /// Registers an observer; returns an id for `remove_observer`.
     pub fn add_observer(&self, observer: Arc<dyn DossierObserver>) -> u64 {
         let mut guard = self.observers.lock().unwrap_or_else(|e| e.into_inner());

@@ -494,10 +494,8 @@ impl Dossier {
                     message: format!("the journal key could not be removed: {e}"),
                 })?;
                 self.journal_key = JournalKey::load_or_create_beside(path)?;
-            } else {
-                // The platform keeps this key; a new one would need the platform too.
-                self.journal_key = JournalKey::generate();
             }
+            // A key the platform keeps stays: nothing sealed with it is left.
         }
         let (actor, cursor, state, doc) = Self::prepare_file(&mut self.store, &self.journal_key)?;
         self.actor = actor;
@@ -780,3 +778,5 @@ fn copy_entry<T: Clone>(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod writers_tests;

@@ -754,6 +754,12 @@ fn refresh<T: autosurgeon::Hydrate>(
     Ok(())
 }
 
+/// The dossier at `path` as its stored change log rebuilds it, hydrated from scratch (not
+/// from the record cache): for checks that the two agree.
+pub fn document_from_change_log(path: &Path) -> Result<DossierDocument> {
+    Ok(autosurgeon::hydrate(&load_document_at(path)?.doc)?)
+}
+
 /// Reads the stored document of the dossier at `path` on a connection of its own, so a
 /// shell can warm it up in the background (`Dossier::install_preloaded`).
 pub fn load_document_at(path: &Path) -> Result<PreloadedDocument> {

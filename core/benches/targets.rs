@@ -34,6 +34,29 @@ fn time<T>(n: usize, mut f: impl FnMut(usize) -> T) -> Vec<Duration> {
         .collect()
 }
 
+fn p50(samples: &[Duration]) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+/// One-row durable inserts into a plain table of a fresh database beside the dossier's.
+fn raw_insert_samples(
+    dir: &std::path::Path,
+    n: usize,
+) -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
+    let conn = rusqlite::Connection::open(dir.join("raw.db"))?;
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(
+        "CREATE TABLE applications (id TEXT PRIMARY KEY, employer TEXT, role TEXT, notes TEXT)",
+    )?;
+    let mut stmt = conn.prepare("INSERT INTO applications VALUES (?1, ?2, 'Planner', '')")?;
+    Ok(time(n, |i| {
+        stmt.execute(rusqlite::params![format!("{i:032x}"), format!("Werkgever {i}")])
+    }))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `cargo bench` passes --bench; nothing else to parse.
     let dir = tempfile::tempdir()?;
@@ -75,10 +98,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|l| l.len())
         }),
     );
+    // The floor for a durable write: one row in one transaction, same file system, same
+    // settings (WAL, synchronous=FULL), measured in the same run.
+    let raw = raw_insert_samples(dir.path(), 300)?;
+    let raw_p50 = p50(&raw);
+    percentiles("raw rusqlite insert (WAL, FULL)", raw);
+    let logged = time(300, |i| {
+        d.log_application(NewApplication {
+            employer: format!("Werkgever {i}"),
+            role: "Planner".into(),
+            ..Default::default()
+        })
+        .map(|a| a.id)
+    });
+    let logged_p50 = p50(&logged);
+    percentiles("log one application (durable)", logged);
+    println!(
+        "{:<38} {:.2}x the raw insert (p50 {:?} / {:?})",
+        "durable log vs raw insert",
+        logged_p50.as_secs_f64() / raw_p50.as_secs_f64(),
+        logged_p50,
+        raw_p50
+    );
+    // Two handles taking turns: each write first reads the other's change.
+    let mut other = Dossier::open(&path)?;
+    other.log_application(NewApplication {
+        employer: "Voorbereiding".into(),
+        role: "Planner".into(),
+        ..Default::default()
+    })?;
     percentiles(
-        "log one application (durable)",
+        "log, two handles taking turns",
         time(300, |i| {
-            d.log_application(NewApplication {
+            let writer = if i % 2 == 0 { &mut d } else { &mut other };
+            writer.log_application(NewApplication {
                 employer: format!("Werkgever {i}"),
                 role: "Planner".into(),
                 ..Default::default()

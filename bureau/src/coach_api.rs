@@ -4,9 +4,7 @@
 //! the Automerge document with the coach's actor through the same path as a sync, so the
 //! devices get them at their next sync. The web view calls the same functions.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
@@ -19,6 +17,7 @@ use koers_protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, Principal};
+use crate::client_addr::ClientAddr;
 use crate::documents::{actor_for, Persist};
 use crate::storage::{Coach, Employee, EnrolmentCode};
 use crate::{blocking, now_ms, AppState, BureauError, Result};
@@ -614,12 +613,12 @@ fn coach_of(state: &AppState, headers: &HeaderMap, ip: &str) -> Result<String> {
 /// Runs `f` for the logged-in coach off the async threads and answers in JSON.
 async fn as_coach<T: Serialize + Send + 'static>(
     state: AppState,
-    addr: SocketAddr,
+    client: ClientAddr,
     headers: HeaderMap,
     ok: StatusCode,
     f: impl FnOnce(&AppState, &str, &str) -> Result<T> + Send + 'static,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let r = blocking(move || {
         let coach = coach_of(&state, &headers, &ip)?;
         f(&state, &coach, &ip)
@@ -636,10 +635,10 @@ struct LoginBody {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Json(body): Json<LoginBody>,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     json_result(
         blocking(move || log_in(&state, &body.email, &body.password, &ip)).await,
         StatusCode::OK,
@@ -648,10 +647,10 @@ async fn login(
 
 async fn caseload_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, |s, c, _| {
+    as_coach(state, client, headers, StatusCode::OK, |s, c, _| {
         caseload(s, c)
     })
     .await
@@ -659,23 +658,27 @@ async fn caseload_endpoint(
 
 async fn create_employee_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
     Json(body): Json<NewEmployee>,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::CREATED, move |s, c, _| {
-        create_employee(s, c, &body)
-    })
+    as_coach(
+        state,
+        client,
+        headers,
+        StatusCode::CREATED,
+        move |s, c, _| create_employee(s, c, &body),
+    )
     .await
 }
 
 async fn dossier_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         dossier(s, c, &id, ip)
     })
     .await
@@ -683,13 +686,13 @@ async fn dossier_endpoint(
 
 async fn new_code_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     as_coach(
         state,
-        addr,
+        client,
         headers,
         StatusCode::CREATED,
         move |s, c, ip| new_code(s, c, &id, ip),
@@ -699,11 +702,11 @@ async fn new_code_endpoint(
 
 async fn revoke_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path((id, device)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         own_employee(s, c, &id, ip)?;
         crate::devices::revoke_device_of(s, &id, &device, &format!("coach:{c}"), ip)?;
         Ok(crate::devices::device_list(s, &id, None)?.devices)
@@ -713,14 +716,14 @@ async fn revoke_endpoint(
 
 async fn schedule_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<NewAppointment>,
 ) -> Response {
     as_coach(
         state,
-        addr,
+        client,
         headers,
         StatusCode::CREATED,
         move |s, c, ip| schedule_appointment(s, c, &id, ip, &body),
@@ -730,12 +733,12 @@ async fn schedule_endpoint(
 
 async fn change_appointment_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path((id, appointment)): Path<(String, String)>,
     headers: HeaderMap,
     Json(body): Json<AppointmentChange>,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         change_appointment(s, c, &id, ip, &appointment, &body)
     })
     .await
@@ -743,14 +746,14 @@ async fn change_appointment_endpoint(
 
 async fn action_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<NewAction>,
 ) -> Response {
     as_coach(
         state,
-        addr,
+        client,
         headers,
         StatusCode::CREATED,
         move |s, c, ip| add_action(s, c, &id, ip, &body),
@@ -760,14 +763,14 @@ async fn action_endpoint(
 
 async fn comment_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<NewComment>,
 ) -> Response {
     as_coach(
         state,
-        addr,
+        client,
         headers,
         StatusCode::CREATED,
         move |s, c, ip| add_comment(s, c, &id, ip, &body),
@@ -782,12 +785,12 @@ struct WeeklyTargetBody {
 
 async fn weekly_target_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<WeeklyTargetBody>,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         set_weekly_target(s, c, &id, ip, body.weekly_target)
     })
     .await
@@ -800,12 +803,12 @@ struct PhaseBody {
 
 async fn phase_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<PhaseBody>,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         set_phase(s, c, &id, ip, body.phase)
     })
     .await

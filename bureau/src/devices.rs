@@ -1,9 +1,7 @@
 //! The device endpoints besides sync: redeeming an enrolment code, listing the employee's
 //! devices and revoking one (a device may revoke itself: signing out).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use koers_protocol::{
@@ -11,15 +9,16 @@ use koers_protocol::{
 };
 
 use crate::auth::{self, Principal, CODE_MAX_ATTEMPTS};
+use crate::client_addr::ClientAddr;
 use crate::storage::{Device, Redeemed};
 use crate::{blocking, cbor, now_ms, AppState, BureauError, Result};
 
 pub async fn enrol(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     body: axum::body::Bytes,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     match blocking(move || redeem(&state, &ip, &body)).await {
         Ok(reply) => cbor(StatusCode::OK, &reply),
         Err(e) => e.into_response(),
@@ -177,10 +176,10 @@ pub fn device_list(
 
 pub async fn list(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let result = blocking(move || {
         let (device_id, employee_id) = device_only(&state, &headers, &ip)?;
         device_list(&state, &employee_id, Some(&device_id))
@@ -194,11 +193,11 @@ pub async fn list(
 
 pub async fn revoke(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(target): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let result = blocking(move || {
         let (device_id, employee_id) = device_only(&state, &headers, &ip)?;
         revoke_device_of(

@@ -4,6 +4,7 @@
 //! view (`web`).
 
 pub mod auth;
+pub mod client_addr;
 pub mod coach_api;
 pub mod demo;
 pub mod devices;
@@ -18,7 +19,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,6 +28,7 @@ use koers_protocol::{limits, ErrorBody, ErrorCode, CONTENT_TYPE, PROTOCOL_VERSIO
 use serde::Serialize;
 
 use crate::auth::RateLimiter;
+use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::documents::Documents;
 use crate::storage::{AuditEvent, Storage};
 
@@ -126,6 +128,8 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub storage: Arc<dyn Storage>,
+    /// Whose `X-Forwarded-For` gives the client address.
+    pub proxies: TrustedProxies,
     pub documents: Documents,
     /// Enrolment attempts per IP address.
     pub enrol_limiter: RateLimiter,
@@ -142,11 +146,23 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// How the bureau meets the network: set from the command line (`main.rs`).
+#[derive(Debug, Clone, Default)]
+pub struct Security {
+    pub proxies: TrustedProxies,
+}
+
 impl AppState {
+    /// A bureau with no trusted proxies.
     pub fn new(storage: Arc<dyn Storage>) -> Self {
+        Self::with_security(storage, Security::default())
+    }
+
+    pub fn with_security(storage: Arc<dyn Storage>, security: Security) -> Self {
         Self(Arc::new(Inner {
             documents: Documents::new(storage.clone()),
             storage,
+            proxies: security.proxies,
             enrol_limiter: RateLimiter::new(20, Duration::from_secs(15 * 60)),
             login_limiter: RateLimiter::new(20, Duration::from_secs(15 * 60)),
             touched: Mutex::new(HashMap::new()),
@@ -229,12 +245,12 @@ pub async fn blocking<T: Send + 'static>(
 
 async fn sync_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     let token = auth::bearer(&headers).map(str::to_string);
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let result = blocking(move || {
         let who = match auth::authenticate(state.storage.as_ref(), token.as_deref(), now_ms()) {
             Ok(w) => w,

@@ -1,9 +1,5 @@
 //! Credentials: one-time enrolment codes, device tokens, coach passwords and sessions, the
-//! caller of a request (`Principal`), and the per-IP limiter on enrolment attempts.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! caller of a request (`Principal`).
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordVerifier};
@@ -175,39 +171,6 @@ pub fn authenticate(storage: &dyn Storage, token: Option<&str>, now: i64) -> Res
     Err(refused())
 }
 
-/// Counts attempts per key (an IP address) in a fixed window.
-pub struct RateLimiter {
-    max: u32,
-    window: Duration,
-    seen: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(max: u32, window: Duration) -> Self {
-        Self {
-            max,
-            window,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Records an attempt; false when the key is over its limit.
-    pub fn allow(&self, key: &str) -> bool {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        if seen.len() > 100_000 {
-            // Forget finished windows so the map cannot grow without bound.
-            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
-        }
-        let entry = seen.entry(key.to_string()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.max
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,14 +206,5 @@ mod tests {
         assert!(verify_password("geheim wachtwoord", &h));
         assert!(!verify_password("fout", &h));
         assert!(!verify_password("x", "geen hash"));
-    }
-
-    #[test]
-    fn the_limiter_counts_per_key() {
-        let l = RateLimiter::new(2, Duration::from_secs(60));
-        assert!(l.allow("a"));
-        assert!(l.allow("a"));
-        assert!(!l.allow("a"));
-        assert!(l.allow("b"));
     }
 }

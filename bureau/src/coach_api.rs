@@ -4,6 +4,8 @@
 //! the Automerge document with the coach's actor through the same path as a sync, so the
 //! devices get them at their next sync. The web view calls the same functions.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +22,7 @@ use crate::auth::{self, Principal};
 use crate::client_addr::ClientAddr;
 use crate::documents::{actor_for, Persist};
 use crate::storage::{Coach, Employee, EnrolmentCode};
-use crate::{blocking, now_ms, AppState, BureauError, Result};
+use crate::{blocking, now_ms, throttle, AppState, BureauError, Result};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -93,17 +95,24 @@ pub struct Session {
     pub name: String,
 }
 
+/// Logs a coach in. Only failures count towards the limits, per client address and per
+/// account, so one client's junk locks out neither another client nor another account.
 pub fn log_in(state: &AppState, email: &str, password: &str, ip: &str) -> Result<Session> {
-    if !state.login_limiter.allow(ip) {
-        state.refuse("login_rate_limited", None, ip, email);
-        return Err(BureauError::refused(
-            ErrorCode::RateLimited,
-            "Te veel pogingen; probeer het later opnieuw.",
-        ));
+    let account: String = email.trim().to_lowercase().chars().take(320).collect();
+    let client = throttle::client_key(ip.parse().unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)));
+    if let Some(wait) = state
+        .login_by_client
+        .refused(&client)
+        .or_else(|| state.login_by_account.refused(&account))
+    {
+        state.refuse("login_rate_limited", None, ip, &account);
+        return Err(BureauError::rate_limited(wait));
     }
-    let coach = state.storage.coach_by_email(&email.trim().to_lowercase())?;
+    let coach = state.storage.coach_by_email(&account)?;
     let Some(coach) = coach.filter(|c| auth::verify_password(password, &c.password_hash)) else {
-        state.refuse("login_failed", None, ip, email);
+        state.login_by_client.failed(&client);
+        state.login_by_account.failed(&account);
+        state.refuse("login_failed", None, ip, &account);
         return Err(BureauError::refused(
             ErrorCode::Unauthorized,
             "E-mailadres of wachtwoord klopt niet.",

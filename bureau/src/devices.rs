@@ -1,6 +1,8 @@
 //! The device endpoints besides sync: redeeming an enrolment code, listing the employee's
 //! devices and revoking one (a device may revoke itself: signing out).
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -11,7 +13,7 @@ use koers_protocol::{
 use crate::auth::{self, Principal, CODE_MAX_ATTEMPTS};
 use crate::client_addr::ClientAddr;
 use crate::storage::{Device, Redeemed};
-use crate::{blocking, cbor, now_ms, AppState, BureauError, Result};
+use crate::{blocking, cbor, now_ms, throttle, AppState, BureauError, Result};
 
 pub async fn enrol(
     State(state): State<AppState>,
@@ -32,14 +34,18 @@ fn invalid_code() -> BureauError {
     )
 }
 
-/// Redeems a code: checks the per-IP limit, the code, and creates the device.
+/// Redeems a code: checks the client's limit, the code, and creates the device. Wrong,
+/// expired and spent codes count as the client's failures.
 pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> {
-    if !state.enrol_limiter.allow(ip) {
-        state.refuse("enrol_rate_limited", None, ip, "te veel koppelpogingen");
-        return Err(BureauError::refused(
-            ErrorCode::RateLimited,
-            "Te veel pogingen; probeer het later opnieuw.",
-        ));
+    let client = throttle::client_key(ip.parse().unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)));
+    if let Some(wait) = state.enrol_by_client.refused(&client) {
+        state.refuse(
+            "enrol_rate_limited",
+            None,
+            ip,
+            "te veel mislukte koppelpogingen",
+        );
+        return Err(BureauError::rate_limited(wait));
     }
     let request: EnrolRequest = koers_protocol::decode(body).map_err(|e| {
         BureauError::refused(ErrorCode::Malformed, format!("Onleesbaar verzoek: {e}"))
@@ -60,8 +66,12 @@ pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> 
             ),
         ));
     }
+    let failed = |detail: &str| {
+        state.enrol_by_client.failed(&client);
+        state.refuse("enrol_failed", None, ip, detail);
+    };
     let Some(code) = auth::normalize_code(&request.code) else {
-        state.refuse("enrol_failed", None, ip, "ongeldige code ingevoerd");
+        failed("ongeldige code ingevoerd");
         return Err(invalid_code());
     };
     let (token, token_hash) = auth::new_token()?;
@@ -84,24 +94,14 @@ pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> 
     let employee_id = match outcome {
         Redeemed::Enrolled { employee_id } => employee_id,
         Redeemed::Expired => {
-            state.refuse(
-                "enrol_failed",
-                None,
-                ip,
-                &format!("verlopen code {}", &code[..4]),
-            );
+            failed("verlopen code");
             return Err(BureauError::refused(
                 ErrorCode::CodeExpired,
                 "Deze koppelcode is verlopen; vraag je coach om een nieuwe.",
             ));
         }
         other => {
-            state.refuse(
-                "enrol_failed",
-                None,
-                ip,
-                &format!("code {}…: {other:?}", &code[..4]),
-            );
+            failed(&format!("code: {other:?}"));
             return Err(invalid_code());
         }
     };

@@ -12,10 +12,11 @@ pub mod documents;
 pub mod storage;
 pub mod sync;
 pub mod testkit;
+pub mod throttle;
 pub mod web;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,10 +28,10 @@ use axum::Router;
 use koers_protocol::{limits, ErrorBody, ErrorCode, CONTENT_TYPE, PROTOCOL_VERSION};
 use serde::Serialize;
 
-use crate::auth::RateLimiter;
 use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::documents::Documents;
 use crate::storage::{AuditEvent, Storage};
+use crate::throttle::FailureThrottle;
 
 /// The one error type of the bureau.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +55,18 @@ impl BureauError {
             code,
             message: message.into(),
         }
+    }
+
+    /// Too many failed attempts; `wait` is how long until the next one is heard.
+    pub fn rate_limited(wait: Duration) -> Self {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        Self::refused(
+            ErrorCode::RateLimited,
+            format!(
+                "Te veel mislukte pogingen; probeer het over {minutes} {} opnieuw.",
+                if minutes == 1 { "minuut" } else { "minuten" }
+            ),
+        )
     }
 
     pub(crate) fn status_and_body(&self) -> (StatusCode, ErrorCode, String) {
@@ -131,10 +144,13 @@ pub struct Inner {
     /// Whose `X-Forwarded-For` gives the client address.
     pub proxies: TrustedProxies,
     pub documents: Documents,
-    /// Enrolment attempts per IP address.
-    pub enrol_limiter: RateLimiter,
-    /// Coach login attempts per IP address.
-    pub login_limiter: RateLimiter,
+    /// Failed logins per client address (behind a proxy: the forwarded one) ...
+    pub login_by_client: FailureThrottle<IpAddr>,
+    /// ... and per account (typed e-mail address, known or not), against guessing one
+    /// password from many addresses; one address alone cannot reach it.
+    pub login_by_account: FailureThrottle<String>,
+    /// Failed enrolments per client address (each code also has its own few attempts).
+    pub enrol_by_client: FailureThrottle<IpAddr>,
     /// When each device's `last_seen_at` was last written, to write it at most once a minute.
     touched: Mutex<HashMap<String, Instant>>,
 }
@@ -163,8 +179,10 @@ impl AppState {
             documents: Documents::new(storage.clone()),
             storage,
             proxies: security.proxies,
-            enrol_limiter: RateLimiter::new(20, Duration::from_secs(15 * 60)),
-            login_limiter: RateLimiter::new(20, Duration::from_secs(15 * 60)),
+            // 20 failures at once, then one per 45 s (20 per quarter of an hour).
+            login_by_client: FailureThrottle::new(20, Duration::from_secs(45)),
+            login_by_account: FailureThrottle::new(50, Duration::from_secs(18)),
+            enrol_by_client: FailureThrottle::new(20, Duration::from_secs(45)),
             touched: Mutex::new(HashMap::new()),
         }))
     }

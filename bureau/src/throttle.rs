@@ -44,8 +44,7 @@ impl<K: Hash + Eq + Clone, C: Clock + Clone> FailureThrottle<K, C> {
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(burst);
         Self {
-            limiter: RateLimiter::new(quota, DefaultKeyedStateStore::default(), clock.clone())
-                .with_middleware::<StateInformationMiddleware>(),
+            limiter: Limiter::new(quota, DefaultKeyedStateStore::default(), clock.clone()),
             clock,
             blocked: Mutex::new(HashMap::new()),
         }
@@ -118,7 +117,11 @@ pub struct Suppressed {
 impl Suppressed {
     /// The audit line's detail (Dutch, like the rest of the audit).
     pub fn detail(&self) -> String {
-        let kinds: Vec<String> = self.kinds.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+        let kinds: Vec<String> = self
+            .kinds
+            .iter()
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect();
         format!(
             "nog {} geweigerde pogingen van dit adres binnen {} s niet apart vastgelegd ({})",
             self.count,

@@ -57,3 +57,115 @@ fn the_forwarded_address_counts_only_from_a_trusted_proxy() {
     );
     assert_eq!(last_audited_ip(&untrusting).as_deref(), Some("127.0.0.1"));
 }
+
+#[test]
+fn one_clients_junk_locks_out_neither_another_client_nor_another_account() {
+    let (_dir, srv) = server("127.0.0.1");
+    let junk = "198.51.100.66";
+    // Before: 20 attempts of anyone behind the proxy locked every coach out.
+    for _ in 0..20 {
+        assert_eq!(
+            login(&srv, junk, "a@bureau.test", "fout"),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // That client is held up now, even with the right password of another account ...
+    assert_eq!(
+        login(&srv, junk, "b@bureau.test", PASSWORD),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ... but another client logs in to the same account and to another one.
+    assert_eq!(
+        login(&srv, "198.51.100.7", "a@bureau.test", PASSWORD),
+        StatusCode::OK
+    );
+    assert_eq!(
+        login(&srv, "198.51.100.7", "b@bureau.test", PASSWORD),
+        StatusCode::OK
+    );
+}
+
+#[test]
+fn successful_logins_do_not_count() {
+    let (_dir, srv) = server("127.0.0.1");
+    for _ in 0..25 {
+        assert_eq!(
+            login(&srv, "198.51.100.7", "a@bureau.test", PASSWORD),
+            StatusCode::OK
+        );
+    }
+}
+
+#[test]
+fn guessing_one_account_from_many_addresses_locks_only_that_account() {
+    let (_dir, srv) = server("127.0.0.1");
+    // 50 failures on one account, spread so that no address reaches its own limit.
+    for i in 0..50 {
+        let client = format!("203.0.113.{}", i % 5);
+        assert_eq!(
+            login(&srv, &client, "a@bureau.test", "fout"),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login(&srv, "192.0.2.1", "a@bureau.test", PASSWORD),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        login(&srv, "192.0.2.1", "b@bureau.test", PASSWORD),
+        StatusCode::OK
+    );
+}
+
+/// An enrolment as if from `client` behind the proxy; the reply's status.
+fn enrol(srv: &TestServer, client: &str, code: &str) -> StatusCode {
+    let body = koers_protocol::encode(&koers_protocol::EnrolRequest {
+        v: koers_protocol::PROTOCOL_VERSION,
+        code: code.into(),
+        device_name: "Testtelefoon".into(),
+    })
+    .unwrap();
+    Client::new()
+        .post(format!("{}/v1/enrol", srv.url))
+        .header("x-forwarded-for", client)
+        .header("content-type", koers_protocol::CONTENT_TYPE)
+        .body(body)
+        .send()
+        .unwrap()
+        .status()
+}
+
+fn new_employee_code(srv: &TestServer, coach_email: &str) -> String {
+    let coach = srv
+        .state
+        .storage
+        .coach_by_email(coach_email)
+        .unwrap()
+        .unwrap();
+    coach_api::create_employee(
+        &srv.state,
+        &coach.id,
+        &coach_api::NewEmployee {
+            name: "Sanne".into(),
+            kind: koers_core::model::TrajectoryKind::Outplacement,
+            first_sick_day: None,
+            contract_end: None,
+            weekly_target: None,
+            bureau: None,
+        },
+    )
+    .unwrap()
+    .enrolment_code
+}
+
+#[test]
+fn one_clients_wrong_codes_do_not_hold_up_another_clients_enrolment() {
+    let (_dir, srv) = server("127.0.0.1");
+    let junk = "198.51.100.66";
+    for _ in 0..20 {
+        assert_ne!(enrol(&srv, junk, "ZZZZ-ZZZZ"), StatusCode::OK);
+    }
+    let code = new_employee_code(&srv, "a@bureau.test");
+    assert_eq!(enrol(&srv, junk, &code), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(enrol(&srv, "198.51.100.7", &code), StatusCode::OK);
+}

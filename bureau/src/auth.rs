@@ -2,6 +2,8 @@
 //! caller of a request (`Principal`).
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
+use std::sync::OnceLock;
+
 use argon2::{Argon2, PasswordVerifier};
 use base64::Engine;
 use koers_protocol::ErrorCode;
@@ -130,11 +132,50 @@ pub fn hash_password(password: &str) -> Result<String> {
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
+            ARGON2_VERIFICATIONS.with(|n| n.set(n.get() + 1));
             Argon2::default()
                 .verify_password(password.as_bytes(), &parsed)
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+thread_local! {
+    /// Argon2 verifications done on this thread, so a test can see the work was done.
+    static ARGON2_VERIFICATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many argon2 verifications this thread has done.
+pub fn argon2_verifications_on_this_thread() -> u64 {
+    ARGON2_VERIFICATIONS.with(std::cell::Cell::get)
+}
+
+/// An argon2 hash made with the same parameters as every new account's. It need not be
+/// secret: it only stands in for an account that does not exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let Ok(salt) = SaltString::encode_b64(b"koers-no-account") else {
+            return String::new();
+        };
+        Argon2::default()
+            .hash_password(b"no account", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Checks a login's password against the account's hash; without an account (unknown
+/// e-mail address) against a dummy hash of the same cost, so that both answers take as long
+/// and the time does not tell which addresses have an account.
+pub fn check_login(password: &str, account_hash: Option<&str>) -> bool {
+    match account_hash {
+        Some(hash) => verify_password(password, hash),
+        None => {
+            verify_password(password, dummy_hash());
+            false
+        }
+    }
 }
 
 /// The bearer token of an `Authorization` header.
@@ -206,5 +247,23 @@ mod tests {
         assert!(verify_password("geheim wachtwoord", &h));
         assert!(!verify_password("fout", &h));
         assert!(!verify_password("x", "geen hash"));
+    }
+
+    #[test]
+    fn an_unknown_account_costs_one_verification_with_the_same_parameters() {
+        let account = hash_password("geheim wachtwoord").unwrap();
+        let (a, d) = (
+            PasswordHash::new(&account).unwrap(),
+            PasswordHash::new(dummy_hash()).unwrap(),
+        );
+        assert_eq!(a.algorithm, d.algorithm);
+        assert_eq!(a.version, d.version);
+        assert_eq!(a.params, d.params);
+        let before = argon2_verifications_on_this_thread();
+        assert!(!check_login("geheim wachtwoord", None));
+        assert_eq!(argon2_verifications_on_this_thread(), before + 1);
+        assert!(!check_login("fout", Some(&account)));
+        assert_eq!(argon2_verifications_on_this_thread(), before + 2);
+        assert!(check_login("geheim wachtwoord", Some(&account)));
     }
 }

@@ -109,7 +109,8 @@ pub fn log_in(state: &AppState, email: &str, password: &str, ip: &str) -> Result
         return Err(BureauError::rate_limited(wait));
     }
     let coach = state.storage.coach_by_email(&account)?;
-    let Some(coach) = coach.filter(|c| auth::verify_password(password, &c.password_hash)) else {
+    let verified = auth::check_login(password, coach.as_ref().map(|c| c.password_hash.as_str()));
+    let Some(coach) = coach.filter(|_| verified) else {
         state.login_by_client.failed(&client);
         state.login_by_account.failed(&account);
         state.refuse("login_failed", None, ip, &account);

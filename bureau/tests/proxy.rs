@@ -169,3 +169,19 @@ fn one_clients_wrong_codes_do_not_hold_up_another_clients_enrolment() {
     assert_eq!(enrol(&srv, junk, &code), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(enrol(&srv, "198.51.100.7", &code), StatusCode::OK);
 }
+
+#[test]
+fn an_unknown_address_is_checked_as_hard_as_a_wrong_password() {
+    let (_dir, srv) = server("");
+    let argon2 = koers_bureau::auth::argon2_verifications_on_this_thread;
+    let before = argon2();
+    let unknown = coach_api::log_in(&srv.state, "niemand@bureau.test", "fout", "192.0.2.1");
+    assert_eq!(argon2(), before + 1, "the dummy hash was verified");
+    let wrong = coach_api::log_in(&srv.state, "a@bureau.test", "fout", "192.0.2.1");
+    assert_eq!(argon2(), before + 2);
+    // And the answers are the same.
+    assert_eq!(
+        unknown.unwrap_err().to_string(),
+        wrong.unwrap_err().to_string()
+    );
+}

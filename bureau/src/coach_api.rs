@@ -156,7 +156,7 @@ pub struct Created {
 
 fn fresh_code(state: &AppState, employee_id: &str) -> Result<(auth::NewCode, EnrolmentCode)> {
     for _ in 0..20 {
-        let code = auth::new_code()?;
+        let code = auth::new_code(&state.code_key)?;
         if !state.storage.code_lookup_taken(&code.lookup, now_ms())? {
             let stored = EnrolmentCode {
                 lookup: code.lookup.clone(),

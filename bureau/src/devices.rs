@@ -83,14 +83,22 @@ pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> 
         last_seen_at: None,
         revoked_at: None,
     };
-    let outcome = state.storage.redeem_code(
-        &code[..4],
-        &auth::code_hash(&code),
-        now_ms(),
-        CODE_MAX_ATTEMPTS,
-        &device,
-        &token_hash,
-    )?;
+    let redeem = |lookup: &str, hash: &[u8]| {
+        state.storage.redeem_code(
+            lookup,
+            hash,
+            now_ms(),
+            CODE_MAX_ATTEMPTS,
+            &device,
+            &token_hash,
+        )
+    };
+    let key = &state.code_key;
+    let outcome = match redeem(&key.lookup(&code), &key.hash(&code))? {
+        // Perhaps one issued before codes were keyed: those count until they expire.
+        Redeemed::Unknown => redeem(auth::legacy::lookup(&code), &auth::legacy::hash(&code))?,
+        outcome => outcome,
+    };
     let employee_id = match outcome {
         Redeemed::Enrolled { employee_id } => employee_id,
         Redeemed::Expired => {

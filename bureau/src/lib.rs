@@ -28,6 +28,7 @@ use axum::Router;
 use koers_protocol::{limits, ErrorBody, ErrorCode, CONTENT_TYPE, PROTOCOL_VERSION};
 use serde::Serialize;
 
+use crate::auth::CodeKey;
 use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::documents::Documents;
 use crate::storage::{AuditEvent, Storage};
@@ -143,6 +144,8 @@ pub struct Inner {
     pub storage: Arc<dyn Storage>,
     /// Whose `X-Forwarded-For` gives the client address.
     pub proxies: TrustedProxies,
+    /// The key enrolment codes are stored under.
+    pub code_key: CodeKey,
     pub documents: Documents,
     /// Failed logins per client address (behind a proxy: the forwarded one) ...
     pub login_by_client: FailureThrottle<IpAddr>,
@@ -162,10 +165,23 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// How the bureau meets the network: set from the command line (`main.rs`).
-#[derive(Debug, Clone, Default)]
+/// How the bureau meets the network and keeps its secrets: set from the command line
+/// (`main.rs`).
+#[derive(Debug, Clone)]
 pub struct Security {
     pub proxies: TrustedProxies,
+    /// The key enrolment codes are stored under (`--secret-file`).
+    pub code_key: CodeKey,
+}
+
+impl Default for Security {
+    /// No trusted proxies; the process's own code key.
+    fn default() -> Self {
+        Self {
+            proxies: TrustedProxies::none(),
+            code_key: CodeKey::ephemeral(),
+        }
+    }
 }
 
 impl AppState {
@@ -179,6 +195,7 @@ impl AppState {
             documents: Documents::new(storage.clone()),
             storage,
             proxies: security.proxies,
+            code_key: security.code_key,
             // 20 failures at once, then one per 45 s (20 per quarter of an hour).
             login_by_client: FailureThrottle::new(20, Duration::from_secs(45)),
             login_by_account: FailureThrottle::new(50, Duration::from_secs(18)),

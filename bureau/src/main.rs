@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use koers_bureau::auth::CodeKey;
 use koers_bureau::client_addr::{ForwardedHeader, TrustedProxies};
 use koers_bureau::coach_api::{self, NewEmployee};
 use koers_bureau::storage::sqlite::SqliteStorage;
@@ -41,6 +42,10 @@ struct Cli {
         default_value_t = ForwardedHeader::XForwardedFor
     )]
     forwarded_header: ForwardedHeader,
+    /// The bureau's secret key for enrolment codes (created with mode 0600 on first use;
+    /// every node of one bureau needs the same). Default: bureau-secret in the data dir.
+    #[arg(long, global = true, env = "KOERS_SECRET_FILE")]
+    secret_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -108,6 +113,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_dir(&cli.data_dir)?);
     let security = Security {
         proxies: TrustedProxies::parse(&cli.trusted_proxies, cli.forwarded_header)?,
+        code_key: CodeKey::load_or_create(
+            &cli.secret_file
+                .clone()
+                .unwrap_or_else(|| cli.data_dir.join("bureau-secret")),
+        )?,
     };
     let state = AppState::with_security(storage, security);
     match cli.command {

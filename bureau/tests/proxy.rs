@@ -14,6 +14,7 @@ fn server(trusted: &str) -> (tempfile::TempDir, TestServer) {
     let dir = tempfile::tempdir().unwrap();
     let security = Security {
         proxies: TrustedProxies::parse(trusted, ForwardedHeader::XForwardedFor).unwrap(),
+        ..Security::default()
     };
     let server = TestServer::start_with(dir.path(), None, security).unwrap();
     coach_api::create_coach(&server.state, "a@bureau.test", "Coach A", PASSWORD, false).unwrap();

@@ -32,7 +32,7 @@ use crate::auth::CodeKey;
 use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::documents::Documents;
 use crate::storage::{AuditEvent, Storage};
-use crate::throttle::FailureThrottle;
+use crate::throttle::{AuditGate, FailureThrottle, Suppressed};
 
 /// The one error type of the bureau.
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +154,8 @@ pub struct Inner {
     pub login_by_account: FailureThrottle<String>,
     /// Failed enrolments per client address (each code also has its own few attempts).
     pub enrol_by_client: FailureThrottle<IpAddr>,
+    /// Which refusals are audited one by one, so a flood cannot grow the audit table.
+    pub audit_gate: AuditGate,
     /// When each device's `last_seen_at` was last written, to write it at most once a minute.
     touched: Mutex<HashMap<String, Instant>>,
 }
@@ -200,6 +202,7 @@ impl AppState {
             login_by_client: FailureThrottle::new(20, Duration::from_secs(45)),
             login_by_account: FailureThrottle::new(50, Duration::from_secs(18)),
             enrol_by_client: FailureThrottle::new(20, Duration::from_secs(45)),
+            audit_gate: AuditGate::default(),
             touched: Mutex::new(HashMap::new()),
         }))
     }
@@ -218,10 +221,28 @@ impl AppState {
         }
     }
 
-    /// Logs and audits a refused access attempt.
+    /// Logs and audits a refused access attempt: the first few of an address per window one
+    /// by one, the rest of that window as one summary line (`refused_summary`).
     pub fn refuse(&self, kind: &str, principal: Option<&str>, ip: &str, detail: &str) {
-        tracing::warn!(kind, principal, ip, detail, "access refused");
-        self.audit(kind, principal, ip, detail);
+        let (record, ended) = self.audit_gate.admit(ip, kind, Instant::now());
+        self.audit_summaries(ended);
+        if record {
+            tracing::warn!(kind, principal, ip, detail, "access refused");
+            self.audit(kind, principal, ip, detail);
+        }
+    }
+
+    fn audit_summaries(&self, summaries: Vec<Suppressed>) {
+        for s in summaries {
+            let detail = s.detail();
+            tracing::warn!(ip = %s.ip, %detail, "access refused (summary)");
+            self.audit("refused_summary", None, &s.ip, &detail);
+        }
+    }
+
+    /// Audits the summaries of windows still open (when the server stops).
+    pub fn flush_audit(&self) {
+        self.audit_summaries(self.audit_gate.drain());
     }
 
     /// Whether the device's `last_seen_at` is due to be written (at most once a minute);
@@ -259,12 +280,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let served = axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    state.flush_audit();
+    served
 }
 
 /// Runs blocking work (SQLite, Automerge) off the async threads; a panic there becomes a 500.

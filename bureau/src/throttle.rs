@@ -100,10 +100,13 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// How many refused attempts of one address are audited one by one per window.
-pub const AUDIT_PER_WINDOW: u32 = 10;
+/// How many refused attempts of one address are audited one by one per window: a flood
+/// from one address adds at most this plus one summary line per window.
+pub const AUDIT_PER_WINDOW: u32 = 20;
 /// The window of [`AUDIT_PER_WINDOW`].
-pub const AUDIT_WINDOW: Duration = Duration::from_secs(60);
+pub const AUDIT_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How often ended windows are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// The refusals of one address in a window that were not audited one by one.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,9 +126,9 @@ impl Suppressed {
             .map(|(k, n)| format!("{k}: {n}"))
             .collect();
         format!(
-            "nog {} geweigerde pogingen van dit adres binnen {} s niet apart vastgelegd ({})",
+            "nog {} geweigerde pogingen van dit adres binnen {} minuten niet apart vastgelegd ({})",
             self.count,
-            AUDIT_WINDOW.as_secs(),
+            AUDIT_WINDOW.as_secs() / 60,
             kinds.join(", ")
         )
     }
@@ -137,45 +140,71 @@ struct Window {
     suppressed: BTreeMap<String, u32>,
 }
 
-/// Decides which refusals are audited: the first [`AUDIT_PER_WINDOW`] of an address per
-/// window one by one, the rest as one summary when the window has ended.
-pub struct AuditGate {
-    windows: Mutex<HashMap<String, Window>>,
-}
-
-impl Default for AuditGate {
-    fn default() -> Self {
+impl Window {
+    fn new(start: Instant) -> Self {
         Self {
-            windows: Mutex::new(HashMap::new()),
+            start,
+            recorded: 0,
+            suppressed: BTreeMap::new(),
         }
     }
+}
+
+impl Suppressed {
+    /// The summary of a window, if it suppressed anything.
+    fn of(ip: &str, w: &mut Window) -> Option<Self> {
+        let count = w.suppressed.values().sum();
+        (count > 0).then(|| Self {
+            ip: ip.to_string(),
+            count,
+            kinds: std::mem::take(&mut w.suppressed),
+        })
+    }
+}
+
+/// Decides which refusals are audited: the first [`AUDIT_PER_WINDOW`] of an address per
+/// window one by one, the rest as one summary when the window has ended.
+#[derive(Default)]
+pub struct AuditGate {
+    windows: Mutex<Windows>,
+}
+
+#[derive(Default)]
+struct Windows {
+    open: HashMap<String, Window>,
+    swept: Option<Instant>,
 }
 
 impl AuditGate {
     /// Whether this refusal is to be audited on its own; plus the summaries of windows
     /// that have ended (of any address), to audit now.
     pub fn admit(&self, ip: &str, kind: &str, now: Instant) -> (bool, Vec<Suppressed>) {
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let windows = &mut *guard;
+        let over = |w: &Window| now.duration_since(w.start) >= AUDIT_WINDOW;
         let mut ended = Vec::new();
-        windows.retain(|ip, w| {
-            if now.duration_since(w.start) < AUDIT_WINDOW {
-                return true;
-            }
-            let count = w.suppressed.values().sum();
-            if count > 0 {
-                ended.push(Suppressed {
-                    ip: ip.clone(),
-                    count,
-                    kinds: std::mem::take(&mut w.suppressed),
-                });
-            }
-            false
-        });
-        let w = windows.entry(ip.to_string()).or_insert_with(|| Window {
-            start: now,
-            recorded: 0,
-            suppressed: BTreeMap::new(),
-        });
+        // Other addresses' ended windows, at most once a second (a sweep visits them all).
+        if windows
+            .swept
+            .is_none_or(|at| now.duration_since(at) >= SWEEP_EVERY)
+        {
+            windows.swept = Some(now);
+            windows.open.retain(|ip, w| {
+                if !over(w) {
+                    return true;
+                }
+                ended.extend(Suppressed::of(ip, w));
+                false
+            });
+        }
+        let w = windows
+            .open
+            .entry(ip.to_string())
+            .or_insert_with(|| Window::new(now));
+        if over(w) {
+            ended.extend(Suppressed::of(ip, w));
+            *w = Window::new(now);
+        }
         let record = w.recorded < AUDIT_PER_WINDOW;
         if record {
             w.recorded += 1;
@@ -189,15 +218,9 @@ impl AuditGate {
     pub fn drain(&self) -> Vec<Suppressed> {
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         windows
+            .open
             .drain()
-            .filter_map(|(ip, w)| {
-                let count: u32 = w.suppressed.values().sum();
-                (count > 0).then_some(Suppressed {
-                    ip,
-                    count,
-                    kinds: w.suppressed,
-                })
-            })
+            .filter_map(|(ip, mut w)| Suppressed::of(&ip, &mut w))
             .collect()
     }
 }
@@ -272,10 +295,28 @@ mod tests {
         assert_eq!(ended.len(), 1, "only the address with suppressed refusals");
         assert_eq!(ended[0].ip, "192.0.2.1");
         assert_eq!(ended[0].count, 500 - AUDIT_PER_WINDOW);
-        assert_eq!(ended[0].kinds["login_failed"] + ended[0].kinds["csrf"], 490);
-        assert!(ended[0].detail().contains("490"));
+        let rest = 500 - AUDIT_PER_WINDOW;
+        assert_eq!(
+            ended[0].kinds["login_failed"] + ended[0].kinds["csrf"],
+            rest
+        );
+        assert!(ended[0].detail().contains(&format!("nog {rest} ")));
         // A new window for the flooding address starts over.
         assert!(gate.admit("192.0.2.1", "csrf", t0 + AUDIT_WINDOW).0);
         assert!(gate.drain().is_empty());
+        // An address's own ended window is summed up even between sweeps.
+        let t1 = t0 + 3 * AUDIT_WINDOW;
+        for _ in 0..AUDIT_PER_WINDOW + 5 {
+            gate.admit("192.0.2.9", "csrf", t1);
+        }
+        let later = t1 + AUDIT_WINDOW;
+        assert!(gate.admit("192.0.2.8", "csrf", later).1.len() == 1, "swept");
+        for _ in 0..AUDIT_PER_WINDOW + 3 {
+            gate.admit("192.0.2.9", "csrf", later);
+        }
+        let (record, ended) = gate.admit("192.0.2.9", "csrf", later + AUDIT_WINDOW);
+        assert!(record);
+        assert_eq!(ended.len(), 1, "{ended:?}");
+        assert_eq!(ended[0].count, 3);
     }
 }

@@ -27,6 +27,7 @@ use crate::{blocking, now_ms, throttle, AppState, BureauError, Result};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/coach/login", post(login))
+        .route("/v1/coach/logout", post(logout))
         .route("/v1/coach/caseload", get(caseload_endpoint))
         .route("/v1/coach/employees", post(create_employee_endpoint))
         .route("/v1/coach/employees/{id}", get(dossier_endpoint))
@@ -653,6 +654,29 @@ async fn login(
         blocking(move || log_in(&state, &body.email, &body.password, &ip)).await,
         StatusCode::OK,
     )
+}
+
+/// Ends the session of the bearer token (204); the token is refused from then on.
+async fn logout(State(state): State<AppState>, client: ClientAddr, headers: HeaderMap) -> Response {
+    let ip = client.to_string();
+    let result = blocking(move || {
+        let coach = coach_of(&state, &headers, &ip)?;
+        if let Some(token) = auth::bearer(&headers) {
+            state.storage.delete_session(&auth::token_hash(token))?;
+        }
+        state.audit(
+            "coach_logout",
+            Some(&format!("coach:{coach}")),
+            &ip,
+            "coach-API",
+        );
+        Ok(())
+    })
+    .await;
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => json_result::<()>(Err(e), StatusCode::NO_CONTENT),
+    }
 }
 
 async fn caseload_endpoint(

@@ -21,12 +21,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use koers_protocol::{limits, ErrorBody, ErrorCode, CONTENT_TYPE, PROTOCOL_VERSION};
 use serde::Serialize;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::auth::CodeKey;
 use crate::client_addr::{ClientAddr, TrustedProxies};
@@ -271,6 +272,12 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(limits::MAX_REQUEST_BYTES))
+        // Replies hold dossiers, tokens and codes: no cache (a browser's, a proxy's) keeps
+        // them; the few that may be cached (the web view's CSS and JS) say so themselves.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .with_state(state)
 }
 

@@ -186,3 +186,67 @@ fn an_unknown_address_is_checked_as_hard_as_a_wrong_password() {
         wrong.unwrap_err().to_string()
     );
 }
+
+#[test]
+fn a_coach_api_token_ends_at_logout() {
+    let (_dir, srv) = server("");
+    let client = Client::new();
+    let session: serde_json::Value = client
+        .post(format!("{}/v1/coach/login", srv.url))
+        .json(&serde_json::json!({"email": "a@bureau.test", "password": PASSWORD}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let token = session["token"].as_str().unwrap();
+    let caseload = |token: &str| {
+        client
+            .get(format!("{}/v1/coach/caseload", srv.url))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+    };
+    let r = caseload(token);
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let out = |token: &str| {
+        client
+            .post(format!("{}/v1/coach/logout", srv.url))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(out(token), StatusCode::NO_CONTENT);
+    assert_eq!(caseload(token).status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(out(token), StatusCode::UNAUTHORIZED, "already ended");
+}
+
+#[test]
+fn replies_are_not_cached_except_static_files() {
+    let (_dir, srv) = server("");
+    let client = Client::new();
+    let cache_control = |r: reqwest::blocking::Response| {
+        r.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    // A sync reply (here a refusal) and a JSON login.
+    let sync = client
+        .post(format!("{}/v1/sync", srv.url))
+        .body(Vec::new())
+        .send()
+        .unwrap();
+    assert_eq!(cache_control(sync).as_deref(), Some("no-store"));
+    let login = client
+        .post(format!("{}/v1/coach/login", srv.url))
+        .json(&serde_json::json!({"email": "a@bureau.test", "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(cache_control(login).as_deref(), Some("no-store"));
+    let css = client
+        .get(format!("{}/coach/static/koers.css", srv.url))
+        .send()
+        .unwrap();
+    assert_eq!(cache_control(css).as_deref(), Some("public, max-age=3600"));
+}

@@ -4,8 +4,6 @@
 //! the Automerge document with the coach's actor through the same path as a sync, so the
 //! devices get them at their next sync. The web view calls the same functions.
 
-use std::net::{IpAddr, Ipv6Addr};
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -100,7 +98,7 @@ pub struct Session {
 /// account, so one client's junk locks out neither another client nor another account.
 pub fn log_in(state: &AppState, email: &str, password: &str, ip: &str) -> Result<Session> {
     let account: String = email.trim().to_lowercase().chars().take(320).collect();
-    let client = throttle::client_key(ip.parse().unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)));
+    let client = throttle::client_key(ip);
     if let Some(wait) = state
         .login_by_client
         .refused(&client)

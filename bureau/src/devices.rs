@@ -1,8 +1,6 @@
 //! The device endpoints besides sync: redeeming an enrolment code, listing the employee's
 //! devices and revoking one (a device may revoke itself: signing out).
 
-use std::net::{IpAddr, Ipv6Addr};
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -37,7 +35,7 @@ fn invalid_code() -> BureauError {
 /// Redeems a code: checks the client's limit, the code, and creates the device. Wrong,
 /// expired and spent codes count as the client's failures.
 pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> {
-    let client = throttle::client_key(ip.parse().unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)));
+    let client = throttle::client_key(ip);
     if let Some(wait) = state.enrol_by_client.refused(&client) {
         state.refuse(
             "enrol_rate_limited",

@@ -85,18 +85,19 @@ impl<K: Hash + Eq + Clone, C: Clock + Clone> FailureThrottle<K, C> {
     }
 }
 
-/// The key a client address is throttled under: an IPv6 client usually holds a whole /64,
-/// so it counts as one.
-pub fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+/// The key a client address (as the handlers pass it on) is throttled under: an IPv6
+/// client usually holds a whole /64, so it counts as one. No address is a key of its own.
+pub fn client_key(ip: &str) -> IpAddr {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => IpAddr::V4(v4),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
             None => {
                 let s = v6.segments();
                 IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
             }
         },
+        Err(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     }
 }
 
@@ -268,13 +269,17 @@ mod tests {
 
     #[test]
     fn ipv6_clients_count_per_64() {
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
-        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        let (a, b, c) = (
+            "2001:db8:1:2:aaaa::1",
+            "2001:db8:1:2:bbbb::2",
+            "2001:db8:1:3::1",
+        );
         assert_eq!(client_key(a), client_key(b));
         assert_ne!(client_key(a), client_key(c));
-        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
-        assert_eq!(client_key(mapped), "192.0.2.7".parse::<IpAddr>().unwrap());
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(client_key("::ffff:192.0.2.7"), v4);
+        assert_eq!(client_key("192.0.2.7"), v4);
+        assert_ne!(client_key(""), v4);
     }
 
     #[test]

@@ -1,13 +1,12 @@
 //! Credentials: one-time enrolment codes, device tokens, coach passwords and sessions, the
-//! caller of a request (`Principal`), and the per-IP limiter on enrolment attempts.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! caller of a request (`Principal`).
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
+use std::sync::OnceLock;
+
 use argon2::{Argon2, PasswordVerifier};
 use base64::Engine;
+use hmac::{Hmac, Mac};
 use koers_protocol::ErrorCode;
 use sha2::{Digest, Sha256};
 
@@ -74,7 +73,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-pub fn new_code() -> Result<NewCode> {
+pub fn new_code(key: &CodeKey) -> Result<NewCode> {
     let raw = random_bytes::<CODE_LEN>()?;
     // 256 is not a multiple of the alphabet's size: reject-sample so every letter is as likely.
     let mut letters = String::with_capacity(CODE_LEN);
@@ -91,8 +90,8 @@ pub fn new_code() -> Result<NewCode> {
     }
     Ok(NewCode {
         display: format!("{}-{}", &letters[..4], &letters[4..]),
-        lookup: letters[..4].to_string(),
-        hash: code_hash(&letters),
+        lookup: key.lookup(&letters),
+        hash: key.hash(&letters),
     })
 }
 
@@ -106,8 +105,153 @@ pub fn normalize_code(typed: &str) -> Option<String> {
     (code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
 }
 
-pub fn code_hash(normalized: &str) -> Vec<u8> {
-    sha256(format!("koers-enrolment:{normalized}").as_bytes())
+/// The bureau's secret for enrolment codes. A code is stored as an HMAC-SHA256 with it
+/// (its lookup part too), so the database alone neither shows a code's letters nor lets
+/// anyone try all 31^8 codes against the stored hashes.
+#[derive(Clone, PartialEq)]
+pub struct CodeKey([u8; 32]);
+
+impl std::fmt::Debug for CodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeKey(..)")
+    }
+}
+
+impl CodeKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// One random key for the whole process: for a bureau started without a configured
+    /// secret (tests, tools). Codes made with it work until the process ends.
+    pub fn ephemeral() -> Self {
+        static KEY: OnceLock<CodeKey> = OnceLock::new();
+        KEY.get_or_init(|| {
+            Self(random_bytes::<32>().unwrap_or_else(|_| {
+                // No OS randomness: std's per-process random hasher keys still differ.
+                use std::hash::{BuildHasher, Hasher};
+                let mut seed = Vec::new();
+                for _ in 0..4 {
+                    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+                    h.write_u128(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map(|d| d.as_nanos())
+                            .unwrap_or_default(),
+                    );
+                    seed.extend(h.finish().to_le_bytes());
+                }
+                let mut out = [0u8; 32];
+                out.copy_from_slice(&Sha256::digest(&seed));
+                out
+            }))
+        })
+        .clone()
+    }
+
+    /// The key in `path` (64 hex digits), created with mode 0600 on first use. Several
+    /// bureau nodes must share one file (or one copy of it). A file others may read is
+    /// refused.
+    pub fn load_or_create(path: &std::path::Path) -> Result<Self> {
+        use std::io::Write;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let failed = |what: &str, e: &dyn std::fmt::Display| BureauError::Storage {
+            message: format!("{what} {}: {e}", path.display()),
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let mode = std::fs::metadata(path)
+                    .map_err(|e| failed("cannot read", &e))?
+                    .permissions()
+                    .mode();
+                if mode & 0o077 != 0 {
+                    return Err(failed(
+                        "secret readable by others (chmod 600)",
+                        &format!("mode {:o}", mode & 0o777),
+                    ));
+                }
+                parse_hex_key(text.trim())
+                    .map(Self)
+                    .ok_or_else(|| failed("not 64 hex digits", &"bureau secret"))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = random_bytes::<32>()?;
+                let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+                match std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(path)
+                {
+                    Ok(mut file) => {
+                        file.write_all(format!("{hex}\n").as_bytes())
+                            .and_then(|()| file.sync_all())
+                            .map_err(|e| failed("cannot write", &e))?;
+                        Ok(Self(key))
+                    }
+                    // Another process made it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        Self::load_or_create(path)
+                    }
+                    Err(e) => Err(failed("cannot create", &e)),
+                }
+            }
+            Err(e) => Err(failed("cannot read", &e)),
+        }
+    }
+
+    fn mac(&self, label: &str, data: &str) -> Vec<u8> {
+        // HMAC pads a shorter key with zeros to the block size; doing it here gives the
+        // same MAC through the constructor that cannot fail.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&self.0);
+        let block: hmac::digest::Key<Hmac<Sha256>> = block.into();
+        let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new(&block);
+        mac.update(label.as_bytes());
+        mac.update(data.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// The stored lookup part of a (normalised) code: from its first four letters, keyed,
+    /// 24 hex digits (never the four plain letters of the old scheme).
+    pub fn lookup(&self, normalized: &str) -> String {
+        let first = normalized.get(..CODE_LEN / 2).unwrap_or(normalized);
+        self.mac("koers-enrolment-lookup-v2:", first)[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The stored hash of a (normalised) code.
+    pub fn hash(&self, normalized: &str) -> Vec<u8> {
+        self.mac("koers-enrolment-v2:", normalized)
+    }
+}
+
+fn parse_hex_key(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Codes issued before the keyed scheme: the four plain first letters as lookup and an
+/// unsalted SHA-256. Still redeemed until they expire (at most [`CODE_VALID_MS`] after the
+/// upgrade); no new ones are made.
+pub mod legacy {
+    use super::sha256;
+
+    pub fn lookup(normalized: &str) -> &str {
+        normalized.get(..4).unwrap_or(normalized)
+    }
+
+    pub fn hash(normalized: &str) -> Vec<u8> {
+        sha256(format!("koers-enrolment:{normalized}").as_bytes())
+    }
 }
 
 /// A new bearer token (32 random bytes, base64url) and the hash to store.
@@ -134,11 +278,50 @@ pub fn hash_password(password: &str) -> Result<String> {
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
+            ARGON2_VERIFICATIONS.with(|n| n.set(n.get() + 1));
             Argon2::default()
                 .verify_password(password.as_bytes(), &parsed)
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+thread_local! {
+    /// Argon2 verifications done on this thread, so a test can see the work was done.
+    static ARGON2_VERIFICATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many argon2 verifications this thread has done.
+pub fn argon2_verifications_on_this_thread() -> u64 {
+    ARGON2_VERIFICATIONS.with(std::cell::Cell::get)
+}
+
+/// An argon2 hash made with the same parameters as every new account's. It need not be
+/// secret: it only stands in for an account that does not exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let Ok(salt) = SaltString::encode_b64(b"koers-no-account") else {
+            return String::new();
+        };
+        Argon2::default()
+            .hash_password(b"no account", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Checks a login's password against the account's hash; without an account (unknown
+/// e-mail address) against a dummy hash of the same cost, so that both answers take as long
+/// and the time does not tell which addresses have an account.
+pub fn check_login(password: &str, account_hash: Option<&str>) -> bool {
+    match account_hash {
+        Some(hash) => verify_password(password, hash),
+        None => {
+            verify_password(password, dummy_hash());
+            false
+        }
+    }
 }
 
 /// The bearer token of an `Authorization` header.
@@ -175,55 +358,64 @@ pub fn authenticate(storage: &dyn Storage, token: Option<&str>, now: i64) -> Res
     Err(refused())
 }
 
-/// Counts attempts per key (an IP address) in a fixed window.
-pub struct RateLimiter {
-    max: u32,
-    window: Duration,
-    seen: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(max: u32, window: Duration) -> Self {
-        Self {
-            max,
-            window,
-            seen: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Records an attempt; false when the key is over its limit.
-    pub fn allow(&self, key: &str) -> bool {
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        if seen.len() > 100_000 {
-            // Forget finished windows so the map cannot grow without bound.
-            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
-        }
-        let entry = seen.entry(key.to_string()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.max
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn codes_are_typeable_and_normalise() {
+        let key = CodeKey::ephemeral();
         for _ in 0..50 {
-            let c = new_code().unwrap();
+            let c = new_code(&key).unwrap();
             assert_eq!(c.display.len(), 9);
             let typed = c.display.to_lowercase().replace('-', " ");
             let n = normalize_code(&typed).unwrap();
-            assert_eq!(code_hash(&n), c.hash);
-            assert_eq!(&n[..4], c.lookup);
+            assert_eq!(key.hash(&n), c.hash);
+            assert_eq!(key.lookup(&n), c.lookup);
         }
         assert!(normalize_code("ABCD-EFG").is_none());
         assert!(normalize_code("ABCD-EFG0").is_none());
+    }
+
+    #[test]
+    fn codes_are_stored_keyed_without_their_letters() {
+        let (a, b) = (CodeKey::from_bytes([1; 32]), CodeKey::from_bytes([2; 32]));
+        let code = "ABCD2345";
+        assert_eq!(a.lookup(code).len(), 24);
+        assert!(!a.lookup(code).contains("ABCD"));
+        assert_ne!(
+            a.lookup(code),
+            b.lookup(code),
+            "the lookup depends on the key"
+        );
+        assert_ne!(a.hash(code), b.hash(code), "so does the hash");
+        assert_ne!(a.hash(code), legacy::hash(code));
+        // One lookup for every code with the same first half, as before.
+        assert_eq!(a.lookup(code), a.lookup("ABCD9999"));
+        // The zero-padded key gives the standard HMAC of the 32-byte key.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&[1; 32]).unwrap();
+        mac.update(b"koers-enrolment-v2:ABCD2345");
+        assert_eq!(a.hash(code), mac.finalize().into_bytes().to_vec());
+        assert_ne!(a.hash(code), a.hash("ABCD9999"));
+    }
+
+    #[test]
+    fn the_key_file_is_made_private_once_and_reread() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bureau-secret");
+        let made = CodeKey::load_or_create(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(CodeKey::load_or_create(&path).unwrap(), made);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(
+            CodeKey::load_or_create(&path).is_err(),
+            "readable by others"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::write(&path, "kort").unwrap();
+        assert!(CodeKey::load_or_create(&path).is_err(), "not a key");
     }
 
     #[test]
@@ -246,11 +438,20 @@ mod tests {
     }
 
     #[test]
-    fn the_limiter_counts_per_key() {
-        let l = RateLimiter::new(2, Duration::from_secs(60));
-        assert!(l.allow("a"));
-        assert!(l.allow("a"));
-        assert!(!l.allow("a"));
-        assert!(l.allow("b"));
+    fn an_unknown_account_costs_one_verification_with_the_same_parameters() {
+        let account = hash_password("geheim wachtwoord").unwrap();
+        let (a, d) = (
+            PasswordHash::new(&account).unwrap(),
+            PasswordHash::new(dummy_hash()).unwrap(),
+        );
+        assert_eq!(a.algorithm, d.algorithm);
+        assert_eq!(a.version, d.version);
+        assert_eq!(a.params, d.params);
+        let before = argon2_verifications_on_this_thread();
+        assert!(!check_login("geheim wachtwoord", None));
+        assert_eq!(argon2_verifications_on_this_thread(), before + 1);
+        assert!(!check_login("fout", Some(&account)));
+        assert_eq!(argon2_verifications_on_this_thread(), before + 2);
+        assert!(check_login("geheim wachtwoord", Some(&account)));
     }
 }

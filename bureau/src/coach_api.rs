@@ -4,9 +4,7 @@
 //! the Automerge document with the coach's actor through the same path as a sync, so the
 //! devices get them at their next sync. The web view calls the same functions.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
@@ -19,13 +17,15 @@ use koers_protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, Principal};
+use crate::client_addr::ClientAddr;
 use crate::documents::{actor_for, Persist};
 use crate::storage::{Coach, Employee, EnrolmentCode};
-use crate::{blocking, now_ms, AppState, BureauError, Result};
+use crate::{blocking, now_ms, throttle, AppState, BureauError, Result};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/coach/login", post(login))
+        .route("/v1/coach/logout", post(logout))
         .route("/v1/coach/caseload", get(caseload_endpoint))
         .route("/v1/coach/employees", post(create_employee_endpoint))
         .route("/v1/coach/employees/{id}", get(dossier_endpoint))
@@ -94,17 +94,25 @@ pub struct Session {
     pub name: String,
 }
 
+/// Logs a coach in. Only failures count towards the limits, per client address and per
+/// account, so one client's junk locks out neither another client nor another account.
 pub fn log_in(state: &AppState, email: &str, password: &str, ip: &str) -> Result<Session> {
-    if !state.login_limiter.allow(ip) {
-        state.refuse("login_rate_limited", None, ip, email);
-        return Err(BureauError::refused(
-            ErrorCode::RateLimited,
-            "Te veel pogingen; probeer het later opnieuw.",
-        ));
+    let account: String = email.trim().to_lowercase().chars().take(320).collect();
+    let client = throttle::client_key(ip);
+    if let Some(wait) = state
+        .login_by_client
+        .refused(&client)
+        .or_else(|| state.login_by_account.refused(&account))
+    {
+        state.refuse("login_rate_limited", None, ip, &account);
+        return Err(BureauError::rate_limited(wait));
     }
-    let coach = state.storage.coach_by_email(&email.trim().to_lowercase())?;
-    let Some(coach) = coach.filter(|c| auth::verify_password(password, &c.password_hash)) else {
-        state.refuse("login_failed", None, ip, email);
+    let coach = state.storage.coach_by_email(&account)?;
+    let verified = auth::check_login(password, coach.as_ref().map(|c| c.password_hash.as_str()));
+    let Some(coach) = coach.filter(|_| verified) else {
+        state.login_by_client.failed(&client);
+        state.login_by_account.failed(&account);
+        state.refuse("login_failed", None, ip, &account);
         return Err(BureauError::refused(
             ErrorCode::Unauthorized,
             "E-mailadres of wachtwoord klopt niet.",
@@ -147,7 +155,7 @@ pub struct Created {
 
 fn fresh_code(state: &AppState, employee_id: &str) -> Result<(auth::NewCode, EnrolmentCode)> {
     for _ in 0..20 {
-        let code = auth::new_code()?;
+        let code = auth::new_code(&state.code_key)?;
         if !state.storage.code_lookup_taken(&code.lookup, now_ms())? {
             let stored = EnrolmentCode {
                 lookup: code.lookup.clone(),
@@ -614,12 +622,12 @@ fn coach_of(state: &AppState, headers: &HeaderMap, ip: &str) -> Result<String> {
 /// Runs `f` for the logged-in coach off the async threads and answers in JSON.
 async fn as_coach<T: Serialize + Send + 'static>(
     state: AppState,
-    addr: SocketAddr,
+    client: ClientAddr,
     headers: HeaderMap,
     ok: StatusCode,
     f: impl FnOnce(&AppState, &str, &str) -> Result<T> + Send + 'static,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let r = blocking(move || {
         let coach = coach_of(&state, &headers, &ip)?;
         f(&state, &coach, &ip)
@@ -636,22 +644,45 @@ struct LoginBody {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Json(body): Json<LoginBody>,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     json_result(
         blocking(move || log_in(&state, &body.email, &body.password, &ip)).await,
         StatusCode::OK,
     )
 }
 
+/// Ends the session of the bearer token (204); the token is refused from then on.
+async fn logout(State(state): State<AppState>, client: ClientAddr, headers: HeaderMap) -> Response {
+    let ip = client.to_string();
+    let result = blocking(move || {
+        let coach = coach_of(&state, &headers, &ip)?;
+        if let Some(token) = auth::bearer(&headers) {
+            state.storage.delete_session(&auth::token_hash(token))?;
+        }
+        state.audit(
+            "coach_logout",
+            Some(&format!("coach:{coach}")),
+            &ip,
+            "coach-API",
+        );
+        Ok(())
+    })
+    .await;
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => json_result::<()>(Err(e), StatusCode::NO_CONTENT),
+    }
+}
+
 async fn caseload_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, |s, c, _| {
+    as_coach(state, client, headers, StatusCode::OK, |s, c, _| {
         caseload(s, c)
     })
     .await
@@ -659,23 +690,27 @@ async fn caseload_endpoint(
 
 async fn create_employee_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
     Json(body): Json<NewEmployee>,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::CREATED, move |s, c, _| {
-        create_employee(s, c, &body)
-    })
+    as_coach(
+        state,
+        client,
+        headers,
+        StatusCode::CREATED,
+        move |s, c, _| create_employee(s, c, &body),
+    )
     .await
 }
 
 async fn dossier_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         dossier(s, c, &id, ip)
     })
     .await
@@ -683,13 +718,13 @@ async fn dossier_endpoint(
 
 async fn new_code_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     as_coach(
         state,
-        addr,
+        client,
         headers,
         StatusCode::CREATED,
         move |s, c, ip| new_code(s, c, &id, ip),
@@ -699,11 +734,11 @@ async fn new_code_endpoint(
 
 async fn revoke_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path((id, device)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         own_employee(s, c, &id, ip)?;
         crate::devices::revoke_device_of(s, &id, &device, &format!("coach:{c}"), ip)?;
         Ok(crate::devices::device_list(s, &id, None)?.devices)
@@ -713,14 +748,14 @@ async fn revoke_endpoint(
 
 async fn schedule_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<NewAppointment>,
 ) -> Response {
     as_coach(
         state,
-        addr,
+        client,
         headers,
         StatusCode::CREATED,
         move |s, c, ip| schedule_appointment(s, c, &id, ip, &body),
@@ -730,12 +765,12 @@ async fn schedule_endpoint(
 
 async fn change_appointment_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path((id, appointment)): Path<(String, String)>,
     headers: HeaderMap,
     Json(body): Json<AppointmentChange>,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         change_appointment(s, c, &id, ip, &appointment, &body)
     })
     .await
@@ -743,14 +778,14 @@ async fn change_appointment_endpoint(
 
 async fn action_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<NewAction>,
 ) -> Response {
     as_coach(
         state,
-        addr,
+        client,
         headers,
         StatusCode::CREATED,
         move |s, c, ip| add_action(s, c, &id, ip, &body),
@@ -760,14 +795,14 @@ async fn action_endpoint(
 
 async fn comment_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<NewComment>,
 ) -> Response {
     as_coach(
         state,
-        addr,
+        client,
         headers,
         StatusCode::CREATED,
         move |s, c, ip| add_comment(s, c, &id, ip, &body),
@@ -782,12 +817,12 @@ struct WeeklyTargetBody {
 
 async fn weekly_target_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<WeeklyTargetBody>,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         set_weekly_target(s, c, &id, ip, body.weekly_target)
     })
     .await
@@ -800,12 +835,12 @@ struct PhaseBody {
 
 async fn phase_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<PhaseBody>,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         set_phase(s, c, &id, ip, body.phase)
     })
     .await

@@ -1,9 +1,7 @@
 //! The device endpoints besides sync: redeeming an enrolment code, listing the employee's
 //! devices and revoking one (a device may revoke itself: signing out).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use koers_protocol::{
@@ -11,15 +9,16 @@ use koers_protocol::{
 };
 
 use crate::auth::{self, Principal, CODE_MAX_ATTEMPTS};
+use crate::client_addr::ClientAddr;
 use crate::storage::{Device, Redeemed};
-use crate::{blocking, cbor, now_ms, AppState, BureauError, Result};
+use crate::{blocking, cbor, now_ms, throttle, AppState, BureauError, Result};
 
 pub async fn enrol(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     body: axum::body::Bytes,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     match blocking(move || redeem(&state, &ip, &body)).await {
         Ok(reply) => cbor(StatusCode::OK, &reply),
         Err(e) => e.into_response(),
@@ -33,14 +32,18 @@ fn invalid_code() -> BureauError {
     )
 }
 
-/// Redeems a code: checks the per-IP limit, the code, and creates the device.
+/// Redeems a code: checks the client's limit, the code, and creates the device. Wrong,
+/// expired and spent codes count as the client's failures.
 pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> {
-    if !state.enrol_limiter.allow(ip) {
-        state.refuse("enrol_rate_limited", None, ip, "te veel koppelpogingen");
-        return Err(BureauError::refused(
-            ErrorCode::RateLimited,
-            "Te veel pogingen; probeer het later opnieuw.",
-        ));
+    let client = throttle::client_key(ip);
+    if let Some(wait) = state.enrol_by_client.refused(&client) {
+        state.refuse(
+            "enrol_rate_limited",
+            None,
+            ip,
+            "te veel mislukte koppelpogingen",
+        );
+        return Err(BureauError::rate_limited(wait));
     }
     let request: EnrolRequest = koers_protocol::decode(body).map_err(|e| {
         BureauError::refused(ErrorCode::Malformed, format!("Onleesbaar verzoek: {e}"))
@@ -61,8 +64,12 @@ pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> 
             ),
         ));
     }
+    let failed = |detail: &str| {
+        state.enrol_by_client.failed(&client);
+        state.refuse("enrol_failed", None, ip, detail);
+    };
     let Some(code) = auth::normalize_code(&request.code) else {
-        state.refuse("enrol_failed", None, ip, "ongeldige code ingevoerd");
+        failed("ongeldige code ingevoerd");
         return Err(invalid_code());
     };
     let (token, token_hash) = auth::new_token()?;
@@ -74,35 +81,33 @@ pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> 
         last_seen_at: None,
         revoked_at: None,
     };
-    let outcome = state.storage.redeem_code(
-        &code[..4],
-        &auth::code_hash(&code),
-        now_ms(),
-        CODE_MAX_ATTEMPTS,
-        &device,
-        &token_hash,
-    )?;
+    let redeem = |lookup: &str, hash: &[u8]| {
+        state.storage.redeem_code(
+            lookup,
+            hash,
+            now_ms(),
+            CODE_MAX_ATTEMPTS,
+            &device,
+            &token_hash,
+        )
+    };
+    let key = &state.code_key;
+    let outcome = match redeem(&key.lookup(&code), &key.hash(&code))? {
+        // Perhaps one issued before codes were keyed: those count until they expire.
+        Redeemed::Unknown => redeem(auth::legacy::lookup(&code), &auth::legacy::hash(&code))?,
+        outcome => outcome,
+    };
     let employee_id = match outcome {
         Redeemed::Enrolled { employee_id } => employee_id,
         Redeemed::Expired => {
-            state.refuse(
-                "enrol_failed",
-                None,
-                ip,
-                &format!("verlopen code {}", &code[..4]),
-            );
+            failed("verlopen code");
             return Err(BureauError::refused(
                 ErrorCode::CodeExpired,
                 "Deze koppelcode is verlopen; vraag je coach om een nieuwe.",
             ));
         }
         other => {
-            state.refuse(
-                "enrol_failed",
-                None,
-                ip,
-                &format!("code {}…: {other:?}", &code[..4]),
-            );
+            failed(&format!("code: {other:?}"));
             return Err(invalid_code());
         }
     };
@@ -177,10 +182,10 @@ pub fn device_list(
 
 pub async fn list(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let result = blocking(move || {
         let (device_id, employee_id) = device_only(&state, &headers, &ip)?;
         device_list(&state, &employee_id, Some(&device_id))
@@ -194,11 +199,11 @@ pub async fn list(
 
 pub async fn revoke(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(target): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let result = blocking(move || {
         let (device_id, employee_id) = device_only(&state, &headers, &ip)?;
         revoke_device_of(

@@ -4,6 +4,7 @@
 //! view (`web`).
 
 pub mod auth;
+pub mod client_addr;
 pub mod coach_api;
 pub mod demo;
 pub mod devices;
@@ -11,24 +12,28 @@ pub mod documents;
 pub mod storage;
 pub mod sync;
 pub mod testkit;
+pub mod throttle;
 pub mod web;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use koers_protocol::{limits, ErrorBody, ErrorCode, CONTENT_TYPE, PROTOCOL_VERSION};
 use serde::Serialize;
+use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::auth::RateLimiter;
+use crate::auth::CodeKey;
+use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::documents::Documents;
 use crate::storage::{AuditEvent, Storage};
+use crate::throttle::{AuditGate, FailureThrottle, Suppressed};
 
 /// The one error type of the bureau.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +57,18 @@ impl BureauError {
             code,
             message: message.into(),
         }
+    }
+
+    /// Too many failed attempts; `wait` is how long until the next one is heard.
+    pub fn rate_limited(wait: Duration) -> Self {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        Self::refused(
+            ErrorCode::RateLimited,
+            format!(
+                "Te veel mislukte pogingen; probeer het over {minutes} {} opnieuw.",
+                if minutes == 1 { "minuut" } else { "minuten" }
+            ),
+        )
     }
 
     pub(crate) fn status_and_body(&self) -> (StatusCode, ErrorCode, String) {
@@ -126,11 +143,20 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub storage: Arc<dyn Storage>,
+    /// Whose `X-Forwarded-For` gives the client address.
+    pub proxies: TrustedProxies,
+    /// The key enrolment codes are stored under.
+    pub code_key: CodeKey,
     pub documents: Documents,
-    /// Enrolment attempts per IP address.
-    pub enrol_limiter: RateLimiter,
-    /// Coach login attempts per IP address.
-    pub login_limiter: RateLimiter,
+    /// Failed logins per client address (behind a proxy: the forwarded one) ...
+    pub login_by_client: FailureThrottle<IpAddr>,
+    /// ... and per account (typed e-mail address, known or not), against guessing one
+    /// password from many addresses; one address alone cannot reach it.
+    pub login_by_account: FailureThrottle<String>,
+    /// Failed enrolments per client address (each code also has its own few attempts).
+    pub enrol_by_client: FailureThrottle<IpAddr>,
+    /// Which refusals are audited one by one, so a flood cannot grow the audit table.
+    pub audit_gate: AuditGate,
     /// When each device's `last_seen_at` was last written, to write it at most once a minute.
     touched: Mutex<HashMap<String, Instant>>,
 }
@@ -142,13 +168,42 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// How the bureau meets the network and keeps its secrets: set from the command line
+/// (`main.rs`).
+#[derive(Debug, Clone)]
+pub struct Security {
+    pub proxies: TrustedProxies,
+    /// The key enrolment codes are stored under (`--secret-file`).
+    pub code_key: CodeKey,
+}
+
+impl Default for Security {
+    /// No trusted proxies; the process's own code key.
+    fn default() -> Self {
+        Self {
+            proxies: TrustedProxies::none(),
+            code_key: CodeKey::ephemeral(),
+        }
+    }
+}
+
 impl AppState {
+    /// A bureau with no trusted proxies.
     pub fn new(storage: Arc<dyn Storage>) -> Self {
+        Self::with_security(storage, Security::default())
+    }
+
+    pub fn with_security(storage: Arc<dyn Storage>, security: Security) -> Self {
         Self(Arc::new(Inner {
             documents: Documents::new(storage.clone()),
             storage,
-            enrol_limiter: RateLimiter::new(20, Duration::from_secs(15 * 60)),
-            login_limiter: RateLimiter::new(20, Duration::from_secs(15 * 60)),
+            proxies: security.proxies,
+            code_key: security.code_key,
+            // 20 failures at once, then one per 45 s (20 per quarter of an hour).
+            login_by_client: FailureThrottle::new(20, Duration::from_secs(45)),
+            login_by_account: FailureThrottle::new(50, Duration::from_secs(18)),
+            enrol_by_client: FailureThrottle::new(20, Duration::from_secs(45)),
+            audit_gate: AuditGate::default(),
             touched: Mutex::new(HashMap::new()),
         }))
     }
@@ -167,10 +222,28 @@ impl AppState {
         }
     }
 
-    /// Logs and audits a refused access attempt.
+    /// Logs and audits a refused access attempt: the first few of an address per window one
+    /// by one, the rest of that window as one summary line (`refused_summary`).
     pub fn refuse(&self, kind: &str, principal: Option<&str>, ip: &str, detail: &str) {
-        tracing::warn!(kind, principal, ip, detail, "access refused");
-        self.audit(kind, principal, ip, detail);
+        let (record, ended) = self.audit_gate.admit(ip, kind, Instant::now());
+        self.audit_summaries(ended);
+        if record {
+            tracing::warn!(kind, principal, ip, detail, "access refused");
+            self.audit(kind, principal, ip, detail);
+        }
+    }
+
+    fn audit_summaries(&self, summaries: Vec<Suppressed>) {
+        for s in summaries {
+            let detail = s.detail();
+            tracing::warn!(ip = %s.ip, %detail, "access refused (summary)");
+            self.audit("refused_summary", None, &s.ip, &detail);
+        }
+    }
+
+    /// Audits the summaries of windows still open (when the server stops).
+    pub fn flush_audit(&self) {
+        self.audit_summaries(self.audit_gate.drain());
     }
 
     /// Whether the device's `last_seen_at` is due to be written (at most once a minute);
@@ -199,6 +272,12 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(limits::MAX_REQUEST_BYTES))
+        // Replies hold dossiers, tokens and codes: no cache (a browser's, a proxy's) keeps
+        // them; the few that may be cached (the web view's CSS and JS) say so themselves.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .with_state(state)
 }
 
@@ -208,12 +287,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let served = axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    state.flush_audit();
+    served
 }
 
 /// Runs blocking work (SQLite, Automerge) off the async threads; a panic there becomes a 500.
@@ -229,12 +310,12 @@ pub async fn blocking<T: Send + 'static>(
 
 async fn sync_endpoint(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     let token = auth::bearer(&headers).map(str::to_string);
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let result = blocking(move || {
         let who = match auth::authenticate(state.storage.as_ref(), token.as_deref(), now_ms()) {
             Ok(w) => w,

@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use koers_bureau::auth::CodeKey;
+use koers_bureau::client_addr::{ForwardedHeader, TrustedProxies};
 use koers_bureau::coach_api::{self, NewEmployee};
 use koers_bureau::storage::sqlite::SqliteStorage;
 use koers_bureau::storage::Storage;
-use koers_bureau::{demo, AppState};
+use koers_bureau::{demo, AppState, Security};
 use koers_core::model::{LocalDate, TrajectoryKind};
 
 #[derive(Parser)]
@@ -27,6 +29,23 @@ struct Cli {
         default_value = "koers-data"
     )]
     data_dir: PathBuf,
+    /// The TLS proxies or load balancers in front of the bureau (addresses or CIDR ranges,
+    /// comma-separated): only their forwarded header is taken as the client's address.
+    #[arg(long, global = true, env = "KOERS_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
+    /// The header those proxies set: x-forwarded-for or forwarded (RFC 7239).
+    #[arg(
+        long,
+        global = true,
+        env = "KOERS_FORWARDED_HEADER",
+        value_enum,
+        default_value_t = ForwardedHeader::XForwardedFor
+    )]
+    forwarded_header: ForwardedHeader,
+    /// The bureau's secret key for enrolment codes (created with mode 0600 on first use;
+    /// every node of one bureau needs the same). Default: bureau-secret in the data dir.
+    #[arg(long, global = true, env = "KOERS_SECRET_FILE")]
+    secret_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -92,7 +111,15 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_dir(&cli.data_dir)?);
-    let state = AppState::new(storage);
+    let security = Security {
+        proxies: TrustedProxies::parse(&cli.trusted_proxies, cli.forwarded_header)?,
+        code_key: CodeKey::load_or_create(
+            &cli.secret_file
+                .clone()
+                .unwrap_or_else(|| cli.data_dir.join("bureau-secret")),
+        )?,
+    };
+    let state = AppState::with_security(storage, security);
     match cli.command {
         Command::Serve { listen } => serve(state, listen),
         Command::CreateCoach {

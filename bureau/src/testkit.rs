@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::storage::sqlite::SqliteStorage;
-use crate::AppState;
+use crate::{AppState, Security};
 
 /// A bureau server on a free loopback port, over a data directory.
 pub struct TestServer {
@@ -25,9 +25,18 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on `data_dir` (created or reopened), on `addr` if given.
     pub fn start(data_dir: &Path, addr: Option<SocketAddr>) -> std::io::Result<Self> {
+        Self::start_with(data_dir, addr, Security::default())
+    }
+
+    /// Starts a server with these network settings (trusted proxies ...).
+    pub fn start_with(
+        data_dir: &Path,
+        addr: Option<SocketAddr>,
+        security: Security,
+    ) -> std::io::Result<Self> {
         let storage =
             SqliteStorage::open_dir(data_dir).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let state = AppState::new(Arc::new(storage));
+        let state = AppState::with_security(Arc::new(storage), security);
         let listener =
             std::net::TcpListener::bind(addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))))?;
         listener.set_nonblocking(true)?;

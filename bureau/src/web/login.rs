@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::layout::{self, Notice};
 use super::session::{self, CoachForm};
 use super::{blocking, csrf, html, Fields, WebError};
+use crate::client_addr::ClientAddr;
 use crate::{auth, coach_api, AppState};
 
 #[derive(Deserialize)]
@@ -97,12 +98,12 @@ pub async fn form(
 
 pub async fn submit(
     State(state): State<AppState>,
-    axum::extract::ConnectInfo(addr): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let fields = Fields(pairs);
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let expected = session::cookie(&headers, csrf::LOGIN_COOKIE).unwrap_or_default();
     if !csrf::same_origin(&headers) || !csrf::matches(expected, fields.get(csrf::FIELD)) {
         state.refuse("csrf", None, &ip, "inlogformulier zonder geldig token");

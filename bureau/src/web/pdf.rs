@@ -3,10 +3,14 @@
 //! preview). Without Chromium the report page says so and the browser's own print (with
 //! the page's print CSS) makes the PDF.
 
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// How long one PDF may take before Chromium is stopped.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -37,26 +41,56 @@ pub fn chromium() -> Option<&'static Path> {
         .as_deref()
 }
 
-/// Prints a self-contained HTML document (inline CSS, no scripts, no external resources) to
-/// PDF. Blocking: call it off the async threads.
-pub fn print(document: &str) -> Result<Vec<u8>, String> {
-    let chromium = chromium().ok_or("Chromium is niet geïnstalleerd")?;
-    let suffix: String = crate::auth::random_bytes::<8>()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let dir = std::env::temp_dir().join(format!("koers-pdf-{suffix}"));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let result = print_in(chromium, &dir, document);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+/// How many PDFs are printed at once (`KOERS_PDF_RENDERS`, default 2): each is a Chromium
+/// of a few hundred MB, and a burst of them must not take the server's memory.
+fn slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let n = std::env::var("KOERS_PDF_RENDERS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(2);
+        Semaphore::new(n)
+    })
 }
 
-fn print_in(chromium: &Path, dir: &Path, document: &str) -> Result<Vec<u8>, String> {
+/// A place among the concurrent renders, held while printing.
+pub type Slot = SemaphorePermit<'static>;
+
+/// A render slot, or `None` when every one is taken (answer 503 with Retry-After).
+pub fn try_slot() -> Option<Slot> {
+    slots().try_acquire().ok()
+}
+
+/// Prints a self-contained HTML document (inline CSS, no scripts, no external resources) to
+/// PDF, holding a render slot. Blocking: call it off the async threads.
+pub fn print(_slot: &Slot, document: &str) -> Result<Vec<u8>, String> {
+    let chromium = chromium().ok_or("Chromium is niet geïnstalleerd")?;
+    let dir = private_dir(document).map_err(|e| e.to_string())?;
+    // The directory and everything in it is removed when `dir` is dropped.
+    print_in(chromium, dir.path())
+}
+
+/// A fresh directory only the bureau's user can enter (0700), with the report in it as a
+/// file only that user can read (0600): the report is a dossier.
+fn private_dir(document: &str) -> std::io::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("koers-pdf-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(dir.path().join("rapport.html"))?;
+    file.write_all(document.as_bytes())?;
+    Ok(dir)
+}
+
+fn print_in(chromium: &Path, dir: &Path) -> Result<Vec<u8>, String> {
     let html = dir.join("rapport.html");
     let pdf = dir.join("rapport.pdf");
-    std::fs::write(&html, document).map_err(|e| e.to_string())?;
     let mut child = Command::new(chromium)
         .args([
             "--headless",
@@ -100,4 +134,33 @@ fn print_in(chromium: &Path, dir: &Path, document: &str) -> Result<Vec<u8>, Stri
         return Err("Chromium gaf geen PDF".into());
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_is_written_privately_and_removed() {
+        let dir = private_dir("<p>dossier</p>").unwrap();
+        let path = dir.path().to_path_buf();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o700);
+        assert_eq!(mode(&path.join("rapport.html")), 0o600);
+        assert_eq!(
+            std::fs::read_to_string(path.join("rapport.html")).unwrap(),
+            "<p>dossier</p>"
+        );
+        drop(dir);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn renders_are_bounded() {
+        let held: Vec<Slot> = std::iter::from_fn(try_slot).take(64).collect();
+        assert!(!held.is_empty() && held.len() < 64, "{}", held.len());
+        assert!(try_slot().is_none(), "all taken");
+        drop(held);
+        assert!(try_slot().is_some());
+    }
 }

@@ -168,9 +168,26 @@ async fn respond(
             Err(e) => return e.into_response(),
         };
     if want_pdf && pdf::chromium().is_some() {
+        let Some(slot) = pdf::try_slot() else {
+            let notice = Notice::Problem(
+                "Er worden nu al andere rapporten als PDF gemaakt. Probeer het over een halve minuut opnieuw, of gebruik ‘Afdrukken’.".into(),
+            );
+            let mut busy = html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                layout::page(
+                    "Voortgangsrapportage",
+                    &session,
+                    Nav::None,
+                    render(&view, &session, &input, Some(&notice)),
+                ),
+            );
+            busy.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+            return busy;
+        };
         let document = standalone(&view, &session.coach_name, &input);
         let printed =
-            tokio::task::spawn_blocking(move || pdf::print(&document.into_string())).await;
+            tokio::task::spawn_blocking(move || pdf::print(&slot, &document.into_string())).await;
         match printed {
             Ok(Ok(bytes)) => {
                 let file = format!("voortgangsrapportage-{}-{}.pdf", slug(&view.name), input.to);

@@ -3,14 +3,13 @@
 //! lifetime as an API login; plus the extractors that give a handler the logged-in coach
 //! (`CoachSession`) or the coach and a CSRF-checked form (`CoachForm`).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Request};
+use axum::extract::{Form, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 
 use super::{blocking, config, csrf, Fields, WebError};
+use crate::client_addr::ClientAddr;
 use crate::{auth, now_ms, AppState};
 
 /// The cookie's name over plain http (local use, tests).
@@ -74,15 +73,6 @@ pub fn logout_cookies(headers: &HeaderMap) -> [String; 2] {
     ]
 }
 
-/// The peer's IP address, for the audit and the login limiter.
-pub fn peer_ip(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default()
-}
-
 /// The logged-in coach of this request.
 #[derive(Debug, Clone)]
 pub struct CoachSession {
@@ -100,7 +90,9 @@ impl CoachSession {
         let token = session_token(&parts.headers)
             .ok_or(WebError::Login)?
             .to_string();
-        let ip = peer_ip(parts);
+        let ip = ClientAddr::of(parts, state)
+            .map(|c| c.to_string())
+            .unwrap_or_default();
         let state = state.clone();
         blocking(move || {
             let hash = auth::token_hash(&token);

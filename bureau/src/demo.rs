@@ -30,6 +30,17 @@ fn day(offset: i64) -> LocalDate {
     LocalDate(LocalDate::today().0 + chrono::Duration::days(offset))
 }
 
+/// The day itself on a weekday, else the Monday after: the bureau is closed at weekends.
+fn weekday(d: LocalDate) -> LocalDate {
+    use chrono::Datelike;
+    let skip = match d.0.weekday() {
+        chrono::Weekday::Sat => 2,
+        chrono::Weekday::Sun => 1,
+        _ => 0,
+    };
+    LocalDate(d.0 + chrono::Duration::days(skip))
+}
+
 fn days_between(a: LocalDate, b: LocalDate) -> i64 {
     (b.0 - a.0).num_days()
 }
@@ -171,7 +182,15 @@ impl Person {
     /// days ago for someone who just started.
     fn start(&self) -> LocalDate {
         match self.started_days_ago {
-            Some(n) => day(-n),
+            // The weekday on or before that day.
+            Some(n) => {
+                let d = day(-n);
+                if weekday(d) == d {
+                    d
+                } else {
+                    LocalDate(week_start(d).0 + chrono::Duration::days(4))
+                }
+            }
             None => {
                 let weeks = self.weekly.len().saturating_sub(1) as i64;
                 let monday = week_start(LocalDate::today()).0 - chrono::Duration::days(7 * weeks);
@@ -387,8 +406,12 @@ fn seed_person(state: &AppState, coach_id: &str, p: &Person) -> Result<String> {
         };
         let intake = held(start, AppointmentKind::Intake, "Intake en plan van aanpak");
         let mut on = LocalDate(start.0 + chrono::Duration::days(14));
-        while on < today {
-            held(on, AppointmentKind::Coaching, "Voortgang sollicitaties");
+        while weekday(on) < today {
+            held(
+                weekday(on),
+                AppointmentKind::Coaching,
+                "Voortgang sollicitaties",
+            );
             on = LocalDate(on.0 + chrono::Duration::days(14));
         }
         let first_step = Action {
@@ -419,14 +442,15 @@ fn seed_person(state: &AppState, coach_id: &str, p: &Person) -> Result<String> {
         }
         Ok(())
     })?;
+    let next_day = weekday(day(2));
     let next = coach_api::schedule_appointment(
         state,
         coach_id,
         &id,
         "",
         &coach_api::NewAppointment {
-            starts_at: at_day(day(3), 9),
-            ends_at: at_day(day(3), 10),
+            starts_at: at_day(next_day, 9),
+            ends_at: at_day(next_day, 10),
             kind: AppointmentKind::Coaching,
             location: "Kantoor Utrecht, Catharijnesingel 10".into(),
             agenda: "Voortgang sollicitaties, cv".into(),
@@ -492,6 +516,7 @@ mod tests {
         for p in &PEOPLE {
             let start = p.start();
             assert!(start < today, "{} starts in the past", p.name);
+            assert_eq!(weekday(start), start, "{} starts on a weekday", p.name);
             let days = p.application_days();
             let expected: usize = p.weekly.iter().sum();
             assert!(

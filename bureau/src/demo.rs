@@ -2,9 +2,10 @@
 //! of their trajectory, each with a start date in the past and a history that fits it (no
 //! application before the start, every employer once per employee, status changes days
 //! after applying, follow-ups only where an answer is still awaited, intake and coaching
-//! appointments held every two weeks since the start). Joost Visser has just started and has
-//! nothing logged yet: he is the one `./scripts/demo` links its phone to, so the phone shows
-//! only what it logged itself and what the coach prepared.
+//! appointments held every two weeks since the start, a linked phone last seen some hours or
+//! days ago). Joost Visser has just started and has nothing logged nor linked yet: he is the
+//! one `./scripts/demo` links its phone to, so the phone shows only what it logged itself and
+//! what the coach prepared.
 
 use koers_core::model::{
     Action, Actor, Application, ApplicationStatus, Appointment, AppointmentKind, AppointmentStatus,
@@ -108,6 +109,8 @@ struct Person {
     goals: [&'static str; 2],
     /// An action agreed earlier and now overdue, if any.
     overdue_action: Option<&'static str>,
+    /// Hours since their phone last synced; `None`: no phone linked yet.
+    synced_hours_ago: Option<i64>,
 }
 
 const PEOPLE: [Person; 4] = [
@@ -126,6 +129,7 @@ const PEOPLE: [Person; 4] = [
             "Cv en LinkedIn-profiel op orde vóór de tweede afspraak",
         ],
         overdue_action: None,
+        synced_hours_ago: None,
     },
     Person {
         name: "Sanne Jansen",
@@ -142,6 +146,7 @@ const PEOPLE: [Person; 4] = [
             "Netwerk uitbreiden met vijf nieuwe contacten in de logistiek",
         ],
         overdue_action: None,
+        synced_hours_ago: Some(3),
     },
     Person {
         name: "Ahmed El Amrani",
@@ -158,6 +163,7 @@ const PEOPLE: [Person; 4] = [
             "Elke week vier gerichte sollicitaties",
         ],
         overdue_action: None,
+        synced_hours_ago: Some(9 * 24),
     },
     Person {
         name: "Petra Bakker",
@@ -174,6 +180,7 @@ const PEOPLE: [Person; 4] = [
             "Twee oriënterende gesprekken met werkgevers in de zorgadministratie",
         ],
         overdue_action: Some("Gesprek met de arbeidsdeskundige inplannen"),
+        synced_hours_ago: Some(20),
     },
 ];
 
@@ -496,7 +503,25 @@ fn seed_person(state: &AppState, coach_id: &str, p: &Person) -> Result<String> {
             },
         )?;
     }
-    Ok(created.enrolment_code)
+    // The phone that logged all this: linked with the first code, last seen a while ago; a
+    // fresh code is printed for a second device.
+    let Some(hours) = p.synced_hours_ago else {
+        return Ok(created.enrolment_code);
+    };
+    let request = koers_protocol::encode(&koers_protocol::EnrolRequest {
+        v: koers_protocol::PROTOCOL_VERSION,
+        code: created.enrolment_code.clone(),
+        device_name: format!(
+            "Telefoon van {}",
+            p.name.split(' ').next().unwrap_or(p.name)
+        ),
+    })
+    .map_err(storage)?;
+    let device = crate::devices::redeem(state, "demo", &request)?;
+    state
+        .storage
+        .touch_device(&device.device_id, crate::now_ms() - hours * 3_600_000)?;
+    Ok(coach_api::new_code(state, coach_id, &id, "")?.enrolment_code)
 }
 
 fn storage(e: impl std::fmt::Display) -> BureauError {

@@ -141,6 +141,10 @@ async function main() {
         assert(text.includes(want), `PDF lacks ${want}`);
       }
       for (const w of HEALTH_WORDS) assert(!text.toLowerCase().includes(w), `PDF shows ${w}`);
+      // The closing line is printed on the page with the signatures, not alone on a page.
+      const closing = text.split("\f").find((p) => p.includes("geen medische gegevens"));
+      assert(closing && closing.includes("Handtekening") && closing.includes("Bespreking en ondertekening"),
+        `the closing line is apart from the signatures:\n${closing}`);
     });
   } finally {
     await context.close();

@@ -571,7 +571,9 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
                     p { "Volgende mijlpaal in het traject: " (m.title) " (" (format::date(m.date)) ")." }
                 }
             }
-            section.report-section.keep.signatures aria-labelledby="r-bespreking" {
+            // The closing block prints as one: signatures and the last line on one page.
+            div.report-close {
+            section.report-section.signatures aria-labelledby="r-bespreking" {
                 h2 id="r-bespreking" { "Bespreking en ondertekening" }
                 p {
                     "Deze rapportage is "
@@ -589,6 +591,7 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
             }
             footer.report-foot {
                 p { "Dit rapport bevat geen medische gegevens. Het is opgesteld met Koers op basis van het gedeelde re-integratiedossier." }
+            }
             }
         }
     }

@@ -159,6 +159,9 @@ pub fn keys_in_model(doc: &Automerge, before: &[ChangeHash]) -> Result<()> {
                     record
                 }
                 (Node::List(element), Prop::Seq(_)) => {
+                    if path.ends_with('.') {
+                        path.pop();
+                    }
                     path.push_str("[].");
                     element
                 }
@@ -339,6 +342,72 @@ mod tests {
         ] {
             assert!(table.contains(row), "{row} missing from\n{table}");
         }
+    }
+
+    /// A dossier with one application (made through the model) and its heads.
+    fn with_application() -> (Automerge, Vec<ChangeHash>) {
+        let mut doc = koers_core::model::genesis_document().unwrap();
+        let mut d = koers_core::demo::sample_document(true);
+        d.applications = [(
+            "a1".to_string(),
+            koers_core::model::Application {
+                id: "a1".into(),
+                ..d.applications.remove(ANY_ID).unwrap()
+            },
+        )]
+        .into();
+        let mut tx = doc.transaction();
+        autosurgeon::reconcile(&mut tx, &d).unwrap();
+        tx.commit();
+        let heads = doc.get_heads();
+        (doc, heads)
+    }
+
+    #[test]
+    fn model_edits_pass_and_junk_anywhere_is_refused() {
+        use automerge::transaction::Transactable;
+        let (doc, heads) = with_application();
+        // Everything the model writes passes, from genesis on.
+        keys_in_model(&doc, &[]).unwrap();
+        let refused = |edit: &dyn Fn(&mut automerge::transaction::Transaction<'_>)| {
+            let mut fork = doc.fork();
+            let mut tx = fork.transaction();
+            edit(&mut tx);
+            tx.commit();
+            match keys_in_model(&fork, &heads) {
+                Err(BureauError::Refused { message, .. }) => message,
+                other => panic!("not refused: {other:?}"),
+            }
+        };
+        let record = |tx: &automerge::transaction::Transaction<'_>| {
+            let apps = tx.get(ROOT, "applications").unwrap().unwrap().1;
+            tx.get(&apps, "a1").unwrap().unwrap().1
+        };
+        // A junk key inside a new entry of a list of maps.
+        let m = refused(&|tx| {
+            let history = tx.get(record(tx), "history").unwrap().unwrap().1;
+            let entry = tx.insert_object(&history, 1, ObjType::Map).unwrap();
+            tx.put(&entry, "status", "rejected").unwrap();
+            tx.put(&entry, "junk", "x").unwrap();
+        });
+        assert!(m.contains("applications.<id>.history[].junk"), "{m}");
+        // A junk key at the root and in the trajectory.
+        let m = refused(&|tx| {
+            tx.put(ROOT, "extra", 1).unwrap();
+        });
+        assert!(m.contains("‘extra’"), "{m}");
+        let m = refused(&|tx| {
+            let t = tx.get(ROOT, "trajectory").unwrap().unwrap().1;
+            tx.put(&t, "employer_notes", "x").unwrap();
+        });
+        assert!(m.contains("trajectory.employer_notes"), "{m}");
+        // An ordinary edit of a field passes.
+        let mut fork = doc.fork();
+        let mut tx = fork.transaction();
+        let r = record(&tx);
+        tx.put(&r, "notes", "Gebeld").unwrap();
+        tx.commit();
+        keys_in_model(&fork, &heads).unwrap();
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! view (`web`).
 
 pub mod auth;
+pub mod change_check;
 pub mod client_addr;
 pub mod coach_api;
 pub mod demo;

@@ -94,11 +94,15 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    // The log goes to stderr (stdout is for what a command prints: the demo's password and
+    // codes), with colours only when a person watches it on a terminal, never in a file.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,7 +1,8 @@
 //! `POST /v1/sync`: authenticates the caller, checks limits and access, and runs each
 //! document's round (docs/SYNC.md): the fast path (apply the pushed changes, answer with what
 //! the device lacks) or a round of Automerge's sync protocol. Changes that arrive are checked
-//! against the role rules of `koers_core::rules` on a fork before anything is stored.
+//! (checksums, keys inside the model, the dossier's size: `change_check`) and against the
+//! role rules of `koers_core::rules` on a fork before anything is stored.
 
 use std::panic::AssertUnwindSafe;
 
@@ -172,6 +173,7 @@ fn fast(
         // We do not hold what the device thinks we acknowledged: full protocol.
         return Ok(start_full(state, slot, employee_id, peer));
     }
+    crate::change_check::chunk_checksums(&changes)?;
     let mut fork = slot.doc.fork().with_actor(actor_for("bureau"));
     apply_chunks(&mut fork, &changes).map_err(|e| {
         BureauError::refused(ErrorCode::BadChange, format!("Onleesbare wijziging: {e}"))
@@ -179,6 +181,7 @@ fn fast(
     if !missing_deps_empty(&fork) || !knows_all(&fork, &heads) {
         return Ok(start_full(state, slot, employee_id, peer));
     }
+    crate::change_check::fork(employee_id, &slot.doc, &fork)?;
     let corrected = check_rules(state, &slot.doc, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
     let new_heads = fork.get_heads();
@@ -246,6 +249,7 @@ fn full(
                 "Synchronisatiebericht te groot.",
             ));
         }
+        crate::change_check::message_checksums(&message)?;
         fork.receive_sync_message(&mut sync_state, message)
             .map_err(|e| {
                 BureauError::refused(
@@ -254,6 +258,7 @@ fn full(
                 )
             })?;
     }
+    crate::change_check::fork(employee_id, &slot.doc, &fork)?;
     let corrected = check_rules(state, &slot.doc, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
     let reply = fork.generate_sync_message(&mut sync_state);

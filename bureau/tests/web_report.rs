@@ -40,6 +40,14 @@ fn the_report_has_the_progress_and_no_private_or_health_text() {
     )
     .unwrap();
     let id = created.employee_id.clone();
+    coach_api::edit_dossier(&srv.state, &coach_id, &id, "", |d| {
+        d.trajectory.goals = vec![
+            "Passend werk in de administratie".into(),
+            "Netwerk uitbreiden".into(),
+        ];
+        Ok(())
+    })
+    .unwrap();
 
     // The phone: applications in the last weeks (with a health note), a private journal.
     let mut phone = Dossier::open(dir.path().join("phone.db")).unwrap();
@@ -152,6 +160,8 @@ fn the_report_has_the_progress_and_no_private_or_health_text() {
             ("van", &days_ago(27).to_string()),
             ("tot", &LocalDate::today().to_string()),
             ("summary", summary),
+            ("employer", "Transportbedrijf De Vries B.V."),
+            ("besproken", &days_ago(1).to_string()),
             ("format", "html"),
         ],
     );
@@ -172,6 +182,14 @@ fn the_report_has_the_progress_and_no_private_or_health_text() {
         "Coachingsgesprek",
         "Cv herschrijven voor de logistiek",
         "Bureau Test",
+        "Transportbedrijf De Vries B.V.",
+        "Doel en plan van aanpak",
+        "Passend werk in de administratie",
+        "Gemaakte afspraken",
+        "Bespreking en ondertekening",
+        "besproken met Sanne Jansen",
+        "Handtekening",
+        "Marieke de Vries",
     ] {
         assert!(report.contains(want), "the report lacks {want:?}");
     }
@@ -179,8 +197,21 @@ fn the_report_has_the_progress_and_no_private_or_health_text() {
         report.contains("<strong>3</strong> sollicitaties"),
         "three in the period"
     );
-    assert!(report.contains("<strong>1</strong> sollicitatiegesprekken"));
-    assert!(report.contains("<strong>1</strong> gesprekken met de coach"));
+    // One of each reads in the singular, none in the plural.
+    assert!(report.contains("<strong>1</strong> sollicitatiegesprek<"));
+    assert!(report.contains("<strong>1</strong> gesprek met de coach<"));
+    assert!(report.contains("<strong>0</strong> aanbiedingen<"));
+    assert!(report.contains("<strong>0</strong> afgeronde acties<"));
+    assert!(report.contains("2 sollicitaties per week"), "the target");
+    assert!(report.contains(&format!(
+        "op {} besproken met Sanne Jansen",
+        koers_core::display::date_long(days_ago(1))
+    )));
+    assert_eq!(
+        report.matches("class=\"sign\"").count(),
+        2,
+        "room for both signatures"
+    );
     assert!(
         !report.contains("Oude Werkgever"),
         "an application outside the period"
@@ -196,6 +227,23 @@ fn the_report_has_the_progress_and_no_private_or_health_text() {
     }
     // The first sick day is no business of the report either.
     assert!(!report.contains("ziektedag"));
+
+    // Without the day it was discussed there is a blank to fill in by hand.
+    let r = b.post(
+        &format!("{base}/rapport"),
+        &[
+            ("van", &days_ago(27).to_string()),
+            ("tot", &LocalDate::today().to_string()),
+        ],
+    );
+    let html = r.text().unwrap();
+    assert!(html.contains("besproken met Sanne Jansen op <span class=\"blank\""));
+    let long = "x".repeat(201);
+    let r = b.post(&format!("{base}/rapport"), &[("employer", &long)]);
+    assert!(r
+        .text()
+        .unwrap()
+        .contains("De naam van de werkgever is te lang"));
 
     // GET with a period in the URL gives the same report without a summary.
     let (status, page) = b.get(&format!("{base}/rapport?weken=8"));

@@ -104,10 +104,8 @@ impl Table {
     }
 }
 
-/// "1 sollicitatie" / "3 sollicitaties".
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+/// "1 sollicitatie" / "3 sollicitaties": the core's one rule for Dutch counts.
+pub use koers_core::display::count;
 
 #[cfg(test)]
 mod tests {

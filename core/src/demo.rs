@@ -1,13 +1,16 @@
 //! Realistic example dossiers, for the demo, benchmarks and tests: what two years of a
 //! spoor 2 trajectory look like (applications with their status changes, appointments,
-//! actions), built through the public API, deterministic for a given seed.
+//! actions), built through the public API, deterministic for a given seed; and the sample
+//! document with one of everything that the document's shape is read from.
 
 use crate::dossier::{
     ApplicationPatch, Dossier, NewAction, NewApplication, NewAppointment, TrajectoryPatch,
 };
 use crate::error::Result;
 use crate::model::{
-    ApplicationStatus, AppointmentKind, LocalDate, Phase, Source, Timestamp, TrajectoryKind,
+    Action, Actor, Application, ApplicationStatus, Appointment, AppointmentKind, AppointmentStatus,
+    Comment, DossierDocument, LocalDate, Phase, Source, StatusChange, Timestamp, Trajectory,
+    TrajectoryKind, DOCUMENT_SCHEMA,
 };
 
 /// How big a generated dossier is.
@@ -219,6 +222,94 @@ pub fn fill_fast(
     fill(&mut scratch, size, today, seed)?;
     let doc = scratch.automerge()?.clone();
     dossier.replace_document(doc, |_| Ok(()))
+}
+
+/// The key every record collection uses in [`sample_document`] for "any record id".
+pub const ANY_ID: &str = "<id>";
+
+/// A dossier with one record of every kind (keyed [`ANY_ID`]) and one element in every list:
+/// with `full`, every optional field filled; without, every optional field absent. Written
+/// out field by field on purpose (no `..Default::default()`), so a field added to the model
+/// does not compile until it is here too: the bureau's check for keys outside the model and
+/// the key table of docs/SYNC.md are derived from these two documents.
+pub fn sample_document(full: bool) -> DossierDocument {
+    let day = LocalDate::from_ymd(2026, 11, 23).unwrap_or_else(LocalDate::today);
+    let at = Timestamp::from_millis(1_795_000_000_000).unwrap_or_else(Timestamp::now);
+    let some = |v: String| full.then_some(v);
+    let id = ANY_ID.to_string();
+    let trajectory = Trajectory {
+        kind: full.then_some(TrajectoryKind::Spoor2),
+        first_sick_day: full.then_some(day),
+        contract_end: full.then_some(day),
+        start_date: full.then_some(day),
+        bureau: "Bureau".into(),
+        coach: "Coach".into(),
+        phase: full.then_some(Phase::JobHunting),
+        goals: vec!["Doel".into()],
+        weekly_target: 3,
+        budget_cents: full.then_some(500_000),
+        budget_end: full.then_some(day),
+    };
+    let application = Application {
+        id: id.clone(),
+        employer: "Werkgever".into(),
+        role: "Functie".into(),
+        source: full.then_some(Source::VacancySite),
+        vacancy_url: some("https://werk.example/1".into()),
+        location: some("Utrecht".into()),
+        date: day,
+        contact: some("Contact".into()),
+        salary: some("€ 3.000".into()),
+        notes: String::new(),
+        status: ApplicationStatus::Applied,
+        history: vec![StatusChange {
+            status: ApplicationStatus::Applied,
+            at,
+            by: Actor::Employee,
+        }],
+        follow_up: full.then_some(day),
+        created_at: at,
+        updated_at: at,
+    };
+    let appointment = Appointment {
+        id: id.clone(),
+        starts_at: at,
+        ends_at: at,
+        kind: AppointmentKind::Coaching,
+        location: String::new(),
+        agenda: String::new(),
+        status: AppointmentStatus::Proposed,
+        proposed_by: Actor::Coach,
+        notes: String::new(),
+        created_at: at,
+        updated_at: at,
+    };
+    let action = Action {
+        id: id.clone(),
+        appointment_id: some(id.clone()),
+        title: "Actie".into(),
+        due: full.then_some(day),
+        owner: Actor::Employee,
+        done: false,
+        done_at: full.then_some(at),
+        created_at: at,
+    };
+    let comment = Comment {
+        id: id.clone(),
+        application_id: some(id.clone()),
+        author: Actor::Coach,
+        author_name: "Coach".into(),
+        text: "Opmerking".into(),
+        at,
+    };
+    DossierDocument {
+        schema: DOCUMENT_SCHEMA,
+        trajectory,
+        applications: [(id.clone(), application)].into(),
+        appointments: [(id.clone(), appointment)].into(),
+        actions: [(id.clone(), action)].into(),
+        comments: [(id, comment)].into(),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! Formats dates, times and amounts the Dutch way, in Europe/Amsterdam time, for people to
-//! read: the phone's reminders, the exports, the CLI and the coach's web view all use these,
-//! so that a day or an amount reads the same everywhere. Stored forms stay ISO (see `model`).
+//! Formats dates, times, amounts and counted nouns the Dutch way, in Europe/Amsterdam time,
+//! for people to read: the phone's reminders, the exports, the CLI and the coach's web view
+//! all use these, so that a day, an amount or "1 sollicitatie" reads the same everywhere.
+//! Stored forms stay ISO (see `model`).
 
 use chrono::Datelike;
 use chrono_tz::Europe::Amsterdam;
@@ -105,6 +106,23 @@ pub fn euros(cents: i64) -> String {
     format!("{sign}€ {grouped},{:02}", cents % 100)
 }
 
+/// The form of a noun that goes with `n`: Dutch uses the singular for exactly one and the
+/// plural for everything else, zero included ("0 sollicitaties", "1 sollicitatie"). Both
+/// forms are given because Dutch plurals follow no single rule (gesprek, gesprekken; week,
+/// weken; actie, acties).
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// The number and the noun that goes with it: "1 gesprek", "2 gesprekken", "0 acties".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", plural(n, one, many))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +195,17 @@ mod tests {
             time_range(t("2026-12-31T22:00:00Z"), t("2026-12-31T23:30:00Z")),
             "do 31 dec 2026 23:00 – vr 1 jan 2027 00:30"
         );
+    }
+
+    #[test]
+    fn counted_nouns_take_the_singular_only_for_one() {
+        assert_eq!(count(0, "sollicitatie", "sollicitaties"), "0 sollicitaties");
+        assert_eq!(count(1, "sollicitatie", "sollicitaties"), "1 sollicitatie");
+        assert_eq!(count(2, "sollicitatie", "sollicitaties"), "2 sollicitaties");
+        assert_eq!(count(1, "gesprek", "gesprekken"), "1 gesprek");
+        assert_eq!(count(12, "gesprek", "gesprekken"), "12 gesprekken");
+        assert_eq!(plural(1, "week", "weken"), "week");
+        assert_eq!(plural(0, "week", "weken"), "weken");
     }
 
     #[test]

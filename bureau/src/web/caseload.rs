@@ -1,13 +1,18 @@
 //! The caseload: every employee of the coach with phase, next milestone, this week against
-//! the target, last sync, next appointment, open actions and who is behind; sorted and
-//! filtered on the server through query parameters (no JavaScript).
+//! the target, last sync, next appointment, open actions, who is behind and the next step
+//! to take (a link to the overdue item itself); sorted and filtered on the server through
+//! query parameters (no JavaScript). On a phone the table reflows into one card per
+//! employee (koers.css), so nothing scrolls sideways.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use koers_core::milestones::Milestone;
-use koers_core::model::{Appointment, LocalDate, Phase, Timestamp, TrajectoryKind};
-use koers_core::overview::today_overview;
+use koers_core::model::{
+    Actor, Appointment, AppointmentStatus, DossierDocument, LocalDate, Phase, Timestamp,
+    TrajectoryKind,
+};
+use koers_core::overview::{today_overview, TodayOverview};
 use koers_core::progress::{weekly_progress, WeekCount};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -57,6 +62,111 @@ impl Behind {
     }
 }
 
+/// What the coach does next for one employee, and where on the employee's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextStep {
+    pub text: String,
+    /// A detail under the text, e.g. since when it is overdue.
+    pub detail: String,
+    /// The element id on the employee's page ("actie-…", "sollicitatie-…"), or "" for the top.
+    pub anchor: String,
+    /// Whether it is past its day.
+    pub overdue: bool,
+}
+
+/// The most pressing thing to do: the longest overdue action or follow-up; else a proposal
+/// of the employee awaiting an answer; else a missed weekly target; else a silent phone.
+pub fn next_step(
+    doc: &DossierDocument,
+    overview: &TodayOverview,
+    behind: &[Behind],
+    devices: usize,
+) -> Option<NextStep> {
+    let today = overview.date;
+    let actions = overview
+        .open_actions
+        .iter()
+        .filter_map(|a| a.due.filter(|d| *d < today).map(|d| (d, a)))
+        .map(|(d, a)| {
+            let who = if a.owner == Actor::Coach {
+                "jouw actie"
+            } else {
+                "actie werknemer"
+            };
+            (
+                d,
+                NextStep {
+                    text: format!("Actie over tijd: {}", a.title),
+                    detail: format!("{who}, uiterlijk {}", format::date(d)),
+                    anchor: format!("actie-{}", a.id),
+                    overdue: true,
+                },
+            )
+        });
+    let follow_ups = overview
+        .follow_ups_due
+        .iter()
+        .filter_map(|a| a.follow_up.filter(|d| *d < today).map(|d| (d, a)))
+        .map(|(d, a)| {
+            (
+                d,
+                NextStep {
+                    text: format!("Opvolgen: {}", a.employer),
+                    detail: format!("{}, opvolgen sinds {}", a.role, format::date(d)),
+                    anchor: format!("sollicitatie-{}", a.id),
+                    overdue: true,
+                },
+            )
+        });
+    if let Some((_, step)) = actions.chain(follow_ups).min_by_key(|(d, _)| *d) {
+        return Some(step);
+    }
+    let now = Timestamp::now();
+    if let Some(a) = doc
+        .appointments
+        .values()
+        .filter(|a| {
+            a.status == AppointmentStatus::Proposed
+                && a.proposed_by == Actor::Employee
+                && a.ends_at > now
+        })
+        .min_by_key(|a| a.starts_at)
+    {
+        return Some(NextStep {
+            text: "Voorgestelde afspraak beantwoorden".into(),
+            detail: format::datetime(a.starts_at),
+            anchor: format!("afspraak-{}", a.id),
+            overdue: false,
+        });
+    }
+    if behind.contains(&Behind::UnderTarget) {
+        return Some(NextStep {
+            text: "Weekdoel bespreken".into(),
+            detail: "twee weken onder het doel".into(),
+            anchor: "voortgang".into(),
+            overdue: false,
+        });
+    }
+    if behind.contains(&Behind::NoSync) {
+        return Some(if devices == 0 {
+            NextStep {
+                text: "Koppelcode geven".into(),
+                detail: "nog geen telefoon gekoppeld".into(),
+                anchor: String::new(),
+                overdue: false,
+            }
+        } else {
+            NextStep {
+                text: "Contact opnemen".into(),
+                detail: "al een week geen sync".into(),
+                anchor: String::new(),
+                overdue: false,
+            }
+        });
+    }
+    None
+}
+
 /// One line of the caseload.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -72,6 +182,7 @@ pub struct Row {
     pub open_actions: usize,
     pub overdue_follow_ups: usize,
     pub behind: Vec<Behind>,
+    pub next_step: Option<NextStep>,
 }
 
 /// The coach's caseload with the core's figures for each employee.
@@ -108,6 +219,7 @@ pub fn rows(state: &AppState, session: &CoachSession) -> crate::Result<Vec<Row>>
         if stale {
             behind.push(Behind::NoSync);
         }
+        let next_step = next_step(doc, &overview, &behind, entry.devices);
         out.push(Row {
             id: entry.employee_id,
             name: entry.name,
@@ -121,6 +233,7 @@ pub fn rows(state: &AppState, session: &CoachSession) -> crate::Result<Vec<Row>>
             open_actions: overview.open_actions.len(),
             overdue_follow_ups: overdue,
             behind,
+            next_step,
         });
     }
     Ok(out)
@@ -258,8 +371,8 @@ fn render(rows: &[Row], total: usize, behind: usize, f: &Filter) -> Markup {
             div {
                 h1 { "Caseload" }
                 p.muted {
-                    (total) " werknemers"
-                    @if behind > 0 { " · " strong.text-warn { (behind) " vragen aandacht" } }
+                    (format::count(total, "werknemer", "werknemers"))
+                    @if behind > 0 { " · " strong.text-warn { (behind) " " (format::plural(behind, "vraagt", "vragen")) " aandacht" } }
                 }
             }
             a.button.button-primary href="/coach/werknemers/nieuw" { "Nieuwe werknemer" }
@@ -309,7 +422,7 @@ fn render(rows: &[Row], total: usize, behind: usize, f: &Filter) -> Markup {
         } @else {
             div.table-wrap {
                 table.caseload {
-                    caption.visually-hidden { "Caseload, " (rows.len()) " werknemers" }
+                    caption.visually-hidden { "Caseload, " (format::count(rows.len(), "werknemer", "werknemers")) }
                     thead { tr {
                         (sort_header("Werknemer", "naam", f))
                         (sort_header("Fase", "fase", f))
@@ -318,7 +431,7 @@ fn render(rows: &[Row], total: usize, behind: usize, f: &Filter) -> Markup {
                         (sort_header("Laatste sync", "sync", f))
                         (sort_header("Volgende afspraak", "afspraak", f))
                         (sort_header("Open acties", "acties", f))
-                        (sort_header("Aandacht", "achter", f))
+                        (sort_header("Aandacht en volgende stap", "achter", f))
                     } }
                     tbody {
                         @for r in rows {
@@ -327,14 +440,14 @@ fn render(rows: &[Row], total: usize, behind: usize, f: &Filter) -> Markup {
                                     a.name href={"/coach/werknemers/" (r.id)} { (r.name) }
                                     div.sub { (r.kind.map_or("Traject onbekend", |k| k.label_nl())) }
                                 }
-                                td { (r.phase.map_or("—", |p| p.label_nl())) }
-                                td {
+                                td data-label="Fase" { (r.phase.map_or("—", |p| p.label_nl())) }
+                                td data-label="Volgende mijlpaal" {
                                     @if let Some(m) = &r.next_milestone {
                                         div { (m.title) }
                                         div.sub { (format::date(m.date)) }
                                     } @else { span.muted { "—" } }
                                 }
-                                td.week {
+                                td.week data-label="Deze week" {
                                     @if r.this_week.target > 0 {
                                         @let tone = if r.this_week.met { "ok" } else { "info" };
                                         (badge(tone, &format!("{} / {}", r.this_week.applications, r.this_week.target)))
@@ -342,7 +455,7 @@ fn render(rows: &[Row], total: usize, behind: usize, f: &Filter) -> Markup {
                                         (r.this_week.applications) span.sub { " (geen doel)" }
                                     }
                                 }
-                                td {
+                                td data-label="Laatste sync" {
                                     @match r.last_sync {
                                         Some(t) => {
                                             @let stale = now - t > STALE_MS;
@@ -353,24 +466,35 @@ fn render(rows: &[Row], total: usize, behind: usize, f: &Filter) -> Markup {
                                         }
                                     }
                                 }
-                                td {
+                                td data-label="Volgende afspraak" {
                                     @if let Some(a) = &r.next_appointment {
                                         div { (format::datetime(a.starts_at)) }
                                         div.sub { (a.kind.label_nl()) " · " (a.status.label_nl().to_lowercase()) }
                                     } @else { span.muted { "geen" } }
                                 }
-                                td.num { (r.open_actions) }
-                                td {
-                                    @if r.behind.is_empty() {
+                                td.num data-label="Open acties" { (r.open_actions) }
+                                td.attention data-label="Aandacht en volgende stap" {
+                                    @if r.behind.is_empty() && r.next_step.is_none() {
                                         span.muted { "op koers" }
                                     } @else {
-                                        ul.flags {
-                                            @for b in &r.behind {
-                                                li { (badge("warn", b.label())) }
+                                        @if !r.behind.is_empty() {
+                                            ul.flags {
+                                                @for b in &r.behind {
+                                                    li { (badge("warn", b.label())) }
+                                                }
                                             }
                                         }
                                         @if r.overdue_follow_ups > 0 {
-                                            span.visually-hidden { (r.overdue_follow_ups) " opvolgingen over tijd" }
+                                            span.visually-hidden { (format::count(r.overdue_follow_ups, "opvolging", "opvolgingen")) " over tijd" }
+                                        }
+                                        @if let Some(step) = &r.next_step {
+                                            div.next-step {
+                                                a.overdue[step.overdue] href={
+                                                    "/coach/werknemers/" (r.id)
+                                                    @if !step.anchor.is_empty() { "#" (step.anchor) }
+                                                } { (step.text) }
+                                                div.sub { (step.detail) }
+                                            }
                                         }
                                     }
                                 }
@@ -408,7 +532,79 @@ mod tests {
             open_actions: 0,
             overdue_follow_ups: 0,
             behind,
+            next_step: None,
         }
+    }
+
+    fn days(n: i64) -> LocalDate {
+        LocalDate(LocalDate::today().0 + chrono::Duration::days(n))
+    }
+
+    fn application(
+        id: &str,
+        employer: &str,
+        follow_up: LocalDate,
+    ) -> koers_core::model::Application {
+        let at = Timestamp::now();
+        serde_json::from_value(serde_json::json!({
+            "id": id, "employer": employer, "role": "Planner", "source": null,
+            "vacancy_url": null, "location": null, "date": days(-30), "contact": null,
+            "salary": null, "notes": "", "status": "applied",
+            "history": [{"status": "applied", "at": at, "by": "employee"}],
+            "follow_up": follow_up, "created_at": at, "updated_at": at,
+        }))
+        .unwrap()
+    }
+
+    fn action(id: &str, title: &str, due: LocalDate) -> koers_core::model::Action {
+        koers_core::model::Action {
+            id: id.into(),
+            appointment_id: None,
+            title: title.into(),
+            due: Some(due),
+            owner: Actor::Employee,
+            done: false,
+            done_at: None,
+            created_at: Timestamp::now(),
+        }
+    }
+
+    #[test]
+    fn the_next_step_is_the_longest_overdue_item() {
+        let mut doc = DossierDocument::default();
+        let step = |doc: &DossierDocument, behind: &[Behind], devices| {
+            next_step(doc, &today_overview(doc, Timestamp::now()), behind, devices)
+        };
+        assert_eq!(step(&doc, &[], 1), None, "nothing to do");
+        let no_phone = step(&doc, &[Behind::NoSync], 0).unwrap();
+        assert_eq!(no_phone.text, "Koppelcode geven");
+        assert!(!no_phone.overdue);
+
+        doc.actions
+            .insert("a1".into(), action("a1", "Cv sturen", days(-3)));
+        doc.applications
+            .insert("s1".into(), application("s1", "Rabobank", days(-5)));
+        // A follow-up not yet due is no step.
+        doc.applications
+            .insert("s2".into(), application("s2", "Jumbo", days(2)));
+        let first = step(&doc, &[Behind::UnderTarget], 1).unwrap();
+        assert_eq!(first.text, "Opvolgen: Rabobank");
+        assert_eq!(first.anchor, "sollicitatie-s1");
+        assert!(first.overdue);
+
+        doc.actions
+            .insert("a2".into(), action("a2", "Netwerkgesprek", days(-9)));
+        let first = step(&doc, &[], 1).unwrap();
+        assert_eq!(first.text, "Actie over tijd: Netwerkgesprek");
+        assert_eq!(first.anchor, "actie-a2");
+
+        let mut calm = DossierDocument::default();
+        calm.applications
+            .insert("s2".into(), application("s2", "Jumbo", days(2)));
+        assert_eq!(
+            step(&calm, &[Behind::UnderTarget], 1).unwrap().anchor,
+            "voortgang"
+        );
     }
 
     #[test]

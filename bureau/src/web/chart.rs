@@ -44,8 +44,8 @@ pub fn weekly(id: &str, weeks: &[WeekCount], target: u32) -> Markup {
     let met = weeks.iter().filter(|w| w.met).count();
     let desc = if target > 0 {
         format!(
-            "{} weken; het doel van {target} per week is {met} keer gehaald. {}",
-            weeks.len(),
+            "{}; het doel van {target} per week is {met} keer gehaald. {}",
+            format::count(weeks.len(), "week", "weken"),
             weeks
                 .iter()
                 .map(|w| format!("{}: {}", format::week(w.iso_week), w.applications))
@@ -54,8 +54,8 @@ pub fn weekly(id: &str, weeks: &[WeekCount], target: u32) -> Markup {
         )
     } else {
         format!(
-            "{} weken, geen weekdoel afgesproken. {}",
-            weeks.len(),
+            "{}, geen weekdoel afgesproken. {}",
+            format::count(weeks.len(), "week", "weken"),
             weeks
                 .iter()
                 .map(|w| format!("{}: {}", format::week(w.iso_week), w.applications))

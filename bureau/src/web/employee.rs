@@ -564,7 +564,7 @@ fn appointment_item(a: &Appointment, session: &CoachSession, base: &str, upcomin
     let minutes = (a.ends_at.0 - a.starts_at.0).num_minutes();
     let id = &a.id;
     html! {
-        li.item.appointment data-appointment=(a.id) {
+        li.item.appointment id={"afspraak-" (a.id)} data-appointment=(a.id) {
             div.item-head {
                 div {
                     div.item-title { (format::datetime(a.starts_at)) "–" (format::time(a.ends_at)) }
@@ -631,7 +631,7 @@ fn actions(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
             @if list.is_empty() { p.muted { "Nog geen acties afgesproken." } }
             ul.items {
                 @for a in &list {
-                    li.item.done[a.done] {
+                    li.item.done[a.done] id={"actie-" (a.id)} {
                         div.item-head {
                             div {
                                 div.item-title { (a.title) }
@@ -696,7 +696,7 @@ fn applications(view: &DossierView, session: &CoachSession, base: &str) -> Marku
                 @for a in &list {
                     @let comments: Vec<_> = view.dossier.comments.values()
                         .filter(|c| c.application_id.as_deref() == Some(a.id.as_str())).collect();
-                    li {
+                    li id={"sollicitatie-" (a.id)} {
                         details.app {
                             summary {
                                 span.app-date { (format::date(a.date)) }

@@ -1,8 +1,11 @@
-//! Dates, times and durations the way a Dutch reader expects them, in Europe/Amsterdam.
+//! Dates, times, durations and counted nouns the way a Dutch reader expects them, in
+//! Europe/Amsterdam.
 
 use chrono::{TimeZone, Utc};
 use koers_core::model::Timestamp;
 
+/// "1 sollicitatie", "2 sollicitaties": the core's one rule for Dutch counts.
+pub use koers_core::display::{count, plural};
 /// The core's Dutch forms under the names the pages use: "23 nov 2026" (`date`),
 /// "23 november 2026" (`date_long`), "ma 23 nov" (`day_short`) and "14:00" (`time`).
 pub use koers_core::display::{date_long, date_medium as date, day_short, time};

@@ -1,15 +1,18 @@
-//! The voortgangsrapportage for the employer over a chosen period (usually 6 or 8 weeks):
-//! phase, activities, applications per week against the target, appointments held and the
-//! agreed next steps, with the coach's own summary. It is built from a short list of fields
-//! on purpose: never the employee's notes (on applications or appointments), comments,
-//! agendas or anything of the private journal, so no health information reaches the employer.
+//! The voortgangsrapportage for the employer over a chosen period (usually 6 or 8 weeks), as
+//! a bureau sends it: employer, trajectory and phase, the plan's goals, activities,
+//! applications per week against the target, appointments held, what was agreed and the
+//! next steps, the coach's own summary, and a closing line that it was discussed with the
+//! employee with room for both signatures; printed with page numbers (koers.css `@page`).
+//! It is built from a short list of fields on purpose: never the employee's notes (on
+//! applications or appointments), comments, agendas, locations, the first sick day or
+//! anything of the private journal, so no health information reaches the employer.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use koers_core::milestones::{milestones, next_milestone};
 use koers_core::model::{
-    Actor, Application, ApplicationStatus, AppointmentStatus, LocalDate, Timestamp,
+    Action, Actor, Application, ApplicationStatus, AppointmentStatus, LocalDate, Timestamp,
 };
 use koers_core::progress::{applications_per_week, week_start};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -35,12 +38,32 @@ pub struct PeriodQuery {
     weken: Option<String>,
 }
 
+/// The longest employer name the report form takes.
+const MAX_EMPLOYER: usize = 200;
+
 /// What the report covers and adds.
 #[derive(Debug, Clone)]
 pub struct ReportInput {
     pub from: LocalDate,
     pub to: LocalDate,
     pub summary: String,
+    /// The employer the report is for (the opdrachtgever), as the coach writes it.
+    pub employer: String,
+    /// The day the coach discussed the report with the employee, when it was.
+    pub discussed_on: Option<LocalDate>,
+}
+
+impl ReportInput {
+    /// A report over a period, with nothing added yet.
+    fn over(from: LocalDate, to: LocalDate) -> Self {
+        Self {
+            from,
+            to,
+            summary: String::new(),
+            employer: String::new(),
+            discussed_on: None,
+        }
+    }
 }
 
 /// The last `weeks` whole weeks up to and including this one.
@@ -89,28 +112,14 @@ pub async fn page(
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     let (input, notice) = match period(q.van.as_deref(), q.tot.as_deref(), q.weken.as_deref()) {
-        Ok((from, to)) => (
-            ReportInput {
-                from,
-                to,
-                summary: String::new(),
-            },
-            None,
-        ),
+        Ok((from, to)) => (ReportInput::over(from, to), None),
         Err(e) => {
             let (from, to) = last_weeks(6);
             let notice = match e {
                 WebError::Invalid(m) => Some(Notice::Problem(m)),
                 _ => None,
             };
-            (
-                ReportInput {
-                    from,
-                    to,
-                    summary: String::new(),
-                },
-                notice,
-            )
+            (ReportInput::over(from, to), notice)
         }
     };
     respond(state, session, id, input, notice, false).await
@@ -131,6 +140,8 @@ pub async fn submit(
                 from,
                 to,
                 summary: fields.get("summary").to_string(),
+                employer: fields.get("employer").to_string(),
+                discussed_on: None,
             };
             respond(state, session, id, input, Some(Notice::Problem(m)), false).await
         }
@@ -146,10 +157,19 @@ fn read_input(fields: &Fields) -> WebResult<ReportInput> {
             "De samenvatting is te lang (hoogstens 10.000 tekens).".into(),
         ));
     }
+    let employer = fields.get("employer").trim();
+    if employer.chars().count() > MAX_EMPLOYER {
+        return Err(WebError::Invalid(format!(
+            "De naam van de werkgever is te lang (hoogstens {MAX_EMPLOYER} tekens)."
+        )));
+    }
+    let discussed_on = fields.parse_opt("besproken", "Besproken met de werknemer op")?;
     Ok(ReportInput {
         from,
         to,
         summary: summary.to_string(),
+        employer: employer.to_string(),
+        discussed_on,
     })
 }
 
@@ -278,6 +298,16 @@ fn render(
                             input id="tot" name="tot" type="date" required value=(input.to.to_string());
                         }
                     }
+                    div.field-pair {
+                        div.field {
+                            label for="employer" { "Werkgever" }
+                            input id="employer" name="employer" type="text" maxlength="200" autocomplete="organization" value=(input.employer);
+                        }
+                        div.field {
+                            label for="besproken" { "Besproken met de werknemer op " span.sub { "(optioneel)" } }
+                            input id="besproken" name="besproken" type="date" value=(input.discussed_on.map(|d| d.to_string()).unwrap_or_default());
+                        }
+                    }
                     div.field {
                         label for="summary" { "Samenvatting van de coach" }
                         p.hint id="summary-hint" { "Komt bovenaan het rapport. Schrijf geen medische gegevens of diagnoses op: de werkgever mag die niet ontvangen." }
@@ -318,6 +348,23 @@ fn standalone(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
 
 fn in_period(d: LocalDate, input: &ReportInput) -> bool {
     d >= input.from && d <= input.to
+}
+
+/// Whether an action was agreed within the period (by the day it was written down).
+fn agreed_in(a: &Action, input: &ReportInput) -> bool {
+    in_period(a.created_at.local_date(), input)
+}
+
+fn owner_label(owner: Actor) -> &'static str {
+    match owner {
+        Actor::Coach => "coach",
+        Actor::Employee => "werknemer",
+    }
+}
+
+/// One figure of the activity summary: the number big, the noun in the right form.
+fn stat(n: usize, one: &str, many: &str) -> Markup {
+    html! { li { strong { (n) } " " (format::plural(n, one, many)) } }
 }
 
 /// The printable report itself.
@@ -372,7 +419,13 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
                     .is_some_and(|d: Timestamp| in_period(d.local_date(), input))
         })
         .count();
-    let mut next_steps: Vec<_> = doc.actions.values().filter(|a| !a.done).collect();
+    let mut agreed: Vec<&Action> = doc
+        .actions
+        .values()
+        .filter(|a| agreed_in(a, input))
+        .collect();
+    agreed.sort_by_key(|a| a.created_at);
+    let mut next_steps: Vec<&Action> = doc.actions.values().filter(|a| !a.done).collect();
     next_steps.sort_by_key(|a| (a.due.is_none(), a.due, a.created_at));
     let next_appointment = doc
         .appointments
@@ -380,18 +433,29 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
         .filter(|a| a.status.is_active() && a.starts_at.local_date() >= today)
         .min_by_key(|a| a.starts_at);
     let milestone = next_milestone(&milestones(t, today));
+    let bureau = (!t.bureau.is_empty()).then_some(t.bureau.as_str());
+    let employer = input.employer.trim();
     html! {
         article.report aria-labelledby="h-rapport" {
             header.report-head {
-                p.eyebrow { "Voortgangsrapportage" }
+                p.eyebrow {
+                    "Voortgangsrapportage"
+                    @if let Some(b) = bureau { " · " (b) }
+                }
                 h1 id="h-rapport" { (view.name) }
                 p.report-period { "Periode " (format::date_long(input.from)) " tot en met " (format::date_long(input.to)) }
                 dl.facts.report-facts {
+                    dt { "Werknemer" } dd { (view.name) }
+                    dt { "Werkgever" } dd { @if employer.is_empty() { "—" } @else { (employer) } }
                     dt { "Traject" } dd { (t.kind.map_or("—", |k| k.label_nl())) }
                     dt { "Huidige fase" } dd { (t.phase.map_or("—", |p| p.label_nl())) }
-                    @if let Some(s) = t.start_date { dt { "Gestart" } dd { (format::date(s)) } }
-                    dt { "Coach" } dd { (coach_name) @if !t.bureau.is_empty() { ", " (t.bureau) } }
-                    dt { "Weekdoel" } dd { @if t.weekly_target > 0 { (t.weekly_target) " sollicitaties" } @else { "niet afgesproken" } }
+                    dt { "Gestart" } dd { (t.start_date.map_or_else(|| "—".to_string(), format::date)) }
+                    dt { "Weekdoel" } dd {
+                        @if t.weekly_target > 0 {
+                            (format::count(t.weekly_target as usize, "sollicitatie", "sollicitaties")) " per week"
+                        } @else { "niet afgesproken" }
+                    }
+                    dt { "Coach" } dd { (coach_name) @if let Some(b) = bureau { ", " (b) } }
                     dt { "Opgesteld" } dd { (format::date(today)) }
                 }
             }
@@ -403,16 +467,40 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
                     }
                 }
             }
+            section.report-section aria-labelledby="r-plan" {
+                h2 id="r-plan" { "Doel en plan van aanpak" }
+                @if t.goals.is_empty() {
+                    p { "In het plan van aanpak zijn nog geen doelen vastgelegd." }
+                } @else {
+                    p { "Afgesproken doelen van het traject:" }
+                    ol.goals {
+                        @for g in &t.goals { li { (g) } }
+                    }
+                }
+            }
             section.report-section aria-labelledby="r-activiteiten" {
                 h2 id="r-activiteiten" { "Activiteiten in deze periode" }
                 ul.report-stats {
-                    li { strong { (applied) } " sollicitaties" }
-                    li { strong { (interviews) } " sollicitatiegesprekken" }
-                    li { strong { (offers) } " aanbiedingen" }
-                    li { strong { (held.len()) } " gesprekken met de coach" }
-                    li { strong { (done_actions) } " afgeronde acties" }
+                    (stat(applied, "sollicitatie", "sollicitaties"))
+                    (stat(interviews, "sollicitatiegesprek", "sollicitatiegesprekken"))
+                    (stat(offers, "aanbieding", "aanbiedingen"))
+                    (stat(held.len(), "gesprek met de coach", "gesprekken met de coach"))
+                    (stat(done_actions, "afgeronde actie", "afgeronde acties"))
                     @if t.weekly_target > 0 {
-                        li { strong { (weeks_met) " van " (weeks.len()) } " weken het weekdoel gehaald" }
+                        li {
+                            strong { (weeks_met) " van " (weeks.len()) }
+                            " " (format::plural(weeks.len(), "week", "weken")) " het weekdoel gehaald"
+                        }
+                    }
+                }
+                h3 id="r-afspraken" { "Gehouden afspraken" }
+                @if held.is_empty() {
+                    p { "Geen gehouden afspraken in deze periode." }
+                } @else {
+                    ul.plain {
+                        @for a in &held {
+                            li { (format::datetime(a.starts_at)) " · " (a.kind.label_nl()) }
+                        }
                     }
                 }
             }
@@ -426,39 +514,50 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
                 @if apps.is_empty() {
                     p { "Geen sollicitaties in deze periode." }
                 } @else {
-                    table.data {
-                        thead { tr {
-                            th scope="col" { "Datum" }
-                            th scope="col" { "Werkgever" }
-                            th scope="col" { "Functie" }
-                            th scope="col" { "Stand van zaken" }
-                        } }
-                        tbody {
-                            @for a in &apps {
-                                tr {
-                                    td { (format::date(a.date)) }
-                                    td { (a.employer) }
-                                    td { (a.role) }
-                                    td { (a.status.label_nl()) }
+                    div.table-scroll {
+                        table.data {
+                            thead { tr {
+                                th scope="col" { "Datum" }
+                                th scope="col" { "Werkgever" }
+                                th scope="col" { "Functie" }
+                                th scope="col" { "Stand van zaken" }
+                            } }
+                            tbody {
+                                @for a in &apps {
+                                    tr {
+                                        td.nowrap { (format::date(a.date)) }
+                                        td { (a.employer) }
+                                        td { (a.role) }
+                                        td { (a.status.label_nl()) }
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
-            section.report-section aria-labelledby="r-afspraken" {
-                h2 id="r-afspraken" { "Gehouden afspraken" }
-                @if held.is_empty() {
-                    p { "Geen gehouden afspraken in deze periode." }
+            section.report-section aria-labelledby="r-gemaakt" {
+                h2 id="r-gemaakt" { "Gemaakte afspraken" }
+                @if agreed.is_empty() {
+                    p { "In deze periode zijn geen nieuwe afspraken vastgelegd." }
                 } @else {
-                    ul.plain {
-                        @for a in &held {
-                            li { (format::datetime(a.starts_at)) " · " (a.kind.label_nl()) }
+                    ul.plain.agreements {
+                        @for a in &agreed {
+                            li {
+                                (a.title)
+                                span.sub {
+                                    " (" (owner_label(a.owner)) ", vastgelegd " (format::date(a.created_at.local_date()))
+                                    @if a.done {
+                                        ", afgerond"
+                                        @if let Some(d) = a.done_at { " " (format::date(d.local_date())) }
+                                    } @else if let Some(d) = a.due {
+                                        ", uiterlijk " (format::date(d))
+                                    }
+                                    ")"
+                                }
+                            }
                         }
                     }
-                }
-                @if let Some(a) = next_appointment {
-                    p { "Volgende afspraak: " (format::datetime(a.starts_at)) " (" (a.kind.label_nl().to_lowercase()) ")." }
                 }
             }
             section.report-section aria-labelledby="r-vervolg" {
@@ -471,21 +570,58 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
                             li {
                                 (a.title)
                                 span.sub {
-                                    " (" @if a.owner == Actor::Coach { "coach" } @else { "werknemer" }
-                                    @if let Some(d) = a.due { ", uiterlijk " (format::date(d)) }
+                                    " (" (owner_label(a.owner))
+                                    @if let Some(d) = a.due {
+                                        ", uiterlijk " (format::date(d))
+                                        @if d < today { ", over tijd" }
+                                    }
                                     ")"
                                 }
                             }
                         }
                     }
                 }
+                @if let Some(a) = next_appointment {
+                    p { "Volgende afspraak: " (format::datetime(a.starts_at)) " (" (a.kind.label_nl().to_lowercase()) ")." }
+                }
                 @if let Some(m) = milestone {
                     p { "Volgende mijlpaal in het traject: " (m.title) " (" (format::date(m.date)) ")." }
+                }
+            }
+            // The closing block prints as one: signatures and the last line on one page.
+            div.report-close {
+            section.report-section.signatures aria-labelledby="r-bespreking" {
+                h2 id="r-bespreking" { "Bespreking en ondertekening" }
+                p {
+                    "Deze rapportage is "
+                    @if let Some(d) = input.discussed_on {
+                        "op " (format::date_long(d)) " besproken met " (view.name) "."
+                    } @else {
+                        "besproken met " (view.name) " op " span.blank aria-label="datum in te vullen" {} "."
+                    }
+                    " De werknemer heeft de inhoud gezien en kan een reactie toevoegen."
+                }
+                div.sign-grid {
+                    (signature("Werknemer", &view.name, input.discussed_on))
+                    (signature("Coach", coach_name, input.discussed_on))
                 }
             }
             footer.report-foot {
                 p { "Dit rapport bevat geen medische gegevens. Het is opgesteld met Koers op basis van het gedeelde re-integratiedossier." }
             }
+            }
+        }
+    }
+}
+
+/// A box for one signature: role, name, date and room to sign.
+fn signature(role: &str, name: &str, date: Option<LocalDate>) -> Markup {
+    html! {
+        div.sign {
+            p.sign-role { (role) }
+            p.sign-name { (name) }
+            p.sign-line { "Datum: " @if let Some(d) = date { (format::date(d)) } @else { span.blank {} } }
+            p.sign-line.sign-space { "Handtekening:" }
         }
     }
 }

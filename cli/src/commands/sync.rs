@@ -77,18 +77,31 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             let mut d = ctx.open()?;
             let (info, token) = d.enrol(&server, &code, &device_name)?;
             d.set_local_secret(TOKEN, Some(&token))?;
+            let pending = d.sync_status()?.pending_changes as usize;
+            let received = received_text(d.document());
             ctx.render(&info, || {
-                format!(
-                    "Gekoppeld aan {} (apparaat {}).\nSynchroniseer met: koers sync\n",
+                let mut text = format!(
+                    "Gekoppeld aan {} (apparaat {}).\n",
                     info.server_url, info.device_id
-                )
+                );
+                text.push_str(&received);
+                if pending > 0 {
+                    text.push_str(&format!(
+                        "Wat je op dit apparaat al vastlegde ({}) gaat naar het bureau bij: koers sync\n",
+                        output::count(pending, "wijziging", "wijzigingen")
+                    ));
+                } else {
+                    text.push_str("Synchroniseer voortaan met: koers sync\n");
+                }
+                text
             })
         }
         Cmd::Sync => {
             let mut d = ctx.open()?;
             let token = d.local_secret(TOKEN)?.ok_or(KoersError::NotEnrolled)?;
+            let pending = d.sync_status()?.pending_changes as usize;
             let outcome = d.sync_now(&token)?;
-            ctx.render(&outcome, || sync_text(&outcome))
+            ctx.render(&outcome, || sync_text(&outcome, pending))
         }
         Cmd::SyncStatus => {
             let mut d = ctx.open()?;
@@ -151,22 +164,52 @@ fn devices_text(devices: &[LinkedDevice]) -> String {
     out
 }
 
-fn sync_text(o: &SyncOutcome) -> String {
-    let mut text = format!(
-        "Gesynchroniseerd ({} {}, {} {} ontvangen).\n",
-        o.round_trips,
-        if o.round_trips == 1 {
-            "verzoek"
-        } else {
-            "verzoeken"
-        },
-        o.changes_received,
-        if o.changes_received == 1 {
-            "wijziging"
-        } else {
-            "wijzigingen"
-        },
-    );
+/// What came from the bureau with the enrolment: the coach's part of the dossier.
+fn received_text(doc: &koers_core::model::DossierDocument) -> String {
+    let appointments = doc
+        .appointments
+        .values()
+        .filter(|a| a.status.is_active())
+        .count();
+    let actions = doc.actions.values().filter(|a| !a.done).count();
+    let mut parts = vec!["je traject".to_string()];
+    if appointments > 0 {
+        parts.push(output::count(
+            appointments,
+            "geplande afspraak",
+            "geplande afspraken",
+        ));
+    }
+    if actions > 0 {
+        parts.push(output::count(actions, "open actie", "open acties"));
+    }
+    let last = parts.pop().unwrap_or_default();
+    let list = if parts.is_empty() {
+        last
+    } else {
+        format!("{} en {last}", parts.join(", "))
+    };
+    format!("Meegekomen van het bureau: {list}.\n")
+}
+
+/// What one sync did, in the order it happened: sent, received, corrected.
+fn sync_text(o: &SyncOutcome, pending: usize) -> String {
+    let sent = if pending == 0 {
+        "niets te versturen".to_string()
+    } else {
+        format!(
+            "{} verstuurd",
+            output::count(pending, "wijziging", "wijzigingen")
+        )
+    };
+    let received = match o.changes_received as usize {
+        0 => "niets nieuws van het bureau".to_string(),
+        n => format!(
+            "{} van het bureau ontvangen",
+            output::count(n, "wijziging", "wijzigingen")
+        ),
+    };
+    let mut text = format!("Gesynchroniseerd: {sent}; {received}.\n");
     for c in &o.corrected {
         text.push_str(&format!("Teruggedraaid door het bureau: {c}\n"));
     }
@@ -188,7 +231,7 @@ fn status_text(s: &SyncStatus) -> String {
         ("Laatste poging", when(s.last_attempt_at)),
         (
             "Wacht op verzending",
-            format!("{} wijzigingen", s.pending_changes),
+            output::count(s.pending_changes as usize, "wijziging", "wijzigingen"),
         ),
         (
             "Laatste fout",

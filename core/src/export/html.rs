@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use chrono::Duration;
 
-use crate::display::date_numeric;
+use crate::display::{count, date_numeric, plural};
 use crate::model::{Application, DossierDocument, JournalEntry, LocalDate};
 
 /// Print-friendly, self-contained styling: no fonts, images or scripts from elsewhere.
@@ -169,11 +169,15 @@ fn render(
         let _ = write!(
             h,
             "<p>Totaal: {total} {}",
-            plural(total, "sollicitatie", "sollicitaties")
+            plural(total as usize, "sollicitatie", "sollicitaties")
         );
         if t.weekly_target > 0 {
             let met = weeks.iter().filter(|w| w.met == Some(true)).count();
-            let _ = write!(h, "; weekdoel gehaald in {met} van {} weken", weeks.len());
+            let _ = write!(
+                h,
+                "; weekdoel gehaald in {met} van {}",
+                count(weeks.len(), "week", "weken")
+            );
         }
         h.push_str(".</p>\n");
         h.push_str(
@@ -323,14 +327,6 @@ fn weeks<'a>(
             }
         })
         .collect()
-}
-
-fn plural<'a>(n: u32, one: &'a str, more: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        more
-    }
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

@@ -1,0 +1,431 @@
+//! Checks on changes a peer pushes, before the role rules and before anything is stored:
+//! every change chunk's checksum, no key outside the dossier's model, and a bound on the
+//! size of an employee's dossier. A change that fails is refused whole (a 4xx outcome with
+//! a Dutch reason), so junk never reaches the other devices. The model's shape is read once
+//! from the core's sample documents (`koers_core::demo::sample_document`), so a field added
+//! to the model is allowed here without a second list to keep up to date; the same shape
+//! prints the key table of docs/SYNC.md.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
+
+use automerge::{Automerge, ChangeHash, ObjType, Prop, ReadDoc, ScalarValue, Value, ROOT};
+use koers_core::demo::{sample_document, ANY_ID};
+use koers_core::model::LocalDate;
+use koers_protocol::{Bytes, ErrorCode};
+
+use crate::{BureauError, Result};
+
+/// The most bytes of changes one employee's dossier may hold: about a hundred times a
+/// two-year dossier (docs/PERFORMANCE.md), far below what would hurt a phone to download.
+pub const MAX_DOSSIER_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The longest record id (the core's ids are 32 hex characters).
+pub const MAX_ID_CHARS: usize = 64;
+
+/// Where a value may sit in the document, and what it may be.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    /// A map with these keys.
+    Map(BTreeMap<String, Node>),
+    /// A map from record ids to records of one shape.
+    Records(Box<Node>),
+    /// A list whose elements have one shape.
+    List(Box<Node>),
+    /// A scalar, with the Automerge types seen for it (e.g. `str` and `null`).
+    Scalar(BTreeSet<&'static str>),
+}
+
+fn scalar_type(v: &ScalarValue) -> &'static str {
+    match v {
+        ScalarValue::Str(_) => "str",
+        ScalarValue::Int(_) => "int",
+        ScalarValue::Uint(_) => "uint",
+        ScalarValue::F64(_) => "f64",
+        ScalarValue::Counter(_) => "counter",
+        ScalarValue::Timestamp(_) => "timestamp (ms, UTC)",
+        ScalarValue::Boolean(_) => "bool",
+        ScalarValue::Null => "null",
+        ScalarValue::Bytes(_) => "bytes",
+        ScalarValue::Unknown { .. } => "unknown",
+    }
+}
+
+/// The shape of one object of a sample document.
+fn read(doc: &Automerge, obj: &automerge::ObjId, kind: ObjType) -> Node {
+    let child = |value: Value<'_>, id: automerge::ObjId| match value {
+        Value::Object(kind) => read(doc, &id, kind),
+        // The samples' days are the only strings that read as a date.
+        Value::Scalar(s) => match s.as_ref() {
+            ScalarValue::Str(text) if text.parse::<LocalDate>().is_ok() => {
+                Node::Scalar(["str (a date, YYYY-MM-DD)"].into())
+            }
+            other => Node::Scalar([scalar_type(other)].into()),
+        },
+    };
+    match kind {
+        ObjType::Map | ObjType::Table => {
+            let entries: BTreeMap<String, Node> = doc
+                .keys(obj)
+                .filter_map(|k| {
+                    let (value, id) = doc.get(obj, k.as_str()).ok().flatten()?;
+                    Some((k, child(value, id)))
+                })
+                .collect();
+            match entries.get(ANY_ID) {
+                Some(record) if entries.len() == 1 => Node::Records(Box::new(record.clone())),
+                _ => Node::Map(entries),
+            }
+        }
+        ObjType::List => match doc.get(obj, 0usize).ok().flatten() {
+            Some((value, id)) => Node::List(Box::new(child(value, id))),
+            None => Node::List(Box::new(Node::Scalar(BTreeSet::new()))),
+        },
+        ObjType::Text => Node::Scalar(["text"].into()),
+    }
+}
+
+/// Joins the shapes of the full and the minimal sample: the same keys, more scalar types.
+fn union(a: Node, b: Node) -> Node {
+    match (a, b) {
+        (Node::Map(mut a), Node::Map(b)) => {
+            for (k, v) in b {
+                let merged = match a.remove(&k) {
+                    Some(old) => union(old, v),
+                    None => v,
+                };
+                a.insert(k, merged);
+            }
+            Node::Map(a)
+        }
+        (Node::Records(a), Node::Records(b)) => Node::Records(Box::new(union(*a, *b))),
+        (Node::List(a), Node::List(b)) => Node::List(Box::new(union(*a, *b))),
+        (Node::Scalar(mut a), Node::Scalar(b)) => {
+            a.extend(b);
+            Node::Scalar(a)
+        }
+        // A key that is an object in one sample and a scalar in the other: an optional
+        // object, absent (null) in the minimal sample.
+        (object, Node::Scalar(_)) | (Node::Scalar(_), object) => object,
+        (a, _) => a,
+    }
+}
+
+fn sample_shape(full: bool) -> std::result::Result<Node, String> {
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    autosurgeon::reconcile(&mut tx, sample_document(full)).map_err(|e| e.to_string())?;
+    tx.commit();
+    Ok(read(&doc, &ROOT, ObjType::Map))
+}
+
+/// The dossier's shape, read once.
+fn shape() -> Result<&'static Node> {
+    static SHAPE: OnceLock<std::result::Result<Node, String>> = OnceLock::new();
+    SHAPE
+        .get_or_init(|| Ok(union(sample_shape(true)?, sample_shape(false)?)))
+        .as_ref()
+        .map_err(|e| BureauError::Storage {
+            message: format!("the model's sample document does not reconcile: {e}"),
+        })
+}
+
+fn refuse_key(path: &str) -> BureauError {
+    BureauError::refused(
+        ErrorCode::BadChange,
+        format!("Het veld ‘{path}’ hoort niet in het dossier; de wijziging is geweigerd."),
+    )
+}
+
+/// Refuses changes between `before` and the heads of `doc` that put a key the model does
+/// not have (or a record id that is not one), wherever in the dossier.
+pub fn keys_in_model(doc: &Automerge, before: &[ChangeHash]) -> Result<()> {
+    let shape = shape()?;
+    for patch in doc.diff(before, &doc.get_heads()) {
+        let automerge::PatchAction::PutMap { key, .. } = &patch.action else {
+            continue;
+        };
+        let mut node = shape;
+        let mut path = String::new();
+        for (_, prop) in &patch.path {
+            node = match (node, prop) {
+                (Node::Map(keys), Prop::Map(k)) => {
+                    path.push_str(&format!("{k}."));
+                    keys.get(k)
+                        .ok_or_else(|| refuse_key(path.trim_end_matches('.')))?
+                }
+                (Node::Records(record), Prop::Map(_)) => {
+                    path.push_str(&format!("{ANY_ID}."));
+                    record
+                }
+                (Node::List(element), Prop::Seq(_)) => {
+                    if path.ends_with('.') {
+                        path.pop();
+                    }
+                    path.push_str("[].");
+                    element
+                }
+                _ => return Err(refuse_key(path.trim_end_matches('.'))),
+            };
+        }
+        match node {
+            Node::Map(keys) if keys.contains_key(key) => {}
+            Node::Records(_) if key.chars().count() <= MAX_ID_CHARS => {}
+            _ => {
+                let shown: String = key.chars().take(40).collect();
+                return Err(refuse_key(&format!("{path}{shown}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn bad_checksum() -> BureauError {
+    BureauError::refused(
+        ErrorCode::BadChange,
+        "Een wijziging is beschadigd onderweg (de controlesom klopt niet); de wijziging is geweigerd.",
+    )
+}
+
+/// Whether a parsed change's header checksum is the first four bytes of its hash. (Automerge
+/// checks this when it loads a saved document, not when it parses a single change.)
+fn checksum_ok(change: &automerge::Change) -> bool {
+    change.raw_bytes().get(4..8) == Some(&change.hash().0[..4])
+}
+
+/// The chunk type byte of an Automerge chunk: 0 document, 1 change, 2 compressed change.
+const CHANGE_CHUNK: u8 = 1;
+const COMPRESSED_CHANGE_CHUNK: u8 = 2;
+
+/// Verifies the checksum of every change chunk a device pushed on the fast path. Saved
+/// documents (a first sync's one chunk) are verified by Automerge's own load.
+pub fn chunk_checksums(chunks: &[Bytes]) -> Result<()> {
+    checksums(chunks.iter().map(|c| c.0.as_slice()))
+}
+
+/// Verifies the checksum of every change chunk in a sync message (the full protocol).
+pub fn message_checksums(message: &automerge::sync::Message) -> Result<()> {
+    checksums(message.changes.iter())
+}
+
+fn checksums<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<()> {
+    for chunk in chunks {
+        if matches!(
+            chunk.get(8),
+            Some(&CHANGE_CHUNK) | Some(&COMPRESSED_CHANGE_CHUNK)
+        ) {
+            let change = automerge::Change::try_from(chunk).map_err(|e| {
+                BureauError::refused(ErrorCode::BadChange, format!("Onleesbare wijziging: {e}"))
+            })?;
+            if !checksum_ok(&change) {
+                return Err(bad_checksum());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The heads a dossier's bytes were counted at, and the count.
+type Counted = (Vec<ChangeHash>, u64);
+
+/// The bytes of every change of `doc`, remembered per employee with the heads they were
+/// counted at, so that a sync only adds the bytes of its new changes.
+fn dossier_bytes(employee_id: &str, doc: &Automerge, new_since: &[ChangeHash]) -> u64 {
+    static KNOWN: OnceLock<Mutex<HashMap<String, Counted>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    let bytes_of = |changes: Vec<automerge::Change>| -> u64 {
+        changes.iter().map(|c| c.raw_bytes().len() as u64).sum()
+    };
+    let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
+    let mut since = new_since.to_vec();
+    since.sort_unstable();
+    let total = match known.get(employee_id) {
+        Some((heads, before)) if *heads == since => before + bytes_of(doc.get_changes(new_since)),
+        _ => bytes_of(doc.get_changes(&[])),
+    };
+    known.insert(employee_id.to_string(), (doc.get_heads(), total));
+    total
+}
+
+/// Refuses a round after which the employee's dossier would hold more than
+/// [`MAX_DOSSIER_BYTES`] of changes. `before` are the heads of the stored document.
+pub fn dossier_size(employee_id: &str, doc: &Automerge, before: &[ChangeHash]) -> Result<()> {
+    let total = dossier_bytes(employee_id, doc, before);
+    if total > MAX_DOSSIER_BYTES {
+        return Err(BureauError::refused(
+            ErrorCode::TooLarge,
+            format!(
+                "Het dossier wordt te groot (meer dan {} MB); de wijziging is geweigerd. \
+                 Verwijder grote teksten of neem contact op met het bureau.",
+                MAX_DOSSIER_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The checks a round's merged fork must pass before the role rules run: keys inside the
+/// model and the dossier's size. `current` is the stored document.
+pub fn fork(employee_id: &str, current: &Automerge, fork: &Automerge) -> Result<()> {
+    let before = current.get_heads();
+    if fork.get_heads() == before {
+        return Ok(());
+    }
+    keys_in_model(fork, &before)?;
+    dossier_size(employee_id, fork, &before)
+}
+
+/// Every key of the dossier with its Automerge type, as the rows of a Markdown table
+/// (docs/SYNC.md shows this table; a test keeps the two the same).
+pub fn key_table() -> Result<String> {
+    fn describe(types: &BTreeSet<&'static str>) -> String {
+        let mut words: Vec<&str> = types.iter().copied().filter(|t| *t != "null").collect();
+        words.sort_unstable();
+        let mut text = words.join(" or ");
+        if types.contains("null") {
+            text.push_str(", null when absent");
+        }
+        text
+    }
+    fn rows(node: &Node, path: &str, out: &mut String) {
+        match node {
+            Node::Map(keys) => {
+                if !path.is_empty() {
+                    out.push_str(&format!("| `{path}` | map |\n"));
+                }
+                for (k, v) in keys {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    rows(v, &p, out);
+                }
+            }
+            Node::Records(record) => {
+                out.push_str(&format!("| `{path}` | map: record id (str) → record |\n"));
+                rows(record, &format!("{path}.{ANY_ID}"), out);
+            }
+            Node::List(element) => match element.as_ref() {
+                Node::Scalar(t) => {
+                    out.push_str(&format!("| `{path}` | list of {} |\n", describe(t)))
+                }
+                other => {
+                    out.push_str(&format!("| `{path}` | list |\n"));
+                    rows(other, &format!("{path}[]"), out);
+                }
+            },
+            Node::Scalar(t) => out.push_str(&format!("| `{path}` | {} |\n", describe(t))),
+        }
+    }
+    let mut out = String::new();
+    rows(shape()?, "", &mut out);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shape_has_every_collection_and_optional_fields() {
+        let table = key_table().unwrap();
+        for row in [
+            "| `schema` | uint |",
+            "| `applications` | map: record id (str) → record |",
+            "| `applications.<id>.history[].at` | timestamp (ms, UTC) |",
+            "| `applications.<id>.follow_up` | str (a date, YYYY-MM-DD), null when absent |",
+            "| `applications.<id>.employer` | str |",
+            "| `trajectory.goals` | list of str |",
+            "| `trajectory.weekly_target` | uint |",
+            "| `actions.<id>.done` | bool |",
+        ] {
+            assert!(table.contains(row), "{row} missing from\n{table}");
+        }
+    }
+
+    /// A dossier with one application (made through the model) and its heads.
+    fn with_application() -> (Automerge, Vec<ChangeHash>) {
+        let mut doc = koers_core::model::genesis_document().unwrap();
+        let mut d = koers_core::demo::sample_document(true);
+        d.applications = [(
+            "a1".to_string(),
+            koers_core::model::Application {
+                id: "a1".into(),
+                ..d.applications.remove(ANY_ID).unwrap()
+            },
+        )]
+        .into();
+        let mut tx = doc.transaction();
+        autosurgeon::reconcile(&mut tx, &d).unwrap();
+        tx.commit();
+        let heads = doc.get_heads();
+        (doc, heads)
+    }
+
+    #[test]
+    fn model_edits_pass_and_junk_anywhere_is_refused() {
+        use automerge::transaction::Transactable;
+        let (doc, heads) = with_application();
+        // Everything the model writes passes, from genesis on.
+        keys_in_model(&doc, &[]).unwrap();
+        let refused = |edit: &dyn Fn(&mut automerge::transaction::Transaction<'_>)| {
+            let mut fork = doc.fork();
+            let mut tx = fork.transaction();
+            edit(&mut tx);
+            tx.commit();
+            match keys_in_model(&fork, &heads) {
+                Err(BureauError::Refused { message, .. }) => message,
+                other => panic!("not refused: {other:?}"),
+            }
+        };
+        let record = |tx: &automerge::transaction::Transaction<'_>| {
+            let apps = tx.get(ROOT, "applications").unwrap().unwrap().1;
+            tx.get(&apps, "a1").unwrap().unwrap().1
+        };
+        // A junk key inside a new entry of a list of maps.
+        let m = refused(&|tx| {
+            let history = tx.get(record(tx), "history").unwrap().unwrap().1;
+            let entry = tx.insert_object(&history, 1, ObjType::Map).unwrap();
+            tx.put(&entry, "status", "rejected").unwrap();
+            tx.put(&entry, "junk", "x").unwrap();
+        });
+        assert!(m.contains("applications.<id>.history[].junk"), "{m}");
+        // A junk key at the root and in the trajectory.
+        let m = refused(&|tx| {
+            tx.put(ROOT, "extra", 1).unwrap();
+        });
+        assert!(m.contains("‘extra’"), "{m}");
+        let m = refused(&|tx| {
+            let t = tx.get(ROOT, "trajectory").unwrap().unwrap().1;
+            tx.put(&t, "employer_notes", "x").unwrap();
+        });
+        assert!(m.contains("trajectory.employer_notes"), "{m}");
+        // An ordinary edit of a field passes.
+        let mut fork = doc.fork();
+        let mut tx = fork.transaction();
+        let r = record(&tx);
+        tx.put(&r, "notes", "Gebeld").unwrap();
+        tx.commit();
+        keys_in_model(&fork, &heads).unwrap();
+    }
+
+    #[test]
+    fn a_change_checksum_is_checked() {
+        let doc = koers_core::model::genesis_document().unwrap();
+        let mut change = doc.get_changes(&[]).remove(0);
+        let good = Bytes(change.raw_bytes().to_vec());
+        chunk_checksums(std::slice::from_ref(&good)).unwrap();
+        let compressed = Bytes(change.bytes().into_owned());
+        chunk_checksums(&[compressed]).unwrap();
+        let mut bad = good.clone();
+        bad.0[4] ^= 0xff;
+        assert!(matches!(
+            chunk_checksums(&[bad]),
+            Err(BureauError::Refused {
+                code: ErrorCode::BadChange,
+                ..
+            })
+        ));
+    }
+}

@@ -105,6 +105,12 @@ pub fn euros(cents: i64) -> String {
     format!("{sign}€ {grouped},{:02}", cents % 100)
 }
 
+/// "1 wijziging", "2 wijzigingen", "0 wijzigingen": a count with its noun in the right form
+/// (Dutch uses the singular for exactly one).
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +183,13 @@ mod tests {
             time_range(t("2026-12-31T22:00:00Z"), t("2026-12-31T23:30:00Z")),
             "do 31 dec 2026 23:00 – vr 1 jan 2027 00:30"
         );
+    }
+
+    #[test]
+    fn counts_take_the_singular_only_for_one() {
+        assert_eq!(plural(1, "wijziging", "wijzigingen"), "1 wijziging");
+        assert_eq!(plural(2, "wijziging", "wijzigingen"), "2 wijzigingen");
+        assert_eq!(plural(0, "wijziging", "wijzigingen"), "0 wijzigingen");
     }
 
     #[test]

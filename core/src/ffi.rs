@@ -17,6 +17,7 @@ use crate::model::{
 };
 use crate::overview::{Reminder, TodayOverview};
 use crate::progress::WeeklyProgress;
+use crate::reminder_ledger::ReminderPlan;
 use crate::store::ApplicationQuery;
 
 /// Told after every change to the dossier, with what changed. Called on the thread that
@@ -616,6 +617,13 @@ impl Koers {
     /// Reminders due now; ids are stable, so notify once per id.
     pub fn due_reminders(&self) -> Vec<Reminder> {
         self.lock().due_reminders(Timestamp::now())
+    }
+
+    /// What to do with notifications now: reminders to post (or schedule, looking `days`
+    /// ahead) and pending ones to withdraw; each reminder is handed out once (the ledger is
+    /// in the dossier's database, shared by every process on this file).
+    pub fn plan_reminders(&self, days: u32) -> Result<ReminderPlan> {
+        self.with(|d| d.plan_reminders(Timestamp::now(), days))
     }
 
     // --- export ---

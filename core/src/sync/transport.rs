@@ -295,12 +295,110 @@ fn error_for(status: u16, body: Option<ErrorBody>, enrolment: bool) -> KoersErro
 mod tests {
     use super::*;
 
+    use std::io::Write;
+    use std::net::TcpListener;
+
     #[test]
     fn server_urls_are_checked() {
         assert!(HttpTransport::new("ftp://x").is_err());
         assert!(HttpTransport::new("geen adres").is_err());
         let t = HttpTransport::new("https://bureau.example/ ").unwrap();
         assert_eq!(t.server_url(), "https://bureau.example");
+    }
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for refused in [
+            "http://bureau.example",
+            "http://10.0.0.2:8080",
+            "http://localhost.example",
+        ] {
+            let err = check_server_url(refused).unwrap_err();
+            assert!(err.to_string().contains("https://"), "{refused}: {err}");
+        }
+        for allowed in [
+            "http://localhost:3000",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "https://bureau.example",
+        ] {
+            assert!(check_server_url(allowed).is_ok(), "{allowed}");
+        }
+    }
+
+    /// A bureau that reads one request and answers with `reply` (raw HTTP), then hangs up.
+    fn bureau_replying(reply: Vec<u8>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 8192];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            let _ = stream.write_all(&reply);
+        });
+        url
+    }
+
+    #[test]
+    fn a_reply_above_the_limit_is_refused_unread() {
+        // Announced too large.
+        let url = bureau_replying(
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/cbor\r\ncontent-length: {}\r\n\r\n",
+                MAX_REPLY_BYTES + 1
+            )
+            .into_bytes(),
+        );
+        let err = HttpTransport::new(&url).unwrap().devices("t").unwrap_err();
+        assert!(matches!(err, KoersError::Document { .. }), "{err}");
+        assert!(err.to_string().contains("groter dan"), "{err}");
+    }
+
+    #[test]
+    fn a_streamed_reply_is_cut_at_the_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 8192];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            // Chunked, with no length announced: the client must count for itself.
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+            let chunk = vec![b'x'; 1024 * 1024];
+            for _ in 0..(MAX_REPLY_BYTES / chunk.len() + 2) {
+                if stream
+                    .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                    .is_err()
+                    || stream.write_all(&chunk).is_err()
+                    || stream.write_all(b"\r\n").is_err()
+                {
+                    return; // the client stopped reading
+                }
+            }
+            let _ = stream.write_all(b"0\r\n\r\n");
+        });
+        let t = HttpTransport::new(&url).unwrap();
+        let err = t.devices("t").unwrap_err();
+        assert!(err.to_string().contains("groter dan"), "{err}");
+    }
+
+    #[test]
+    fn a_lost_reply_is_told_apart_from_an_unreachable_bureau() {
+        // The bureau takes the request and hangs up without answering.
+        let url = bureau_replying(Vec::new());
+        let err = HttpTransport::new(&url)
+            .unwrap()
+            .sync(
+                "t",
+                &SyncRequest {
+                    v: PROTOCOL_VERSION,
+                    documents: vec![],
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(err, KoersError::Network { .. }), "{err}");
+        assert!(err.to_string().contains("kwam niet aan"), "{err}");
+        assert!(!err.to_string().contains("niet bereikbaar"), "{err}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod overview;
 pub mod progress;
 pub mod reminder_ledger;
 pub mod rules;
+pub mod screen;
 pub mod session;
 pub mod store;
 pub mod sync;

@@ -27,13 +27,13 @@ pub trait DossierObserver: Send + Sync {
 #[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
 pub enum SecretStoreError {
     /// The keystore refused or failed (locked, full, corrupt); the message says how.
-    #[error("{message}")]
-    Unavailable { message: String },
+    #[error("{reason}")]
+    Unavailable { reason: String },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for SecretStoreError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Unavailable { message: e.reason }
+        Self::Unavailable { reason: e.reason }
     }
 }
 
@@ -67,7 +67,7 @@ impl DatabaseSecrets {
 
     fn conn(&self) -> std::result::Result<rusqlite::Connection, SecretStoreError> {
         rusqlite::Connection::open(&self.path).map_err(|e| SecretStoreError::Unavailable {
-            message: e.to_string(),
+            reason: e.to_string(),
         })
     }
 }
@@ -80,7 +80,7 @@ impl SecretStore for DatabaseSecrets {
     fn put(&self, key: String, value: String) -> std::result::Result<(), SecretStoreError> {
         crate::store::Settings::put(&self.conn()?, &format!("secret.{key}"), value.as_bytes())
             .map_err(|e| SecretStoreError::Unavailable {
-                message: e.to_string(),
+                reason: e.to_string(),
             })
     }
     fn delete(&self, key: String) {
@@ -359,7 +359,7 @@ pub(crate) mod tests {
         }
         fn put(&self, _: String, _: String) -> std::result::Result<(), SecretStoreError> {
             Err(SecretStoreError::Unavailable {
-                message: "keychain locked".into(),
+                reason: "keychain locked".into(),
             })
         }
         fn delete(&self, _: String) {}

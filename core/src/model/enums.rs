@@ -214,6 +214,18 @@ pub fn phases() -> Vec<Phase> {
     Phase::ALL.to_vec()
 }
 
+/// Every appointment status, for the shells' filters.
+#[uniffi::export]
+pub fn appointment_statuses() -> Vec<AppointmentStatus> {
+    AppointmentStatus::ALL.to_vec()
+}
+
+/// Both actors.
+#[uniffi::export]
+pub fn actors() -> Vec<Actor> {
+    Actor::ALL.to_vec()
+}
+
 /// Every trajectory kind, for the shells' pickers.
 #[uniffi::export]
 pub fn trajectory_kinds() -> Vec<TrajectoryKind> {

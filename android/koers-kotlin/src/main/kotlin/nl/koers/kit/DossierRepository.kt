@@ -173,6 +173,19 @@ class DossierRepository(
         request(setOf(View.APPLICATIONS))
     }
 
+    /** The search field: lists applications matching [text] (empty: all). */
+    fun search(text: String) = setFilter(_filter.value.copy(text = text))
+
+    /** A status chip: adds [status] to the filter, or takes it out when it was in. */
+    fun toggleStatus(status: ApplicationStatus) {
+        val current = _filter.value
+        val statuses = if (status in current.statuses) current.statuses - status else current.statuses + status
+        setFilter(current.copy(statuses = statuses))
+    }
+
+    /** The "follow up" chip: only open applications whose follow-up day has come, or all. */
+    fun toggleFollowUp() = setFilter(_filter.value.copy(needsFollowUp = !_filter.value.needsFollowUp))
+
     /** Reloads everything, e.g. when the app comes to the foreground on a new day. */
     fun refreshAll() = request(View.values().toSet())
 

@@ -1,5 +1,7 @@
 //! The object the phone shells hold (`Koers`), exported with uniffi. It only converts types
-//! and errors and tells observers what changed; every rule lives in the pure Rust API.
+//! and errors: each method is one delegation to the `Dossier` or to `session::Session` (which
+//! holds the dossier, the secret store and the observers, and keeps the network outside the
+//! dossier's lock); every rule lives in the pure Rust API.
 
 use std::sync::Arc;
 

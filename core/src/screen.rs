@@ -1,8 +1,9 @@
 //! Decisions the apps' screens and background work need, made once here so Android and iOS
 //! answer alike (their labels stay in the platforms' string catalogues): the link in a
-//! shared text, whether a change calls for a sync soon, and what the sync card shows.
+//! shared text, whether a change calls for a sync soon, what the sync card shows, and the
+//! file name an export is shared under.
 
-use crate::dossier::{SyncStatus, Topic};
+use crate::dossier::{ExportFormat, SyncStatus, Topic};
 
 /// The vacancy link in a text shared from a browser or another app (share sheets often
 /// send a page title with the link): the first `http(s)://` word, without trailing
@@ -58,6 +59,17 @@ pub fn sync_state(status: SyncStatus) -> SyncState {
     }
 }
 
+/// The file name an export is shared under (Dutch, as the coach and the employer read it).
+#[uniffi::export]
+pub fn export_file_name(format: ExportFormat) -> String {
+    match format {
+        ExportFormat::Csv => "sollicitaties.csv",
+        ExportFormat::Html => "re-integratieverslag.html",
+        ExportFormat::Ics => "afspraken.ics",
+    }
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +114,16 @@ mod tests {
             status(true, 1, None)
         ));
         assert!(!sync_soon_after(vec![Topic::Sync], status(true, 1, None)));
+    }
+
+    #[test]
+    fn exports_have_dutch_file_names_with_their_extension() {
+        assert_eq!(export_file_name(ExportFormat::Csv), "sollicitaties.csv");
+        assert_eq!(
+            export_file_name(ExportFormat::Html),
+            "re-integratieverslag.html"
+        );
+        assert_eq!(export_file_name(ExportFormat::Ics), "afspraken.ics");
     }
 
     #[test]

@@ -66,9 +66,14 @@ impl DatabaseSecrets {
     }
 
     fn conn(&self) -> std::result::Result<rusqlite::Connection, SecretStoreError> {
-        rusqlite::Connection::open(&self.path).map_err(|e| SecretStoreError::Unavailable {
+        let unavailable = |e: rusqlite::Error| SecretStoreError::Unavailable {
             reason: e.to_string(),
-        })
+        };
+        let conn = rusqlite::Connection::open(&self.path).map_err(unavailable)?;
+        // The dossier's own connection may be writing: wait for it rather than fail.
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(unavailable)?;
+        Ok(conn)
     }
 }
 
@@ -249,10 +254,15 @@ impl Session {
                 .unwrap_or_else(|r| tracing::info!("could not revoke the half-linked device: {r}"));
             return Err(not_stored(e, true));
         }
+        let (token, device) = (enrolment.token.clone(), enrolment.device_id.clone());
         match self.with(|d| d.adopt(enrolment)) {
             Ok((info, _token)) => Ok(info),
             Err(e) => {
+                // Not recorded here: undo the rest, so a retry with a new code starts clean.
                 self.secrets.delete(TOKEN_SECRET.into());
+                transport.revoke(&token, &device).unwrap_or_else(|r| {
+                    tracing::info!("could not revoke the unrecorded device: {r}")
+                });
                 Err(e)
             }
         }

@@ -19,9 +19,9 @@ struct SettingsView: View {
             Form {
                 if store.syncStatus?.enrolled == true { linked } else { enrol }
                 Section("settings.export") {
-                    Button("settings.export.csv") { export(.csv, "sollicitaties.csv") }
-                    Button("settings.export.html") { export(.html, "re-integratieverslag.html") }
-                    Button("settings.export.ics") { export(.ics, "afspraken.ics") }
+                    Button("settings.export.csv") { export(.csv) }
+                    Button("settings.export.html") { export(.html) }
+                    Button("settings.export.ics") { export(.ics) }
                 }
             }
             .navigationTitle("tab.settings")
@@ -92,8 +92,8 @@ struct SettingsView: View {
         }
     }
 
-    private func export(_ format: ExportFormat, _ name: String) {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(name)
+    private func export(_ format: ExportFormat) {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(exportFileName(format: format))
         model.run { store in
             let file = try await store.export(format, to: url)
             await MainActor.run { exported = file }

@@ -197,6 +197,14 @@ final class HelpersTests: XCTestCase {
         XCTAssertFalse(try koers.syncStatus().enrolled)
     }
 
+    func testTheSettingsScreensDecisionsAreTheCores() throws {
+        let dir = try TempDir()
+        let koers = try Koers.open(path: dir.path("k.db"))
+        XCTAssertEqual(syncState(status: try koers.syncStatus()), .notLinked)
+        XCTAssertFalse(syncSoonAfter(topics: [.applications], status: try koers.syncStatus()))
+        XCTAssertEqual(exportFileName(format: .html), "re-integratieverslag.html")
+    }
+
     func testTheListsChipsAndSearchMakeTheCoresFilter() {
         let f = ApplicationFilter.forList(search: "  ", statuses: [.rejected, .applied], followUpOnly: true)
         XCTAssertEqual(f.statuses, [.applied, .rejected], "in the core's order")

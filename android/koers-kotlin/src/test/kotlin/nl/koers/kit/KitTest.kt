@@ -17,6 +17,11 @@ import nl.koers.core.SecretStoreException
 import nl.koers.core.ReminderKind
 import nl.koers.core.Topic
 import nl.koers.core.applicationStatuses
+import nl.koers.core.ExportFormat
+import nl.koers.core.SyncState
+import nl.koers.core.exportFileName
+import nl.koers.core.syncSoonAfter
+import nl.koers.core.syncState
 
 class KitTest {
     @Test
@@ -57,6 +62,15 @@ class KitTest {
         assertFalse(form.scanned("hallo"))
         assertNotNull(form.problem.value)
         assertEquals("ABCD-EFGH", form.code.value, "a bad scan keeps what was there")
+    }
+
+    @Test
+    fun theSettingsScreensDecisionsAreTheCores() {
+        TempDossier().use { db ->
+            assertEquals(SyncState.NOT_LINKED, syncState(db.koers.syncStatus()))
+            assertFalse(syncSoonAfter(listOf(Topic.APPLICATIONS), db.koers.syncStatus()), "not linked: nothing to send to")
+        }
+        assertEquals("re-integratieverslag.html", exportFileName(ExportFormat.HTML))
     }
 
     @Test

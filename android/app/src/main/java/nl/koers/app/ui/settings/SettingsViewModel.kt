@@ -9,6 +9,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import nl.koers.app.ui.KoersViewModel
 import nl.koers.core.ExportFormat
+import nl.koers.core.exportFileName
 import nl.koers.core.SyncStatus
 import nl.koers.kit.DossierRepository
 import nl.koers.kit.EnrolmentForm
@@ -41,11 +42,7 @@ class SettingsViewModel(private val repo: DossierRepository, private val cacheDi
 
     fun export(format: ExportFormat) = busy {
         val dir = File(cacheDir, "exports").apply { mkdirs() }
-        val name = when (format) {
-            ExportFormat.CSV -> "sollicitaties.csv"
-            ExportFormat.HTML -> "re-integratieverslag.html"
-            ExportFormat.ICS -> "afspraken.ics"
-        }
+        val name = exportFileName(format)
         val file = File(dir, name)
         repo.exportToFile(format, file.absolutePath)
         _exported.value = file

@@ -53,7 +53,10 @@ fn raw_insert_samples(
     )?;
     let mut stmt = conn.prepare("INSERT INTO applications VALUES (?1, ?2, 'Planner', '')")?;
     Ok(time(n, |i| {
-        stmt.execute(rusqlite::params![format!("{i:032x}"), format!("Werkgever {i}")])
+        stmt.execute(rusqlite::params![
+            format!("{i:032x}"),
+            format!("Werkgever {i}")
+        ])
     }))
 }
 
@@ -131,12 +134,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "log, two handles taking turns",
         time(300, |i| {
             let writer = if i % 2 == 0 { &mut d } else { &mut other };
-            writer.log_application(NewApplication {
-                employer: format!("Werkgever {i}"),
-                role: "Planner".into(),
-                ..Default::default()
-            })
-            .map(|a| a.id)
+            writer
+                .log_application(NewApplication {
+                    employer: format!("Werkgever {i}"),
+                    role: "Planner".into(),
+                    ..Default::default()
+                })
+                .map(|a| a.id)
         }),
     );
     let ids: Vec<String> = d.document().applications.keys().cloned().collect();

@@ -1,12 +1,14 @@
 //! The object the phone shells hold (`Koers`), exported with uniffi. It only converts types
-//! and errors and tells observers what changed; every rule lives in the pure Rust API.
+//! and errors: each method is one delegation to the `Dossier` or to `session::Session` (which
+//! holds the dossier, the secret store and the observers, and keeps the network outside the
+//! dossier's lock); every rule lives in the pure Rust API.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::dossier::{
     ApplicationPatch, AppointmentPatch, Dossier, EnrichReport, EnrolmentInfo, ExportFormat,
     ExportOptions, LinkedDevice, NewAction, NewApplication, NewAppointment, SyncOutcome,
-    SyncStatus, Topic, TrajectoryPatch,
+    SyncStatus, TrajectoryPatch,
 };
 use crate::error::{KoersError, Result};
 use crate::input;
@@ -17,48 +19,11 @@ use crate::model::{
 };
 use crate::overview::{Reminder, TodayOverview};
 use crate::progress::WeeklyProgress;
+use crate::reminder_ledger::ReminderPlan;
+use crate::session::{DatabaseSecrets, Session};
 use crate::store::ApplicationQuery;
 
-/// Told after every change to the dossier, with what changed. Called on the thread that
-/// made the change (a write, a sync), after the dossier's lock is released, so the observer
-/// may read from the dossier right away.
-#[uniffi::export(with_foreign)]
-pub trait DossierObserver: Send + Sync {
-    fn on_change(&self, topics: Vec<Topic>);
-}
-
-/// Where the shell keeps secrets: the Android Keystore (EncryptedSharedPreferences) or the
-/// iOS Keychain. The core keeps the device credential only through this.
-#[uniffi::export(with_foreign)]
-pub trait SecretStore: Send + Sync {
-    fn get(&self, key: String) -> Option<String>;
-    fn put(&self, key: String, value: String);
-    fn delete(&self, key: String);
-}
-
-/// Secrets in the dossier's own database, for hosts without a keystore (the CLI, tests).
-struct DatabaseSecrets {
-    path: String,
-}
-
-impl SecretStore for DatabaseSecrets {
-    fn get(&self, key: String) -> Option<String> {
-        let conn = rusqlite::Connection::open(&self.path).ok()?;
-        crate::store::Settings::get_text(&conn, &format!("secret.{key}")).ok()?
-    }
-    fn put(&self, key: String, value: String) {
-        if let Ok(conn) = rusqlite::Connection::open(&self.path) {
-            let _ = crate::store::Settings::put(&conn, &format!("secret.{key}"), value.as_bytes());
-        }
-    }
-    fn delete(&self, key: String) {
-        if let Ok(conn) = rusqlite::Connection::open(&self.path) {
-            let _ = crate::store::Settings::delete(&conn, &format!("secret.{key}"));
-        }
-    }
-}
-
-const TOKEN_SECRET: &str = "device_token";
+pub use crate::session::{DossierObserver, SecretStore, SecretStoreError};
 
 /// A new application as a form gives it. Only employer and role are required.
 #[derive(Debug, Clone, Default, uniffi::Record)]
@@ -343,11 +308,6 @@ impl TryFrom<TrajectoryUpdate> for TrajectoryPatch {
     }
 }
 
-struct Subscription {
-    id: u64,
-    observer: Arc<dyn DossierObserver>,
-}
-
 fn check_path(path: &str) -> Result<()> {
     if path.trim().is_empty() {
         return Err(KoersError::invalid("path", "may not be empty"));
@@ -355,81 +315,20 @@ fn check_path(path: &str) -> Result<()> {
     Ok(())
 }
 
-/// The secret under which the platform keeps the journal's key.
-const JOURNAL_KEY_SECRET: &str = "journal_key";
-
-/// The journal's key from the platform keystore, made and stored on first use. It is read
-/// back before use, so a keystore that did not keep it fails now instead of leaving entries
-/// nobody can open later.
-fn journal_key(secrets: &dyn SecretStore) -> Result<crate::store::JournalKey> {
-    use base64::Engine as _;
-    let engine = base64::engine::general_purpose::STANDARD;
-    let decode = |text: &str| {
-        engine
-            .decode(text)
-            .ok()
-            .and_then(|bytes| crate::store::JournalKey::from_bytes(&bytes).ok())
-    };
-    if let Some(stored) = secrets.get(JOURNAL_KEY_SECRET.into()) {
-        return decode(&stored).ok_or_else(|| KoersError::Storage {
-            message: "the journal key in the keystore is damaged".into(),
-        });
-    }
-    let key = crate::store::JournalKey::generate();
-    secrets.put(JOURNAL_KEY_SECRET.into(), engine.encode(key.as_bytes()));
-    match secrets
-        .get(JOURNAL_KEY_SECRET.into())
-        .as_deref()
-        .and_then(decode)
-    {
-        Some(kept) if kept.as_bytes() == key.as_bytes() => Ok(key),
-        _ => Err(KoersError::Storage {
-            message: "the keystore did not keep the journal key".into(),
-        }),
-    }
-}
-
-/// The employee's dossier, as the shells hold it. Safe to call from any thread; calls are
-/// serialised on one lock.
+/// The employee's dossier, as the shells hold it. Safe to call from any thread; every call
+/// is a conversion and one delegation to the `Session` (core/src/session.rs).
 #[derive(uniffi::Object)]
 pub struct Koers {
-    dossier: Mutex<Dossier>,
-    observers: Mutex<(u64, Vec<Subscription>)>,
-    secrets: Arc<dyn SecretStore>,
-    /// One sync at a time; writes go on meanwhile.
-    syncing: Mutex<()>,
+    session: Arc<Session>,
 }
 
 impl Koers {
-    fn lock(&self) -> MutexGuard<'_, Dossier> {
-        // A panic while holding the lock cannot leave the dossier half-written (every write
-        // is one SQLite transaction), so a poisoned lock is safe to take over.
-        self.dossier.lock().unwrap_or_else(|e| e.into_inner())
+    fn with<T>(&self, f: impl FnOnce(&mut Dossier) -> Result<T>) -> Result<T> {
+        self.session.with(f)
     }
 
-    /// Runs `f` on the dossier, then tells the observers what changed (lock released).
-    fn with<T>(&self, f: impl FnOnce(&mut Dossier) -> Result<T>) -> Result<T> {
-        let (result, topics) = {
-            let mut dossier = self.lock();
-            // Other processes (a share extension, a background worker) write the same file:
-            // read what they stored first, and tell the observers about it too.
-            let result = dossier.refresh().and_then(|_| f(&mut dossier));
-            (result, dossier.take_changes())
-        };
-        if !topics.is_empty() {
-            let observers: Vec<Arc<dyn DossierObserver>> = self
-                .observers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .1
-                .iter()
-                .map(|s| s.observer.clone())
-                .collect();
-            for o in observers {
-                o.on_change(topics.clone());
-            }
-        }
-        result
+    fn read<T>(&self, f: impl FnOnce(&Dossier) -> T) -> T {
+        self.session.read(f)
     }
 
     /// The pure Rust dossier, for Rust callers that hold a `Koers` (tests, the CLI).
@@ -445,9 +344,12 @@ impl Koers {
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Self>> {
         check_path(&path)?;
-        let secrets = Arc::new(DatabaseSecrets { path: path.clone() });
+        let secrets = Arc::new(DatabaseSecrets::new(path.clone()));
         // No platform keystore: the journal key lives in a file beside the database.
-        Self::open_dossier(Dossier::open(&path)?, path, secrets)
+        let dossier = Dossier::open(&path)?;
+        Ok(Arc::new(Self {
+            session: Session::start(dossier, &path, secrets),
+        }))
     }
 
     /// Opens the dossier stored at `path`, keeping the device credential in `secrets`
@@ -455,57 +357,20 @@ impl Koers {
     #[uniffi::constructor]
     pub fn open_with_secrets(path: String, secrets: Arc<dyn SecretStore>) -> Result<Arc<Self>> {
         check_path(&path)?;
-        let key = journal_key(secrets.as_ref())?;
-        Self::open_dossier(Dossier::open_with_journal_key(&path, key)?, path, secrets)
+        let key = crate::session::journal_key(secrets.as_ref())?;
+        let dossier = Dossier::open_with_journal_key(&path, key)?;
+        Ok(Arc::new(Self {
+            session: Session::start(dossier, &path, secrets),
+        }))
     }
-}
 
-impl Koers {
-    fn open_dossier(
-        dossier: Dossier,
-        path: String,
-        secrets: Arc<dyn SecretStore>,
-    ) -> Result<Arc<Self>> {
-        let koers = Arc::new(Self {
-            dossier: Mutex::new(dossier),
-            observers: Mutex::new((0, Vec::new())),
-            secrets,
-            syncing: Mutex::new(()),
-        });
-        // The Automerge document is only needed for writes and sync; read it in the
-        // background so the first write does not wait for it.
-        let weak = Arc::downgrade(&koers);
-        let spawned = std::thread::Builder::new()
-            .name("koers-preload".into())
-            .spawn(move || {
-                let Ok(doc) = crate::dossier::load_document_at(std::path::Path::new(&path)) else {
-                    return;
-                };
-                if let Some(koers) = weak.upgrade() {
-                    koers.lock().install_preloaded(doc);
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::info!("no preload thread ({e}); the document loads on first write");
-        }
-        Ok(koers)
-    }
-}
-
-#[uniffi::export]
-impl Koers {
     /// Registers an observer; returns an id for `remove_observer`.
     pub fn add_observer(&self, observer: Arc<dyn DossierObserver>) -> u64 {
-        let mut guard = self.observers.lock().unwrap_or_else(|e| e.into_inner());
-        guard.0 += 1;
-        let id = guard.0;
-        guard.1.push(Subscription { id, observer });
-        id
+        self.session.add_observer(observer)
     }
 
     pub fn remove_observer(&self, id: u64) {
-        let mut guard = self.observers.lock().unwrap_or_else(|e| e.into_inner());
-        guard.1.retain(|s| s.id != id);
+        self.session.remove_observer(id)
     }
 
     // --- applications ---
@@ -542,7 +407,7 @@ impl Koers {
     }
 
     pub fn comments(&self, application_id: String) -> Vec<Comment> {
-        self.lock().comments_on(&application_id)
+        self.read(|d| d.comments_on(&application_id))
     }
 
     // --- appointments ---
@@ -610,7 +475,7 @@ impl Koers {
     // --- trajectory ---
 
     pub fn trajectory(&self) -> Trajectory {
-        self.lock().trajectory().clone()
+        self.read(|d| d.trajectory().clone())
     }
 
     pub fn update_trajectory(&self, update: TrajectoryUpdate) -> Result<Trajectory> {
@@ -654,24 +519,30 @@ impl Koers {
 
     /// The trajectory's milestones as of today (Dutch time).
     pub fn milestones(&self) -> Vec<Milestone> {
-        self.lock().milestones(LocalDate::today())
+        self.read(|d| d.milestones(LocalDate::today()))
     }
 
     /// The last `weeks` ISO weeks of applications against the target, streak and funnel.
     pub fn weekly_progress(&self, weeks: u32) -> WeeklyProgress {
-        self.lock()
-            .weekly_progress(LocalDate::today(), weeks.clamp(1, 520))
+        self.read(|d| d.weekly_progress(LocalDate::today(), weeks.clamp(1, 520)))
     }
 
     /// What to show first: next appointment, follow-ups due, this week, next milestone,
     /// open actions.
     pub fn today(&self) -> TodayOverview {
-        self.lock().today_overview(Timestamp::now())
+        self.read(|d| d.today_overview(Timestamp::now()))
     }
 
     /// Reminders due now; ids are stable, so notify once per id.
     pub fn due_reminders(&self) -> Vec<Reminder> {
-        self.lock().due_reminders(Timestamp::now())
+        self.read(|d| d.due_reminders(Timestamp::now()))
+    }
+
+    /// What to do with notifications now: reminders to post (or schedule, looking `days`
+    /// ahead) and pending ones to withdraw; each reminder is handed out once (the ledger is
+    /// in the dossier's database, shared by every process on this file).
+    pub fn plan_reminders(&self, days: u32) -> Result<ReminderPlan> {
+        self.with(|d| d.plan_reminders(Timestamp::now(), days))
     }
 
     // --- export ---
@@ -690,7 +561,7 @@ impl Koers {
             to: input::optional_date("to", to.as_deref())?,
             include_journal,
         };
-        self.lock().export(format, &options)
+        self.read(|d| d.export(format, &options))
     }
 
     /// Writes an export to `path` (atomically: a temporary file renamed into place).
@@ -718,63 +589,28 @@ impl Koers {
         self.with(|d| d.log_from_link(&url, employer, role))
     }
 
-    /// Reads pending vacancy pages and fills in empty fields (needs a connection).
+    /// Reads pending vacancy pages and fills in empty fields (needs a connection; call it
+    /// when the network returns and after a share).
     pub fn enrich_vacancies(&self) -> Result<EnrichReport> {
-        // Fetch outside the lock so the app stays responsive during slow pages.
-        let pending = self.lock().pending_vacancy_links()?;
-        let fetched: Vec<(String, Result<crate::vacancy::VacancyDetails>)> = pending
-            .into_iter()
-            .map(|(_id, url)| {
-                let details = crate::vacancy::fetch_vacancy(&url);
-                (url, details)
-            })
-            .collect();
-        self.with(move |d| {
-            d.enrich_vacancies_with(|url| match fetched.iter().find(|(u, _)| u == url) {
-                Some((_, Ok(details))) => Ok(details.clone()),
-                Some((_, Err(e))) => Err(e.clone()),
-                None => crate::vacancy::fetch_vacancy(url),
-            })
-        })
+        self.session.enrich_vacancies()
     }
 
     // --- sync with the bureau ---
 
     /// Links this device to the bureau with the code from the coach. Local data is kept
-    /// and merged with the bureau's copy.
+    /// and merged with the bureau's copy. Safe to retry (see `Session::enrol`).
     pub fn enrol(
         &self,
         server_url: String,
         code: String,
         device_name: String,
     ) -> Result<EnrolmentInfo> {
-        let _one = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
-        let (code, device_name) = self.lock().check_enrolment(&code, &device_name)?;
-        // The network part runs without holding the dossier.
-        let enrolment = crate::sync::HttpTransport::new(&server_url)?.enrol(&code, &device_name)?;
-        let (info, token) = self.with(|d| d.adopt(enrolment))?;
-        self.secrets.put(TOKEN_SECRET.into(), token);
-        Ok(info)
+        self.session.enrol(&server_url, &code, &device_name)
     }
 
-    /// Syncs with the bureau now (retrying with backoff). Writes may go on meanwhile: the
-    /// dossier is only held while preparing and absorbing each round.
+    /// Syncs with the bureau now (retrying with backoff). Writes may go on meanwhile.
     pub fn sync_now(&self) -> Result<SyncOutcome> {
-        let _one = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(token) = self.secrets.get(TOKEN_SECRET.into()) else {
-            return Err(KoersError::NotEnrolled);
-        };
-        let target = self.lock().sync_target()?.ok_or(KoersError::NotEnrolled)?;
-        let result = crate::sync::HttpTransport::new(&target.server_url).and_then(|transport| {
-            crate::dossier::sync::run_rounds(
-                &transport,
-                &token,
-                &crate::sync::BackoffPolicy::default(),
-                &mut |step| self.with(|d| d.sync_step(step)),
-            )
-        });
-        self.with(|d| d.record_sync_result(&result))?;
-        result
+        self.session.sync_now()
     }
 
     /// Last synced, pending local changes, last error.
@@ -784,39 +620,27 @@ impl Koers {
 
     /// The employee's devices linked to the bureau (needs a connection).
     pub fn linked_devices(&self) -> Result<Vec<LinkedDevice>> {
-        let token = self
-            .secrets
-            .get(TOKEN_SECRET.into())
-            .ok_or(KoersError::NotEnrolled)?;
-        // Reads settings under the lock, then talks to the bureau without it.
-        let target = self.lock().sync_target()?.ok_or(KoersError::NotEnrolled)?;
-        target.linked_devices(&token)
+        self.session.linked_devices()
     }
 
     /// Revokes another of the employee's devices (a lost phone).
     pub fn revoke_device(&self, device_id: String) -> Result<()> {
-        let token = self
-            .secrets
-            .get(TOKEN_SECRET.into())
-            .ok_or(KoersError::NotEnrolled)?;
-        self.with(|d| d.revoke_device(&token, &device_id))
+        self.session.revoke_device(&device_id)
     }
 
     /// Unlinks this device (revoking it at the bureau when reachable); with `wipe`, erases
     /// the dossier and the journal from this device too.
     pub fn sign_out(&self, wipe: bool) -> Result<()> {
-        let _one = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
-        let token = self.secrets.get(TOKEN_SECRET.into());
-        self.with(|d| d.sign_out(token.as_deref(), wipe))?;
-        self.secrets.delete(TOKEN_SECRET.into());
-        Ok(())
+        self.session.sign_out(wipe)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dossier::Topic;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
 
     struct Counter(AtomicUsize, Mutex<Vec<Topic>>);
 

@@ -218,6 +218,58 @@ pub fn due_reminders(doc: &DossierDocument, now: Timestamp) -> Vec<Reminder> {
     out
 }
 
+/// A reminder and the moment to show it: now for what is due now, later for what becomes due
+/// within the days asked for (a phone that schedules notifications ahead).
+#[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
+pub struct ScheduledReminder {
+    pub reminder: Reminder,
+    /// `now` for what is due already; otherwise the moment it becomes due: 09:00 Amsterdam
+    /// time on its day, or 24 hours before an appointment.
+    pub notify_at: Timestamp,
+}
+
+/// Most days ahead a phone may schedule reminders for.
+pub const MAX_SCHEDULE_DAYS: u32 = 31;
+
+/// The reminders due at `now` and those that become due in the next `days` days, each with
+/// the first moment it is due, soonest first. Asks `due_reminders` at every moment something
+/// can become due (each morning, each appointment's lead time), so the rules stay there.
+pub fn upcoming_reminders(
+    doc: &DossierDocument,
+    now: Timestamp,
+    days: u32,
+) -> Vec<ScheduledReminder> {
+    let days = days.min(MAX_SCHEDULE_DAYS);
+    let today = now.local_date();
+    let until = morning_of(LocalDate(today.0 + TimeDelta::days(i64::from(days))));
+    let mut moments = vec![now];
+    for d in 1..=i64::from(days) {
+        moments.push(morning_of(LocalDate(today.0 + TimeDelta::days(d))));
+    }
+    for appt in doc.appointments.values() {
+        let lead = Timestamp(appt.starts_at.0 - APPOINTMENT_LEAD);
+        if appt.status.is_active() && lead > now && lead <= until {
+            moments.push(lead);
+        }
+    }
+    moments.sort();
+    moments.dedup();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for at in moments {
+        for reminder in due_reminders(doc, at) {
+            if seen.insert(reminder.id.clone()) {
+                out.push(ScheduledReminder {
+                    reminder,
+                    notify_at: at,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.notify_at, &a.reminder.id).cmp(&(b.notify_at, &b.reminder.id)));
+    out
+}
+
 /// Open applications whose follow-up day is `today` or earlier, the longest waiting first.
 fn follow_ups_due(doc: &DossierDocument, today: LocalDate) -> Vec<&Application> {
     let mut due: Vec<&Application> = doc
@@ -462,6 +514,63 @@ mod tests {
         assert!(!o.this_week.met);
         // Week 8 was 2 March; the evaluation in week 14 (13 April) is next.
         assert_eq!(o.next_milestone.unwrap().id, "poortwachter-evaluation-14");
+    }
+
+    #[test]
+    fn upcoming_reminders_come_at_the_moment_they_become_due() {
+        let doc = dossier(
+            Trajectory::default(),
+            vec![
+                app(
+                    "now",
+                    "2026-03-01",
+                    ApplicationStatus::Applied,
+                    Some("2026-03-09"),
+                ),
+                app(
+                    "later",
+                    "2026-03-02",
+                    ApplicationStatus::Applied,
+                    Some("2026-03-12"),
+                ),
+                app(
+                    "far",
+                    "2026-03-02",
+                    ApplicationStatus::Applied,
+                    Some("2026-04-30"),
+                ),
+            ],
+            vec![appt(
+                "a",
+                "2026-03-11T13:00:00Z",
+                "2026-03-11T14:00:00Z",
+                AppointmentStatus::Confirmed,
+            )],
+            vec![],
+        );
+        let now = t("2026-03-10T07:00:00Z");
+        let plan = upcoming_reminders(&doc, now, 7);
+        let got: Vec<(&str, Timestamp)> = plan
+            .iter()
+            .map(|s| (s.reminder.target_id.as_str(), s.notify_at))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("now", now),
+                // 24 hours before the appointment, not at a morning.
+                ("a", t("2026-03-10T13:00:00Z")),
+                // 09:00 Amsterdam time (CET) on the follow-up day.
+                ("later", t("2026-03-12T08:00:00Z")),
+            ]
+        );
+        // Without looking ahead: only what is due now, as `due_reminders` says.
+        let now_only: Vec<String> = upcoming_reminders(&doc, now, 0)
+            .into_iter()
+            .map(|s| s.reminder.id)
+            .collect();
+        let due: Vec<String> = due_reminders(&doc, now).into_iter().map(|r| r.id).collect();
+        assert_eq!(now_only, due);
     }
 
     #[test]

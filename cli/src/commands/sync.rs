@@ -3,6 +3,7 @@
 
 use clap::Subcommand;
 use koers_core::dossier::{LinkedDevice, SyncOutcome, SyncStatus};
+use koers_core::sync::{with_backoff, BackoffPolicy};
 use koers_core::{KoersError, Result};
 
 use crate::context::Ctx;
@@ -111,16 +112,16 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
         Cmd::Devices(DevicesCmd::List) => {
             let d = ctx.open()?;
             let token = d.local_secret(TOKEN)?.ok_or(KoersError::NotEnrolled)?;
-            let devices = d.linked_devices(&token)?;
+            let devices = retrying(|| d.linked_devices(&token))?;
             ctx.render(&devices, || devices_text(&devices))
         }
         Cmd::Devices(DevicesCmd::Revoke { id }) => {
             let d = ctx.open()?;
             let token = d.local_secret(TOKEN)?.ok_or(KoersError::NotEnrolled)?;
-            let devices = d.linked_devices(&token)?;
+            let devices = retrying(|| d.linked_devices(&token))?;
             let id =
                 crate::ids::resolve("device", &id, devices.iter().map(|x| x.device_id.as_str()))?;
-            d.revoke_device(&token, &id)?;
+            retrying(|| d.revoke_device(&token, &id))?;
             ctx.render(&serde_json::json!({ "revoked": id }), || {
                 format!("Apparaat {id} ingetrokken; het kan niet meer synchroniseren.\n")
             })
@@ -142,6 +143,12 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             )
         }
     }
+}
+
+/// A call to the bureau, retried with backoff while the network or the bureau fails (as a
+/// sync's rounds are): a person at the command line should not have to.
+fn retrying<T>(call: impl FnMut() -> Result<T>) -> Result<T> {
+    with_backoff(&BackoffPolicy::default(), call)
 }
 
 fn devices_text(devices: &[LinkedDevice]) -> String {
@@ -238,4 +245,36 @@ fn status_text(s: &SyncStatus) -> String {
             s.last_error.clone().unwrap_or_else(|| "geen".into()),
         ),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(pending: u32) -> SyncStatus {
+        SyncStatus {
+            enrolled: true,
+            server_url: Some("https://bureau.example".into()),
+            device_id: Some("d1".into()),
+            last_synced_at: None,
+            last_attempt_at: None,
+            pending_changes: pending,
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn counts_read_as_dutch() {
+        assert!(status_text(&status(1)).contains("1 wijziging\n"));
+        assert!(status_text(&status(2)).contains("2 wijzigingen"));
+        let one = SyncOutcome {
+            round_trips: 1,
+            changes_received: 1,
+            corrected: vec![],
+        };
+        assert_eq!(
+            sync_text(&one, 1),
+            "Gesynchroniseerd: 1 wijziging verstuurd; 1 wijziging van het bureau ontvangen.\n"
+        );
+    }
 }

@@ -15,8 +15,8 @@ use crate::sync::{self as engine, BackoffPolicy, HttpTransport, PeerState};
 use super::{Dossier, Topic};
 
 pub(crate) const SERVER_KEY: &str = "sync.server_url";
-const EMPLOYEE_KEY: &str = "sync.employee_id";
-const DEVICE_KEY: &str = "sync.device_id";
+pub(crate) const EMPLOYEE_KEY: &str = "sync.employee_id";
+pub(crate) const DEVICE_KEY: &str = "sync.device_id";
 const PEER_KEY: &str = "sync.peer_state";
 const LAST_SYNCED_KEY: &str = "sync.last_synced_at";
 const LAST_ATTEMPT_KEY: &str = "sync.last_attempt_at";
@@ -87,6 +87,19 @@ pub struct SyncTarget {
 }
 
 impl SyncTarget {
+    /// Revokes one of the employee's devices at the bureau (network only).
+    pub fn revoke(&self, token: &str, device_id: &str) -> Result<()> {
+        HttpTransport::new(&self.server_url)?.revoke(token, device_id)
+    }
+
+    /// Revokes a device, when the bureau can be reached; signing out goes on regardless
+    /// (the coach can still revoke the device from the bureau).
+    pub fn revoke_best_effort(&self, token: &str, device_id: &str) {
+        if let Err(e) = self.revoke(token, device_id) {
+            tracing::info!("could not revoke device {device_id} at the bureau: {e}");
+        }
+    }
+
     /// The employee's devices as the bureau knows them (network only: callers may hold the
     /// dossier or not).
     pub fn linked_devices(&self, token: &str) -> Result<Vec<LinkedDevice>> {
@@ -291,17 +304,24 @@ impl Dossier {
 
     /// Unlinks this device. With `token`, it first asks the bureau to revoke this device
     /// (best effort: offline it only forgets the link). With `wipe`, it also erases the
-    /// dossier and the journal from the phone.
+    /// dossier and the journal from the phone. Holds the dossier throughout (the CLI); the
+    /// phone's `Session` calls `this_device` and `unlink` around the network instead.
     pub fn sign_out(&mut self, token: Option<&str>, wipe: bool) -> Result<()> {
-        if let (Some(token), Some(target)) = (token, self.sync_target()?) {
-            if let Some(device) = Settings::get_text(self.conn(), DEVICE_KEY)? {
-                if let Ok(transport) = HttpTransport::new(&target.server_url) {
-                    if let Err(e) = transport.revoke(token, &device) {
-                        tracing::info!("could not revoke this device at the bureau: {e}");
-                    }
-                }
-            }
+        if let (Some(token), Some((target, device))) = (token, self.this_device()?) {
+            target.revoke_best_effort(token, &device);
         }
+        self.unlink(wipe)
+    }
+
+    /// The bureau and this device's id there, if enrolled (read before signing out).
+    pub fn this_device(&self) -> Result<Option<(SyncTarget, String)>> {
+        let device = Settings::get_text(self.conn(), DEVICE_KEY)?;
+        Ok(self.sync_target()?.zip(device))
+    }
+
+    /// Forgets the link to the bureau (the local part of signing out); with `wipe`, erases
+    /// the dossier and the journal from this device too.
+    pub fn unlink(&mut self, wipe: bool) -> Result<()> {
         self.write_local(|tx| {
             for key in [
                 SERVER_KEY,
@@ -332,6 +352,12 @@ impl Dossier {
     /// Revokes another of the employee's devices (a lost phone); it can no longer sync.
     /// To unlink this device, use `sign_out`.
     pub fn revoke_device(&self, token: &str, device_id: &str) -> Result<()> {
+        self.revocation_target(device_id)?.revoke(token, device_id)
+    }
+
+    /// Where to revoke `device_id`, after checking it is not this device (split from
+    /// `revoke_device` so the network call can run without holding the dossier).
+    pub fn revocation_target(&self, device_id: &str) -> Result<SyncTarget> {
         let target = self.sync_target()?.ok_or(KoersError::NotEnrolled)?;
         if Settings::get_text(self.conn(), DEVICE_KEY)?.as_deref() == Some(device_id) {
             return Err(KoersError::invalid(
@@ -339,7 +365,7 @@ impl Dossier {
                 "this is the device you are using; sign out instead",
             ));
         }
-        HttpTransport::new(&target.server_url)?.revoke(token, device_id)
+        Ok(target)
     }
 
     /// A secret kept in this database, for hosts without a platform keystore (the CLI).

@@ -6,6 +6,7 @@ use crate::milestones::{self, Milestone};
 use crate::model::{LocalDate, Timestamp};
 use crate::overview::{self, Reminder, TodayOverview};
 use crate::progress::{self, WeeklyProgress};
+use crate::reminder_ledger::ReminderPlan;
 
 use super::Dossier;
 
@@ -48,6 +49,14 @@ impl Dossier {
     /// Reminders due now, with stable ids so a shell notifies once.
     pub fn due_reminders(&self, now: Timestamp) -> Vec<Reminder> {
         overview::due_reminders(&self.state, now)
+    }
+
+    /// What the app does with its notifications as of `now`: which reminders to post (or
+    /// schedule, when `days` > 0 looks ahead) and which pending ones to withdraw. Remembers
+    /// what it hands out in the reminder ledger, so a reminder is notified once.
+    pub fn plan_reminders(&mut self, now: Timestamp, days: u32) -> Result<ReminderPlan> {
+        let upcoming = overview::upcoming_reminders(&self.state, now, days);
+        self.write_local(|tx| crate::reminder_ledger::plan(tx, upcoming, now))
     }
 
     /// The dossier in one of the export formats.

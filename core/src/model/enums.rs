@@ -52,6 +52,16 @@ macro_rules! vocabulary {
             }
         }
 
+        /// For the shells: the stored word (their string catalogues key labels by it) and
+        /// every case in order (for pickers), so no shell keeps its own list.
+        #[uniffi::export]
+        impl $name {
+            /// The stable word, as `as_str` gives it.
+            pub fn word(&self) -> String {
+                self.as_str().to_string()
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
@@ -164,10 +174,73 @@ vocabulary!(
     }
 );
 
+/// The statuses after which an application is over: the one place this rule is written
+/// (the query tables' SQL is built from it, the shells ask `is_closed`).
+pub const CLOSED_STATUSES: &[ApplicationStatus] = &[
+    ApplicationStatus::Hired,
+    ApplicationStatus::Rejected,
+    ApplicationStatus::Withdrawn,
+];
+
+#[uniffi::export]
 impl ApplicationStatus {
     /// Whether the application is over (no follow-up expected).
     pub fn is_closed(&self) -> bool {
-        matches!(self, Self::Hired | Self::Rejected | Self::Withdrawn)
+        CLOSED_STATUSES.contains(self)
+    }
+}
+
+/// Every application status in pipeline order, for the shells' pickers and filters.
+#[uniffi::export]
+pub fn application_statuses() -> Vec<ApplicationStatus> {
+    ApplicationStatus::ALL.to_vec()
+}
+
+/// Every source, for the shells' pickers.
+#[uniffi::export]
+pub fn sources() -> Vec<Source> {
+    Source::ALL.to_vec()
+}
+
+/// Every appointment kind, for the shells' pickers.
+#[uniffi::export]
+pub fn appointment_kinds() -> Vec<AppointmentKind> {
+    AppointmentKind::ALL.to_vec()
+}
+
+/// Every phase, for the shells' pickers.
+#[uniffi::export]
+pub fn phases() -> Vec<Phase> {
+    Phase::ALL.to_vec()
+}
+
+/// Every appointment status, for the shells' filters.
+#[uniffi::export]
+pub fn appointment_statuses() -> Vec<AppointmentStatus> {
+    AppointmentStatus::ALL.to_vec()
+}
+
+/// Both actors.
+#[uniffi::export]
+pub fn actors() -> Vec<Actor> {
+    Actor::ALL.to_vec()
+}
+
+/// Every trajectory kind, for the shells' pickers.
+#[uniffi::export]
+pub fn trajectory_kinds() -> Vec<TrajectoryKind> {
+    TrajectoryKind::ALL.to_vec()
+}
+
+impl ApplicationStatus {
+    /// The closed statuses as an SQL list (`'hired', 'rejected', 'withdrawn'`), for queries
+    /// that must agree with `is_closed`.
+    pub fn closed_sql_list() -> String {
+        CLOSED_STATUSES
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Whether the employee actually applied (counts toward the weekly target).
@@ -197,5 +270,23 @@ mod tests {
         );
         let err = "maybe".parse::<ApplicationStatus>().unwrap_err();
         assert!(err.to_string().contains("interest"), "{err}");
+        assert_eq!(
+            ApplicationStatus::SecondInterview.word(),
+            "second_interview"
+        );
+    }
+
+    #[test]
+    fn the_closed_statuses_and_their_sql_agree() {
+        let closed: Vec<&str> = ApplicationStatus::ALL
+            .iter()
+            .filter(|s| s.is_closed())
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(closed, ["hired", "rejected", "withdrawn"]);
+        assert_eq!(
+            ApplicationStatus::closed_sql_list(),
+            "'hired', 'rejected', 'withdrawn'"
+        );
     }
 }

@@ -315,10 +315,10 @@ impl Projection {
             args.push(Value::Text(to.to_string()));
         }
         if let Some(day) = query.follow_up_due_by {
-            sql.push_str(
-                " AND a.follow_up IS NOT NULL AND a.follow_up <= ? \
-                 AND a.status NOT IN ('hired', 'rejected', 'withdrawn')",
-            );
+            sql.push_str(&format!(
+                " AND a.follow_up IS NOT NULL AND a.follow_up <= ? AND a.status NOT IN ({})",
+                crate::model::ApplicationStatus::closed_sql_list()
+            ));
             args.push(Value::Text(day.to_string()));
         }
         if let Some(match_expr) = query.text.as_deref().and_then(fts_query) {

@@ -108,8 +108,17 @@ CREATE TABLE journal_sealed (
 CREATE INDEX journal_sealed_by_date ON journal_sealed (date DESC, created_at DESC);
 ";
 
+/// Version 7, reminder ledger: the reminders already handed to the OS as notifications (a posted one,
+/// or one scheduled for later), so each is notified once, whichever process asks.
+const REMINDER_LEDGER: &str = "
+CREATE TABLE notified_reminders (
+    id TEXT PRIMARY KEY,
+    notify_at INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
 /// Every migration in order; index `i` takes the database from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, REMINDER_LEDGER];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;

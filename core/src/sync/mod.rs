@@ -39,4 +39,4 @@ pub use engine::{
     absorb, adopt_enrolment, apply_chunks, hashes_from_wire, hashes_to_wire, pending_changes,
     prepare, sync_documents, Absorbed, PeerState, SyncReport, SyncTarget,
 };
-pub use transport::{Enrolment, HttpTransport, Traffic};
+pub use transport::{check_server_url, Enrolment, HttpTransport, Traffic, MAX_REPLY_BYTES};

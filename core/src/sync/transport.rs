@@ -2,6 +2,7 @@
 //! and device management, CBOR over HTTP(S), every failure turned into a [`KoersError`] whose
 //! message a person can act on.
 
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -13,11 +14,42 @@ use serde::de::DeserializeOwned;
 
 use crate::{KoersError, Result};
 
-const UNREACHABLE: &str =
-    "De server van het bureau is niet bereikbaar; we proberen het later opnieuw.";
+const UNREACHABLE: &str = "De server van het bureau is niet bereikbaar. Controleer je \
+     internetverbinding; we proberen het later opnieuw.";
+const REPLY_LOST: &str = "Het antwoord van het bureau kwam niet aan. Wat je verstuurde is \
+     misschien al bij het bureau opgeslagen; de volgende synchronisatie bevestigt het, en \
+     niets komt dubbel.";
+const ENROL_REPLY_LOST: &str = "Het antwoord van het bureau kwam niet aan. Probeer het \
+     opnieuw; zegt het bureau dan dat de code al gebruikt is, vraag je coach om een nieuwe.";
 const SERVER_FAILED: &str = "Er ging iets mis bij het bureau; we proberen het later opnieuw.";
 const NOT_LINKED: &str =
     "Dit apparaat is niet (meer) gekoppeld aan het bureau. Koppel opnieuw met een code van je coach.";
+
+/// The largest reply the client reads: the protocol's body limit, which holds both ways. A
+/// larger reply is refused unread rather than filling the phone's memory.
+pub const MAX_REPLY_BYTES: usize = koers_protocol::limits::MAX_REQUEST_BYTES;
+
+/// Checks a bureau's address and returns it without a trailing slash: `https://`, or
+/// `http://` only to this machine (tests and the demo); nothing else carries a device token.
+pub fn check_server_url(server_url: &str) -> Result<String> {
+    let base = server_url.trim().trim_end_matches('/').to_string();
+    let parsed = reqwest::Url::parse(&base)
+        .map_err(|_| KoersError::invalid("server", "dit is geen geldig webadres"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" if !host.is_empty() => Ok(base),
+        "http" if loopback => Ok(base),
+        _ => Err(KoersError::invalid(
+            "server",
+            "het adres moet met https:// beginnen",
+        )),
+    }
+}
 
 /// What enrolment gives the device; persist all of it (the token only on the device).
 #[derive(Debug, Clone, PartialEq)]
@@ -50,15 +82,7 @@ pub struct HttpTransport {
 impl HttpTransport {
     /// A client for the bureau at `server_url` (e.g. `https://bureau.example`).
     pub fn new(server_url: &str) -> Result<Self> {
-        let base = server_url.trim().trim_end_matches('/').to_string();
-        let parsed = reqwest::Url::parse(&base)
-            .map_err(|_| KoersError::invalid("server", "dit is geen geldig webadres"))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(KoersError::invalid(
-                "server",
-                "het adres moet met https:// beginnen",
-            ));
-        }
+        let base = check_server_url(server_url)?;
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
@@ -164,17 +188,21 @@ impl HttpTransport {
                 .body(bytes);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let lost = if enrolment {
+            ENROL_REPLY_LOST
+        } else {
+            REPLY_LOST
+        };
         let response = request.send().map_err(|e| {
             tracing::debug!(error = %e, "sync: request failed");
             KoersError::Network {
-                message: UNREACHABLE.into(),
+                // Not connected: nothing was sent. Otherwise the request may have arrived and
+                // only the answer is missing.
+                message: if e.is_connect() { UNREACHABLE } else { lost }.into(),
             }
         })?;
         let status = response.status();
-        // A connection cut while the body streams in is as transient as one cut before.
-        let bytes = response.bytes().map_err(|_| KoersError::Network {
-            message: UNREACHABLE.into(),
-        })?;
+        let bytes = read_capped(response, MAX_REPLY_BYTES, lost)?;
         self.received
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if status.is_success() {
@@ -185,6 +213,33 @@ impl HttpTransport {
         let body: Option<ErrorBody> = wire::decode(&bytes).ok();
         Err(error_for(status.as_u16(), body, enrolment))
     }
+}
+
+/// Reads a reply body of at most `cap` bytes, refusing a longer one (by its announced length,
+/// or once more than `cap` bytes have streamed in).
+fn read_capped(response: reqwest::blocking::Response, cap: usize, lost: &str) -> Result<Vec<u8>> {
+    let too_large = || KoersError::Document {
+        message: format!(
+            "Het antwoord van het bureau is groter dan de {} MB die het protocol toestaat en is \
+             niet gelezen. Meld dit aan je coach.",
+            cap / (1024 * 1024)
+        ),
+    };
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    // One byte past the cap tells a reply of exactly `cap` from a longer one.
+    std::io::Read::take(response, cap as u64 + 1)
+        .read_to_end(&mut bytes)
+        // A connection cut while the body streams in: the bureau did answer, the answer is lost.
+        .map_err(|_| KoersError::Network {
+            message: lost.into(),
+        })?;
+    if bytes.len() > cap {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// Maps an HTTP error reply to the error the person sees.
@@ -240,12 +295,110 @@ fn error_for(status: u16, body: Option<ErrorBody>, enrolment: bool) -> KoersErro
 mod tests {
     use super::*;
 
+    use std::io::Write;
+    use std::net::TcpListener;
+
     #[test]
     fn server_urls_are_checked() {
         assert!(HttpTransport::new("ftp://x").is_err());
         assert!(HttpTransport::new("geen adres").is_err());
         let t = HttpTransport::new("https://bureau.example/ ").unwrap();
         assert_eq!(t.server_url(), "https://bureau.example");
+    }
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for refused in [
+            "http://bureau.example",
+            "http://10.0.0.2:8080",
+            "http://localhost.example",
+        ] {
+            let err = check_server_url(refused).unwrap_err();
+            assert!(err.to_string().contains("https://"), "{refused}: {err}");
+        }
+        for allowed in [
+            "http://localhost:3000",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "https://bureau.example",
+        ] {
+            assert!(check_server_url(allowed).is_ok(), "{allowed}");
+        }
+    }
+
+    /// A bureau that reads one request and answers with `reply` (raw HTTP), then hangs up.
+    fn bureau_replying(reply: Vec<u8>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 8192];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            let _ = stream.write_all(&reply);
+        });
+        url
+    }
+
+    #[test]
+    fn a_reply_above_the_limit_is_refused_unread() {
+        // Announced too large.
+        let url = bureau_replying(
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/cbor\r\ncontent-length: {}\r\n\r\n",
+                MAX_REPLY_BYTES + 1
+            )
+            .into_bytes(),
+        );
+        let err = HttpTransport::new(&url).unwrap().devices("t").unwrap_err();
+        assert!(matches!(err, KoersError::Document { .. }), "{err}");
+        assert!(err.to_string().contains("groter dan"), "{err}");
+    }
+
+    #[test]
+    fn a_streamed_reply_is_cut_at_the_limit() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 8192];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            // Chunked, with no length announced: the client must count for itself.
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n");
+            let chunk = vec![b'x'; 1024 * 1024];
+            for _ in 0..(MAX_REPLY_BYTES / chunk.len() + 2) {
+                if stream
+                    .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                    .is_err()
+                    || stream.write_all(&chunk).is_err()
+                    || stream.write_all(b"\r\n").is_err()
+                {
+                    return; // the client stopped reading
+                }
+            }
+            let _ = stream.write_all(b"0\r\n\r\n");
+        });
+        let t = HttpTransport::new(&url).unwrap();
+        let err = t.devices("t").unwrap_err();
+        assert!(err.to_string().contains("groter dan"), "{err}");
+    }
+
+    #[test]
+    fn a_lost_reply_is_told_apart_from_an_unreachable_bureau() {
+        // The bureau takes the request and hangs up without answering.
+        let url = bureau_replying(Vec::new());
+        let err = HttpTransport::new(&url)
+            .unwrap()
+            .sync(
+                "t",
+                &SyncRequest {
+                    v: PROTOCOL_VERSION,
+                    documents: vec![],
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(err, KoersError::Network { .. }), "{err}");
+        assert!(err.to_string().contains("kwam niet aan"), "{err}");
+        assert!(!err.to_string().contains("niet bereikbaar"), "{err}");
     }
 
     #[test]

@@ -17,15 +17,25 @@ final class AppModel {
     var alert: String?
 
     @ObservationIgnored private let notifier = ReminderNotifier()
+    @ObservationIgnored private let network = NetworkWatch()
     @ObservationIgnored private var watching: Task<Void, Never>?
 
-    /// Opens the dossier once; the device credential lives in the Keychain.
+    /// How far ahead reminders are scheduled with calendar triggers.
+    static let reminderDays: UInt32 = 14
+
+    /// Opens the dossier once (in the App Group, shared with the share extension); the device
+    /// credential lives in the shared Keychain group.
     func start() async {
         guard store == nil else { return }
         do {
-            let store = try await DossierStore.open(path: try Self.databasePath(), secrets: KeychainSecretStore())
+            let path = try SharedDossier.databasePath()
+            let store = try await DossierStore.open(path: path, secrets: SharedDossier.secrets())
+            SharedDossier.excludeFromBackup(databasePath: path)
             self.store = store
             watch(store)
+            network.start { [weak self] in
+                Task { @MainActor in await self?.online() }
+            }
             await notifier.requestAuthorization()
             await becameActive()
         } catch {
@@ -33,24 +43,36 @@ final class AppModel {
         }
     }
 
-    /// Back in the foreground: sync when linked, then notify what's due.
+    /// Back in the foreground: links shared meanwhile get their details, sync when linked,
+    /// then hand the reminders to the notification center.
     func becameActive() async {
-        guard let store else { return }
-        if store.syncStatus?.enrolled == true {
-            _ = try? await store.syncNow()
-        }
-        await notifier.notify(await store.dueReminders())
+        await online()
     }
 
-    /// The BGAppRefreshTask: sync, notify, and ask for the next run.
+    /// The BGAppRefreshTask: the same, and ask for the next run.
     func backgroundRefresh() async {
         BackgroundSync.schedule()
         if store == nil { await start() }
+        await online()
+    }
+
+    /// What to do with a connection: vacancy details, sync, reminders (what a sync brought).
+    private func online() async {
         guard let store else { return }
+        _ = try? await store.enrichVacancies()
         if store.syncStatus?.enrolled == true {
             _ = try? await store.syncNow()
         }
-        await notifier.notify(await store.dueReminders())
+        await planReminders(store)
+        if let path = try? SharedDossier.databasePath() {
+            SharedDossier.excludeFromBackup(databasePath: path) // -wal/-shm exist by now
+        }
+    }
+
+    private func planReminders(_ store: DossierStore) async {
+        if let plan = try? await store.planReminders(days: Self.reminderDays) {
+            await notifier.apply(plan)
+        }
     }
 
     /// Runs an action of a screen, showing its error (the core's message) if it fails.
@@ -66,22 +88,11 @@ final class AppModel {
         watching?.cancel()
         watching = Task { [notifier] in
             for await topics in store.changes() where !topics.isDisjoint(with: [.applications, .appointments, .actions, .trajectory]) {
-                await notifier.notify(await store.dueReminders())
+                if let plan = try? await store.planReminders(days: Self.reminderDays) {
+                    await notifier.apply(plan)
+                }
             }
         }
-    }
-
-    /// Application Support/Koers/dossier.db, protected until the first unlock (so the
-    /// background refresh can read it on a locked phone) and kept out of iCloud backups'
-    /// plain files by the OS's data protection.
-    static func databasePath() throws -> String {
-        let fm = FileManager.default
-        let dir = try fm.url(for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
-            .appendingPathComponent("Koers", isDirectory: true)
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true,
-                               attributes: [.protectionKey: FileProtectionType.completeUntilFirstUserAuthentication])
-        try fm.setAttributes([.protectionKey: FileProtectionType.completeUntilFirstUserAuthentication], ofItemAtPath: dir.path)
-        return dir.appendingPathComponent("dossier.db").path
     }
 
     /// This phone's name for the bureau's device list.

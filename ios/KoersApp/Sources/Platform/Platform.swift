@@ -5,6 +5,7 @@ import EventKit
 import Foundation
 import KoersCore
 import KoersKit
+import Network
 import SwiftUI
 import UserNotifications
 import VisionKit
@@ -21,7 +22,10 @@ enum BackgroundSync {
     }
 }
 
-/// Posts the core's due reminders as local notifications, once per stable id.
+/// Hands the core's reminder plan to the notification center: what is due now is shown at
+/// once, what becomes due later gets a calendar trigger at its moment (so it appears even
+/// when the app does not run), and what no longer applies is withdrawn. Which is which is
+/// the core's decision (its ledger in the dossier), not this actor's.
 actor ReminderNotifier {
     private let center = UNUserNotificationCenter.current()
 
@@ -29,19 +33,39 @@ actor ReminderNotifier {
         _ = try? await center.requestAuthorization(options: [.alert, .sound, .badge])
     }
 
-    func notify(_ due: [Reminder]) async {
-        var ledger = ReminderLedger.load(from: .standard)
-        let fresh = ledger.take(due)
-        ledger.save(to: .standard)
-        for reminder in fresh {
+    func apply(_ plan: ReminderPlan) async {
+        center.removePendingNotificationRequests(
+            withIdentifiers: plan.withdraw.map(Reminder.notificationIdentifier(for:)))
+        for scheduled in plan.post {
+            let reminder = scheduled.reminder
             let content = UNMutableNotificationContent()
             content.title = reminder.title // Dutch, from the core
             content.body = reminder.body
             content.sound = .default
             content.threadIdentifier = reminder.kind == .appointment ? "appointments" : "follow-ups"
-            let request = UNNotificationRequest(identifier: reminder.notificationIdentifier, content: content, trigger: nil)
+            let trigger = scheduled.triggerComponents().map {
+                UNCalendarNotificationTrigger(dateMatching: $0, repeats: false)
+            }
+            let request = UNNotificationRequest(identifier: reminder.notificationIdentifier,
+                                                content: content, trigger: trigger)
             try? await center.add(request)
         }
+    }
+}
+
+/// Tells when the network comes back while the app runs (vacancy details, sync).
+final class NetworkWatch: @unchecked Sendable {
+    private let monitor = NWPathMonitor()
+    private var wasOnline = true
+
+    func start(onReturn: @escaping @Sendable () -> Void) {
+        monitor.pathUpdateHandler = { [weak self] path in
+            guard let self else { return }
+            let online = path.status == .satisfied
+            if online && !self.wasOnline { onReturn() }
+            self.wasOnline = online
+        }
+        monitor.start(queue: DispatchQueue(label: "nl.koers.network"))
     }
 }
 

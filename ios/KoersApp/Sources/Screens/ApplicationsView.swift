@@ -46,9 +46,7 @@ struct ApplicationsView: View {
             }
             .sheet(isPresented: $adding) { QuickAddView(store: store) }
             .task(id: FilterKey(search: search, statuses: statuses, followUp: followUpOnly)) {
-                try? await store.setFilter(ApplicationFilter(
-                    statuses: ApplicationStatus.allCases.filter(statuses.contains),
-                    text: search.isEmpty ? nil : search, needsFollowUp: followUpOnly))
+                try? await store.setFilter(.forList(search: search, statuses: statuses, followUpOnly: followUpOnly))
             }
         }
     }

@@ -7,8 +7,8 @@ import SwiftUI
 struct SettingsView: View {
     @Environment(AppModel.self) private var model
     let store: DossierStore
-    @State private var server = ""
-    @State private var code = ""
+    /// The fields, the scan and the check before enrolling live in KoersKit (tested there).
+    @State private var form = EnrolmentForm()
     @State private var scanning = false
     @State private var enrolling = false
     @State private var exported: URL?
@@ -19,16 +19,16 @@ struct SettingsView: View {
             Form {
                 if store.syncStatus?.enrolled == true { linked } else { enrol }
                 Section("settings.export") {
-                    Button("settings.export.csv") { export(.csv, "sollicitaties.csv") }
-                    Button("settings.export.html") { export(.html, "re-integratieverslag.html") }
-                    Button("settings.export.ics") { export(.ics, "afspraken.ics") }
+                    Button("settings.export.csv") { export(.csv) }
+                    Button("settings.export.html") { export(.html) }
+                    Button("settings.export.ics") { export(.ics) }
                 }
             }
             .navigationTitle("tab.settings")
             .sheet(isPresented: $scanning) {
                 CodeScanner { text in
                     scanning = false
-                    apply(EnrolmentRequest.parse(text, fallbackServer: server), raw: text)
+                    form.scanned(text)
                 }
                 .ignoresSafeArea()
             }
@@ -36,28 +36,33 @@ struct SettingsView: View {
                 ShareSheet(items: [file.url])
             }
             .onAppear {
-                if let pending = model.pendingEnrolment { apply(pending, raw: pending.code); model.pendingEnrolment = nil }
+                if let pending = model.pendingEnrolment {
+                    form.server = pending.serverURL
+                    form.code = pending.code
+                    model.pendingEnrolment = nil
+                }
             }
         }
     }
 
     private var enrol: some View {
         Section {
-            TextField("settings.server", text: $server).keyboardType(.URL).textInputAutocapitalization(.never).autocorrectionDisabled()
-            TextField("settings.code", text: $code).textInputAutocapitalization(.characters).autocorrectionDisabled()
+            TextField("settings.server", text: $form.server).keyboardType(.URL).textInputAutocapitalization(.never).autocorrectionDisabled()
+            TextField("settings.code", text: $form.code).textInputAutocapitalization(.characters).autocorrectionDisabled()
             if CodeScanner.isAvailable {
                 Button { scanning = true } label: { Label("settings.scan", systemImage: "qrcode.viewfinder") }
             }
+            if let problem = form.problem { Text(verbatim: problem).foregroundStyle(.red).font(.caption) }
             Button("settings.enrol") {
+                guard let request = try? form.request() else { return } // form.problem says why
                 enrolling = true
-                let (s, c) = (server, code)
                 model.run { store in
                     defer { Task { @MainActor in enrolling = false } }
-                    try await store.enrol(serverURL: s, code: c, deviceName: AppModel.deviceName)
+                    try await store.enrol(serverURL: request.serverURL, code: request.code, deviceName: AppModel.deviceName)
                     _ = try? await store.syncNow()
                 }
             }
-            .disabled(enrolling || code.isEmpty || server.isEmpty)
+            .disabled(enrolling || form.code.isEmpty)
         } header: {
             Text("settings.bureau")
         } footer: {
@@ -70,7 +75,7 @@ struct SettingsView: View {
             if let status = store.syncStatus {
                 if let url = status.serverUrl { LabeledContent("settings.server", value: url) }
                 LabeledContent("settings.last_synced", value: status.lastSyncedAt.map(DisplayDate.moment) ?? "—")
-                LabeledContent("settings.pending", value: "\(status.pendingChanges)")
+                Text("settings.pending_changes \(Int(status.pendingChanges))")
                 if let error = status.lastError { Text(verbatim: error).foregroundStyle(.red).font(.caption) }
             }
             Button {
@@ -87,17 +92,8 @@ struct SettingsView: View {
         }
     }
 
-    private func apply(_ request: EnrolmentRequest?, raw: String) {
-        if let request {
-            server = request.serverURL
-            code = request.code
-        } else {
-            code = raw.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
-        }
-    }
-
-    private func export(_ format: ExportFormat, _ name: String) {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(name)
+    private func export(_ format: ExportFormat) {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(exportFileName(format: format))
         model.run { store in
             let file = try await store.export(format, to: url)
             await MainActor.run { exported = file }

@@ -329,9 +329,27 @@ public final class DossierStore {
         return url
     }
 
-    /// Reminders due now (ids stable: notify once per id, see `ReminderLedger`).
+    /// Reminders due now (ids stable; `planReminders` hands each out once).
     public func dueReminders() async -> [Reminder] {
         (try? await read { $0.dueReminders() }) ?? []
+    }
+
+    /// The notifications to post now or schedule (looking `days` ahead), and the pending ones
+    /// to withdraw; the core's ledger in the dossier remembers what was handed out, for the
+    /// app and the share extension alike.
+    public func planReminders(days: UInt32) async throws -> ReminderPlan {
+        try await perform { try $0.planReminders(days: days) }
+    }
+
+    /// Fills in the details of shared vacancy links (needs the network).
+    @discardableResult
+    public func enrichVacancies() async throws -> EnrichReport {
+        try await perform { try $0.enrichVacancies() }
+    }
+
+    /// Whether the changes just reported call for a sync soon (the core decides).
+    public func needsSyncSoon(after topics: Set<Topic>) async -> Bool {
+        (try? await read { try syncSoonAfter(topics: Array(topics), status: $0.syncStatus()) }) ?? false
     }
 }
 

@@ -1,5 +1,8 @@
-// Reads what the employee typed or scanned to enrol: a bureau address and a one-time code.
+// Reads what the employee typed or scanned to enrol. The reading is the core's
+// (`parseEnrolmentInput`), so a code reads the same on iOS and Android; this only adapts it
+// to the Settings screen's fields.
 import Foundation
+import KoersCore
 
 /// An enrolment request as the Settings screen collects it.
 public struct EnrolmentRequest: Equatable, Sendable {
@@ -11,38 +14,54 @@ public struct EnrolmentRequest: Equatable, Sendable {
         self.code = code
     }
 
-    /// Reads a scanned QR code or pasted text. Understood:
-    /// - a link with `code` (and optionally `server`) in its query, e.g.
-    ///   `koers://enrol?server=https://bureau.example&code=ABCD-EFGH` or
-    ///   `https://bureau.example/koppel?code=ABCD-EFGH` (then the link's own origin is the server);
-    /// - a bare code (`ABCD-EFGH`), with the server from `fallbackServer`.
-    /// The code itself is checked by the bureau; here it is only trimmed and upper-cased.
+    /// Reads a scanned QR code, a pasted link or a typed code (see core/src/enrolment.rs);
+    /// nil when it holds no code or no bureau is known (`fallbackServer` is the form's).
     public static func parse(_ text: String, fallbackServer: String? = nil) -> EnrolmentRequest? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { return nil }
-        if trimmed.contains("://"), let components = URLComponents(string: trimmed) {
-            let items = components.queryItems ?? []
-            func value(_ name: String) -> String? {
-                items.first { $0.name == name }?.value?
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-                    .nilIfEmpty
-            }
-            guard let code = value("code") else { return nil }
-            var server = value("server")
-            if server == nil, let scheme = components.scheme?.lowercased(),
-               scheme == "http" || scheme == "https", let host = components.host {
-                server = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
-            }
-            guard let server = server ?? fallbackServer?.nilIfEmpty else { return nil }
-            return EnrolmentRequest(serverURL: server, code: code.uppercased())
-        }
-        guard let server = fallbackServer?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty else {
-            return nil
-        }
-        return EnrolmentRequest(serverURL: server, code: trimmed.uppercased())
+        guard let input = try? parseEnrolmentInput(text: text, fallbackServer: fallbackServer),
+              let server = input.serverUrl else { return nil }
+        return EnrolmentRequest(serverURL: server, code: input.code)
     }
 }
 
-extension String {
-    var nilIfEmpty: String? { isEmpty ? nil : self }
+/// The enrolment form's fields and what its buttons do, as a value the screen binds to.
+public struct EnrolmentForm: Equatable, Sendable {
+    public var server: String
+    public var code: String
+    /// Why the last scan or submit failed, in the core's words.
+    public private(set) var problem: String?
+
+    public init(server: String = "", code: String = "") {
+        self.server = server
+        self.code = code
+    }
+
+    /// A scanned or pasted text: fills the code, and the server when the text names one.
+    @discardableResult
+    public mutating func scanned(_ text: String) -> Bool {
+        do {
+            let input = try parseEnrolmentInput(text: text, fallbackServer: server.isEmpty ? nil : server)
+            code = input.code
+            if let s = input.serverUrl { server = s }
+            problem = nil
+            return true
+        } catch {
+            problem = CoreError.from(error).message
+            return false
+        }
+    }
+
+    /// The checked server and code to enrol with; throws the core's refusal.
+    public mutating func request() throws -> EnrolmentRequest {
+        do {
+            let input = try parseEnrolmentInput(text: code, fallbackServer: server.isEmpty ? nil : server)
+            guard let s = input.serverUrl else {
+                throw KoersError.InvalidInput(message: "server: vul het adres van je bureau in")
+            }
+            problem = nil
+            return EnrolmentRequest(serverURL: s, code: input.code)
+        } catch {
+            problem = CoreError.from(error).message
+            throw error
+        }
+    }
 }

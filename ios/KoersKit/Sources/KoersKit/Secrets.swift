@@ -19,7 +19,7 @@ public final class InMemorySecretStore: SecretStore, @unchecked Sendable {
         return values[key]
     }
 
-    public func put(key: String, value: String) {
+    public func put(key: String, value: String) throws {
         lock.lock()
         values[key] = value
         lock.unlock()
@@ -44,17 +44,22 @@ public final class InMemorySecretStore: SecretStore, @unchecked Sendable {
 /// (so background sync works on a locked phone) and never migrated to another device.
 public final class KeychainSecretStore: SecretStore, @unchecked Sendable {
     private let service: String
+    private let accessGroup: String?
 
-    public init(service: String = "nl.koers.app.core") {
+    /// `accessGroup`: a Keychain group shared with the share extension (nil: the app's own).
+    public init(service: String = "nl.koers.app.core", accessGroup: String? = nil) {
         self.service = service
+        self.accessGroup = accessGroup
     }
 
     private func query(_ key: String) -> [String: Any] {
-        [
+        var q: [String: Any] = [
             kSecClass as String: kSecClassGenericPassword,
             kSecAttrService as String: service,
             kSecAttrAccount as String: key,
         ]
+        if let accessGroup { q[kSecAttrAccessGroup as String] = accessGroup }
+        return q
     }
 
     public func get(key: String) -> String? {
@@ -67,17 +72,23 @@ public final class KeychainSecretStore: SecretStore, @unchecked Sendable {
         return String(data: data, encoding: .utf8)
     }
 
-    public func put(key: String, value: String) {
+    /// Throws when the Keychain did not store it, so the core stops an enrolment (before
+    /// the code is spent, or by revoking the new device) instead of half-linking the phone.
+    public func put(key: String, value: String) throws {
         let data = Data(value.utf8)
         let attributes: [String: Any] = [
             kSecValueData as String: data,
             kSecAttrAccessible as String: kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly,
         ]
-        let status = SecItemUpdate(query(key) as CFDictionary, attributes as CFDictionary)
+        var status = SecItemUpdate(query(key) as CFDictionary, attributes as CFDictionary)
         if status == errSecItemNotFound {
             var add = query(key)
             add.merge(attributes) { _, new in new }
-            SecItemAdd(add as CFDictionary, nil)
+            status = SecItemAdd(add as CFDictionary, nil)
+        }
+        guard status == errSecSuccess else {
+            let reason = SecCopyErrorMessageString(status, nil) as String? ?? "OSStatus \(status)"
+            throw SecretStoreError.Unavailable(reason: reason)
         }
     }
 

@@ -144,32 +144,73 @@ final class DossierStoreTests: XCTestCase {
 }
 
 final class HelpersTests: XCTestCase {
-    func testRemindersAreNotifiedOncePerId() {
-        func reminder(_ id: String) -> Reminder {
-            Reminder(id: id, kind: .followUp, targetId: "t", title: "Nabellen", body: "Acme", dueAt: "2026-11-23T08:00:00.000Z")
-        }
-        var ledger = ReminderLedger(capacity: 3)
-        XCTAssertEqual(ledger.take([reminder("a"), reminder("b")]).map(\.id), ["a", "b"])
-        XCTAssertEqual(ledger.take([reminder("a"), reminder("b"), reminder("c")]).map(\.id), ["c"])
-        XCTAssertEqual(ledger.take([reminder("d")]).map(\.id), ["d"])
-        XCTAssertEqual(ledger.notified, ["b", "c", "d"], "the oldest ids fall off")
-        XCTAssertEqual(reminder("x").notificationIdentifier, "koers.reminder.x")
-
-        let defaults = UserDefaults(suiteName: "koerskit-tests-\(UUID().uuidString)")!
-        ledger.save(to: defaults)
-        XCTAssertEqual(ReminderLedger.load(from: defaults).notified, ["b", "c", "d"])
+    func testRemindersAreHandedOutOnceFromTheCoresLedger() throws {
+        let dir = try TempDir()
+        let koers = try Koers.open(path: dir.path("k.db"))
+        _ = try koers.logApplication(input: ApplicationInput(employer: "Acme", role: "Planner", followUp: "2020-01-06"))
+        let first = try koers.planReminders(days: 7)
+        XCTAssertTrue(first.post.contains { $0.reminder.kind == .followUp }, "\(first)")
+        XCTAssertTrue(try koers.planReminders(days: 7).post.isEmpty, "nothing new the second time")
+        // Another process on the same file (the share extension) knows it too.
+        XCTAssertTrue(try Koers.open(path: dir.path("k.db")).planReminders(days: 7).post.isEmpty)
+        XCTAssertEqual(first.post[0].reminder.notificationIdentifier, "koers.reminder.\(first.post[0].reminder.id)")
+        // Due already: shown now, no trigger.
+        XCTAssertNil(first.post[0].triggerComponents())
     }
 
-    func testEnrolmentCodesFromTypingAndScanning() {
-        XCTAssertEqual(EnrolmentRequest.parse(" abcd-efgh ", fallbackServer: "https://bureau.example"),
-                       EnrolmentRequest(serverURL: "https://bureau.example", code: "ABCD-EFGH"))
-        XCTAssertEqual(EnrolmentRequest.parse("koers://enrol?server=https://b.example:8443&code=ABCD-EFGH"),
-                       EnrolmentRequest(serverURL: "https://b.example:8443", code: "ABCD-EFGH"))
-        XCTAssertEqual(EnrolmentRequest.parse("http://127.0.0.1:8080/koppel?code=abcd-efgh"),
-                       EnrolmentRequest(serverURL: "http://127.0.0.1:8080", code: "ABCD-EFGH"))
+    func testALaterReminderGetsACalendarTriggerAtItsMoment() {
+        let reminder = Reminder(id: "r", kind: .followUp, targetId: "t", title: "Nabellen", body: "Acme",
+                                dueAt: "2030-03-12T08:00:00Z")
+        let later = ScheduledReminder(reminder: reminder, notifyAt: "2030-03-12T08:00:00Z")
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Amsterdam")!
+        let c = later.triggerComponents(now: Date(timeIntervalSince1970: 1_890_000_000), calendar: calendar)
+        XCTAssertEqual([c?.year, c?.month, c?.day, c?.hour, c?.minute], [2030, 3, 12, 9, 0])
+    }
+
+    func testTheEnrolmentFormReadsAScanAndNamesAProblem() {
+        var form = EnrolmentForm()
+        XCTAssertTrue(form.scanned("koers://enrol?server=https%3A%2F%2Fbureau.example&code=abcd-efgh"))
+        XCTAssertEqual(form.code, "ABCD-EFGH")
+        XCTAssertEqual(form.server, "https://bureau.example")
+        XCTAssertFalse(form.scanned("hallo"))
+        XCTAssertNotNil(form.problem)
+        XCTAssertEqual(form.code, "ABCD-EFGH", "a bad scan keeps what was there")
+        XCTAssertEqual(try form.request(), EnrolmentRequest(serverURL: "https://bureau.example", code: "ABCD-EFGH"))
         XCTAssertNil(EnrolmentRequest.parse("ABCD-EFGH"), "a bare code needs a server")
-        XCTAssertNil(EnrolmentRequest.parse("koers://enrol?server=https://b.example"))
-        XCTAssertNil(EnrolmentRequest.parse("   "))
+    }
+
+    func testAKeychainThatCannotStoreStopsEnrolmentBeforeTheCodeIsSpent() throws {
+        final class Failing: SecretStore, @unchecked Sendable {
+            func get(key: String) -> String? { nil }
+            func put(key: String, value: String) throws { throw SecretStoreError.Unavailable(reason: "keychain locked") }
+            func delete(key: String) {}
+        }
+        let dir = try TempDir()
+        let koers = try Koers.openWithSecrets(path: dir.path("k.db"), secrets: Failing())
+        // Port 9 on loopback: had the code gone out, this would be a network error.
+        XCTAssertThrowsError(try koers.enrol(serverUrl: "http://127.0.0.1:9", code: "ABCD-EFGH", deviceName: "iPhone")) {
+            let e = CoreError.from($0)
+            XCTAssertEqual(e.kind, .storage)
+            XCTAssertTrue(e.message.contains("niet gebruikt"), e.message)
+        }
+        XCTAssertFalse(try koers.syncStatus().enrolled)
+    }
+
+    func testTheSettingsScreensDecisionsAreTheCores() throws {
+        let dir = try TempDir()
+        let koers = try Koers.open(path: dir.path("k.db"))
+        XCTAssertEqual(syncState(status: try koers.syncStatus()), .notLinked)
+        XCTAssertFalse(syncSoonAfter(topics: [.applications], status: try koers.syncStatus()))
+        XCTAssertEqual(exportFileName(format: .html), "re-integratieverslag.html")
+    }
+
+    func testTheListsChipsAndSearchMakeTheCoresFilter() {
+        let f = ApplicationFilter.forList(search: "  ", statuses: [.rejected, .applied], followUpOnly: true)
+        XCTAssertEqual(f.statuses, [.applied, .rejected], "in the core's order")
+        XCTAssertNil(f.text)
+        XCTAssertTrue(f.needsFollowUp)
+        XCTAssertEqual(ApplicationFilter.forList(search: " noord ", statuses: [], followUpOnly: false).text, "noord")
     }
 
     func testDatesConvert() {
@@ -190,5 +231,6 @@ final class HelpersTests: XCTestCase {
         XCTAssertEqual(Phase.jobHunting.localizationKey, "phase.job_hunting")
         XCTAssertFalse(ApplicationStatus.hired.isOpen)
         XCTAssertTrue(ApplicationStatus.offer.isOpen)
+        XCTAssertEqual(ApplicationStatus.allCases.filter { $0.isClosed() }, [.hired, .rejected, .withdrawn])
     }
 }

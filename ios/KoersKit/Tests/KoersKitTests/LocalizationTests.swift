@@ -28,4 +28,24 @@ final class LocalizationTests: XCTestCase {
             }
         }
     }
+
+    func testCountsHaveTheirDutchAndEnglishPlurals() throws {
+        let catalog = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("KoersApp/Resources/Localizable.xcstrings")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: catalog)) as? [String: Any]
+        let strings = try XCTUnwrap(json?["strings"] as? [String: [String: Any]])
+        let localizations = strings["settings.pending_changes %lld"]?["localizations"] as? [String: Any]
+        for language in ["nl", "en"] {
+            let plural = (((localizations?[language] as? [String: Any])?["variations"] as? [String: Any])?["plural"]
+                as? [String: Any])
+            for form in ["one", "other"] {
+                let unit = (plural?[form] as? [String: Any])?["stringUnit"] as? [String: Any]
+                XCTAssertTrue((unit?["value"] as? String ?? "").contains("%lld"), "\(language) \(form)")
+            }
+        }
+        let nlOne = ((((localizations?["nl"] as? [String: Any])?["variations"] as? [String: Any])?["plural"]
+            as? [String: Any])?["one"] as? [String: Any])?["stringUnit"] as? [String: Any]
+        XCTAssertEqual(nlOne?["value"] as? String, "%lld wijziging wacht op verzending")
+    }
 }

@@ -7,6 +7,7 @@ import android.content.SharedPreferences
 import androidx.security.crypto.EncryptedSharedPreferences
 import androidx.security.crypto.MasterKey
 import nl.koers.core.SecretStore
+import nl.koers.core.SecretStoreException
 
 class KeystoreSecretStore(context: Context) : SecretStore {
     private val prefs: SharedPreferences = EncryptedSharedPreferences.create(
@@ -19,9 +20,15 @@ class KeystoreSecretStore(context: Context) : SecretStore {
 
     override fun get(key: String): String? = prefs.getString(key, null)
 
-    // commit, not apply: the core expects the token to be stored when put returns.
+    // commit, not apply: the core expects the token to be stored when put returns, and
+    // must hear when it was not (enrolment then stops before or undoes the link).
     override fun put(key: String, value: String) {
-        prefs.edit().putString(key, value).commit()
+        val stored = try {
+            prefs.edit().putString(key, value).commit()
+        } catch (e: Exception) {
+            throw SecretStoreException.Unavailable(e.message ?: e.javaClass.simpleName)
+        }
+        if (!stored) throw SecretStoreException.Unavailable("EncryptedSharedPreferences.commit() failed")
     }
 
     override fun delete(key: String) {

@@ -11,7 +11,6 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.launch
 import nl.koers.app.work.BackgroundWork
 import nl.koers.core.Koers
-import nl.koers.core.Topic
 import nl.koers.kit.DossierRepository
 
 class KoersApp : Application() {
@@ -31,10 +30,8 @@ class KoersApp : Application() {
         // On IO: the first touch of `repository` opens the database.
         appScope.launch(Dispatchers.IO) {
             repository.changes.collect { topics ->
-                // The journal never leaves the phone; changes a sync brought in are not pending.
-                if (topics.any { it != Topic.JOURNAL && it != Topic.SYNC } &&
-                    runCatching { koers.syncStatus() }.getOrNull()?.let { it.enrolled && it.pendingChanges > 0u } == true
-                ) {
+                // The core decides (the journal never leaves the phone; nothing pending, no sync).
+                if (repository.needsSyncSoon(topics)) {
                     BackgroundWork.syncSoon(this@KoersApp)
                 }
             }

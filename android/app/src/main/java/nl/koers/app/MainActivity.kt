@@ -1,6 +1,8 @@
 // The single activity: a Material 3 scaffold with bottom navigation between the screens.
 package nl.koers.app
 
+import nl.koers.app.work.BackgroundWork
+import nl.koers.core.sharedLink
 import android.content.Intent
 import android.os.Bundle
 import androidx.activity.ComponentActivity
@@ -80,9 +82,12 @@ class MainActivity : ComponentActivity() {
     private fun handleShare(intent: Intent?) {
         if (intent?.action != Intent.ACTION_SEND) return
         val text = intent.getStringExtra(Intent.EXTRA_TEXT) ?: return
-        val url = Regex("https?://\\S+").find(text)?.value ?: return
+        val url = sharedLink(text) ?: return
         val repo = (application as KoersApp).repository
-        lifecycleScope.launch { runCatching { repo.logFromLink(url) } }
+        lifecycleScope.launch {
+            runCatching { repo.logFromLink(url) }
+            BackgroundWork.enrichSoon(this@MainActivity) // details once online
+        }
     }
 }
 

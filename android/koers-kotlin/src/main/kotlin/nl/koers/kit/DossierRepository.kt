@@ -42,6 +42,9 @@ import nl.koers.core.Koers
 import nl.koers.core.KoersException
 import nl.koers.core.Milestone
 import nl.koers.core.Reminder
+import nl.koers.core.ReminderPlan
+import nl.koers.core.EnrichReport
+import nl.koers.core.LinkedDevice
 import nl.koers.core.SyncOutcome
 import nl.koers.core.SyncStatus
 import nl.koers.core.TodayOverview
@@ -170,6 +173,19 @@ class DossierRepository(
         request(setOf(View.APPLICATIONS))
     }
 
+    /** The search field: lists applications matching [text] (empty: all). */
+    fun search(text: String) = setFilter(_filter.value.copy(text = text))
+
+    /** A status chip: adds [status] to the filter, or takes it out when it was in. */
+    fun toggleStatus(status: ApplicationStatus) {
+        val current = _filter.value
+        val statuses = if (status in current.statuses) current.statuses - status else current.statuses + status
+        setFilter(current.copy(statuses = statuses))
+    }
+
+    /** The "follow up" chip: only open applications whose follow-up day has come, or all. */
+    fun toggleFollowUp() = setFilter(_filter.value.copy(needsFollowUp = !_filter.value.needsFollowUp))
+
     /** Reloads everything, e.g. when the app comes to the foreground on a new day. */
     fun refreshAll() = request(View.values().toSet())
 
@@ -231,6 +247,24 @@ class DossierRepository(
     suspend fun signOut(wipe: Boolean) = onIo { koers.signOut(wipe) }
 
     suspend fun dueReminders(): List<Reminder> = onIo { koers.dueReminders() }
+
+    /**
+     * The notifications to post or schedule now (looking [days] ahead) and those to withdraw;
+     * the core's ledger in the dossier remembers what was handed out, so each comes once.
+     */
+    suspend fun planReminders(days: UInt = 0u): ReminderPlan = onIo { koers.planReminders(days) }
+
+    /** Fills in the details of shared vacancy links; call when online (WorkManager does). */
+    suspend fun enrichVacancies(): EnrichReport = onIo { koers.enrichVacancies() }
+
+    suspend fun linkedDevices(): List<LinkedDevice> = onIo { koers.linkedDevices() }
+
+    suspend fun revokeDevice(deviceId: String) = onIo { koers.revokeDevice(deviceId) }
+
+    /** Whether the changes just reported call for a sync soon (the core decides). */
+    suspend fun needsSyncSoon(topics: Set<Topic>): Boolean = onIo {
+        runCatching { nl.koers.core.syncSoonAfter(topics.toList(), koers.syncStatus()) }.getOrDefault(false)
+    }
 
     suspend fun export(format: ExportFormat, from: String? = null, to: String? = null, includeJournal: Boolean = false): String =
         onIo { koers.export(format, from, to, includeJournal) }

@@ -1,56 +1,86 @@
-// The small pure-Kotlin helpers the app uses: reminder bookkeeping, reading an enrolment
-// code, display of dates, and which views a change makes stale.
+// The small helpers the app uses: the core's reminder ledger, the enrolment form, the
+// vocabulary, display of dates, and which views a change makes stale.
 package nl.koers.kit
 
 import java.util.Locale
 import kotlin.test.Test
 import kotlin.test.assertEquals
-import kotlin.test.assertNull
 import kotlin.test.assertTrue
-import nl.koers.core.Reminder
+import kotlin.test.assertFalse
+import kotlin.test.assertNotNull
+import nl.koers.core.ApplicationStatus
+import kotlin.test.assertFailsWith
+import nl.koers.core.Koers
+import nl.koers.core.KoersException
+import nl.koers.core.SecretStore
+import nl.koers.core.SecretStoreException
 import nl.koers.core.ReminderKind
 import nl.koers.core.Topic
+import nl.koers.core.applicationStatuses
+import nl.koers.core.ExportFormat
+import nl.koers.core.SyncState
+import nl.koers.core.exportFileName
+import nl.koers.core.syncSoonAfter
+import nl.koers.core.syncState
 
 class KitTest {
-    private fun reminder(id: String) =
-        Reminder(id = id, kind = ReminderKind.FOLLOW_UP, targetId = "a", title = "Navragen", body = "Bel Acme", dueAt = "2026-01-01T08:00:00.000Z")
-
     @Test
-    fun remindersAreNotifiedOncePerId() {
-        val store = InMemoryNotifiedIds()
-        val tracker = ReminderTracker(store)
-        assertEquals(listOf("r1", "r2"), tracker.toNotify(listOf(reminder("r1"), reminder("r2"))).map { it.id })
-        assertTrue(tracker.toNotify(listOf(reminder("r1"), reminder("r2"))).isEmpty())
-        assertEquals(listOf("r3"), tracker.toNotify(listOf(reminder("r2"), reminder("r3"))).map { it.id })
-        assertEquals(setOf("r2", "r3"), store.load(), "ids no longer due are forgotten")
-        // A new tracker on the same store (the next worker run) remembers.
-        assertTrue(ReminderTracker(store).toNotify(listOf(reminder("r3"))).isEmpty())
-    }
-
-    @Test
-    fun remindersFromTheRealCore() {
+    fun remindersAreHandedOutOnceFromTheCoresLedger() {
         TempDossier().use { db ->
             db.koers.logApplication(nl.koers.core.ApplicationInput(employer = "Acme", role = "Planner", followUp = "2020-01-06"))
-            val due = db.koers.dueReminders()
-            assertTrue(due.any { it.kind == ReminderKind.FOLLOW_UP }, "due: $due")
-            val tracker = ReminderTracker(InMemoryNotifiedIds())
-            assertEquals(due.map { it.id }.distinct(), tracker.toNotify(due).map { it.id })
-            assertTrue(tracker.toNotify(db.koers.dueReminders()).isEmpty(), "stable ids: nothing new the second time")
+            val first = db.koers.planReminders(0u)
+            assertTrue(first.post.any { it.reminder.kind == ReminderKind.FOLLOW_UP }, "plan: $first")
+            assertTrue(db.koers.planReminders(0u).post.isEmpty(), "stable ids: nothing new the second time")
+            // Another process on the same file (a worker, the share extension) knows it too.
+            Koers.open(db.path).use { other -> assertTrue(other.planReminders(0u).post.isEmpty()) }
         }
     }
 
     @Test
-    fun enrolmentCodesAreReadFromTypingOrScanning() {
-        assertEquals(EnrolmentCode("ABCD-2345", null), EnrolmentCode.parse(" abcd-2345 "))
-        assertEquals(EnrolmentCode("ABCD-2345", null), EnrolmentCode.parse("ABCD 2345"))
-        assertEquals(EnrolmentCode("ABCD-2345", null), EnrolmentCode.parse("abcd2345"))
+    fun aKeystoreThatCannotStoreStopsEnrolmentBeforeTheCodeIsSpent() {
+        val failing = object : SecretStore {
+            override fun get(key: String): String? = null
+            override fun put(key: String, value: String) = throw SecretStoreException.Unavailable("keystore locked")
+            override fun delete(key: String) {}
+        }
+        TempDossier().use { db ->
+            Koers.openWithSecrets(java.io.File(db.dir, "other.db").absolutePath, failing).use { k ->
+                // Port 9 on loopback: had the code gone out, this would be a network error.
+                val e = assertFailsWith<KoersException.Storage> { k.enrol("http://127.0.0.1:9", "ABCD-EFGH", "Pixel") }
+                assertTrue(e.message.orEmpty().contains("niet gebruikt"), e.message)
+                assertFalse(k.syncStatus().enrolled)
+            }
+        }
+    }
+
+    @Test
+    fun theEnrolmentFormReadsAScanAndNamesAProblem() {
+        val form = EnrolmentForm()
+        assertTrue(form.scanned("koers://enrol?server=https%3A%2F%2Fbureau.example&code=abcd-efgh"))
+        assertEquals("ABCD-EFGH", form.code.value)
+        assertEquals("https://bureau.example", form.server.value)
+        assertFalse(form.scanned("hallo"))
+        assertNotNull(form.problem.value)
+        assertEquals("ABCD-EFGH", form.code.value, "a bad scan keeps what was there")
+    }
+
+    @Test
+    fun theSettingsScreensDecisionsAreTheCores() {
+        TempDossier().use { db ->
+            assertEquals(SyncState.NOT_LINKED, syncState(db.koers.syncStatus()))
+            assertFalse(syncSoonAfter(listOf(Topic.APPLICATIONS), db.koers.syncStatus()), "not linked: nothing to send to")
+        }
+        assertEquals("re-integratieverslag.html", exportFileName(ExportFormat.HTML))
+    }
+
+    @Test
+    fun theClosedStatusRuleIsTheCoresAndEveryCaseIsListed() {
+        assertEquals(ApplicationStatus.values().toList(), applicationStatuses())
         assertEquals(
-            EnrolmentCode("ABCD-2345", "https://bureau.example"),
-            EnrolmentCode.parse("koers://enrol?server=https%3A%2F%2Fbureau.example&code=ABCD-2345"),
+            listOf(ApplicationStatus.HIRED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN),
+            applicationStatuses().filter { it.isClosed() },
         )
-        assertNull(EnrolmentCode.parse(""))
-        assertNull(EnrolmentCode.parse("hallo"))
-        assertNull(EnrolmentCode.parse("https://bureau.example/?code=kort"))
+        assertEquals("second_interview", ApplicationStatus.SECOND_INTERVIEW.word())
     }
 
     @Test

@@ -73,6 +73,25 @@ class RepositoryTest {
     }
 
     @Test
+    fun theScreensChipsAndSearchChangeTheFilter() = runBlocking<Unit> {
+        val a = repo.quickAdd("Café Noord", "Kok")
+        val b = repo.quickAdd("Rabobank", "Adviseur")
+        repo.setStatus(b.id, ApplicationStatus.REJECTED)
+        repo.toggleStatus(ApplicationStatus.REJECTED)
+        repo.applications.await("only the rejected one") { list -> list.map { it.id } == listOf(b.id) }
+        repo.toggleStatus(ApplicationStatus.REJECTED)
+        repo.applications.await("both again") { it.size == 2 }
+        repo.search("noord")
+        repo.applications.await("the search") { list -> list.map { it.id } == listOf(a.id) }
+        repo.search("")
+        repo.toggleFollowUp()
+        assertTrue(repo.filter.value.needsFollowUp)
+        repo.applications.await("none to follow up") { it.isEmpty() }
+        repo.toggleFollowUp()
+        repo.applications.await("both once more") { it.size == 2 }
+    }
+
+    @Test
     fun writeErrorsReachTheCaller() = runBlocking<Unit> {
         val e = assertFailsWith<KoersException.InvalidInput> { repo.quickAdd("Acme", "") }
         assertTrue(e.message!!.startsWith("role:"), e.message)

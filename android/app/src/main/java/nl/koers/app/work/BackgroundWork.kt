@@ -1,5 +1,6 @@
 // Schedules the workers: sync every 15 minutes (WorkManager's minimum) and soon after a
-// change or when the network comes back (constraint CONNECTED), reminders every 15 minutes.
+// change or when the network comes back (constraint CONNECTED), reminders every 15 minutes,
+// and the vacancy details of shared links as soon as there is a network.
 package nl.koers.app.work
 
 import android.content.Context
@@ -18,6 +19,7 @@ object BackgroundWork {
     private const val PERIODIC_SYNC = "koers-sync-periodic"
     private const val SOON_SYNC = "koers-sync-soon"
     private const val REMINDERS = "koers-reminders"
+    private const val ENRICH = "koers-enrich"
 
     private val online = Constraints.Builder().setRequiredNetworkType(NetworkType.CONNECTED).build()
 
@@ -36,8 +38,22 @@ object BackgroundWork {
             ExistingPeriodicWorkPolicy.KEEP,
             PeriodicWorkRequestBuilder<ReminderWorker>(15, TimeUnit.MINUTES).build(),
         )
-        // Also right now: whatever was logged offline goes out as soon as the network is back.
+        // Also right now: whatever was logged offline goes out as soon as the network is back,
+        // and links shared offline get their details.
         syncSoon(context)
+        enrichSoon(context)
+    }
+
+    /** Reads shared vacancy pages once there is a network (after a share, at start). */
+    fun enrichSoon(context: Context) {
+        WorkManager.getInstance(context).enqueueUniqueWork(
+            ENRICH,
+            ExistingWorkPolicy.REPLACE,
+            OneTimeWorkRequestBuilder<EnrichWorker>()
+                .setConstraints(online)
+                .setBackoffCriteria(BackoffPolicy.EXPONENTIAL, 1, TimeUnit.MINUTES)
+                .build(),
+        )
     }
 
     /** One sync as soon as there is a connection; waits for the network if there is none. */

@@ -1,5 +1,5 @@
 // Posts a notification for each reminder the core says is due, once per reminder id (the
-// ids already notified are remembered in SharedPreferences through the kit's tracker).
+// core's reminder ledger, in the dossier's database, remembers what was handed out).
 package nl.koers.app.work
 
 import android.Manifest
@@ -15,8 +15,6 @@ import androidx.work.WorkerParameters
 import nl.koers.app.KoersApp
 import nl.koers.app.MainActivity
 import nl.koers.app.R
-import nl.koers.kit.NotifiedIds
-import nl.koers.kit.ReminderTracker
 
 class ReminderWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
     override suspend fun doWork(): Result {
@@ -27,8 +25,8 @@ class ReminderWorker(context: Context, params: WorkerParameters) : CoroutineWork
             return Result.success() // asked for in the app; until granted nothing is marked as notified
         }
         val app = context as KoersApp
-        val due = app.repository.dueReminders()
-        val fresh = ReminderTracker(PreferencesNotifiedIds(context)).toNotify(due)
+        // Only what is due now: WorkManager wakes this every 15 minutes.
+        val fresh = app.repository.planReminders(0u).post.map { it.reminder }
         val open = PendingIntent.getActivity(
             context, 0,
             Intent(context, MainActivity::class.java).addFlags(Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_CLEAR_TOP),
@@ -52,12 +50,4 @@ class ReminderWorker(context: Context, params: WorkerParameters) : CoroutineWork
         }
         return Result.success()
     }
-}
-
-/** The notified reminder ids in the app's private SharedPreferences (ids only, no content). */
-class PreferencesNotifiedIds(context: Context) : NotifiedIds {
-    private val prefs = context.getSharedPreferences("koers_reminders", Context.MODE_PRIVATE)
-    override fun load(): Set<String> = prefs.getStringSet(KEY, emptySet()).orEmpty().toSet()
-    override fun save(ids: Set<String>) { prefs.edit().putStringSet(KEY, ids).apply() }
-    private companion object { const val KEY = "notified_ids" }
 }

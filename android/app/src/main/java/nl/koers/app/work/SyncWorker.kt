@@ -18,6 +18,8 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
     override suspend fun doWork(): Result {
         val app = applicationContext as KoersApp
         return try {
+            // Online now: shared links waiting for their page are read too (cheap when none).
+            runCatching { app.repository.enrichVacancies() }
             val outcome = app.repository.syncNow()
             if (outcome.changesReceived > 0u) BackgroundWork.remindersNow(applicationContext)
             Result.success()

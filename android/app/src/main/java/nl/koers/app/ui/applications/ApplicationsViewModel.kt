@@ -21,15 +21,11 @@ class ApplicationsViewModel(private val repo: DossierRepository) : KoersViewMode
     val applications: StateFlow<List<Application>> = repo.applications
     val filter: StateFlow<ApplicationFilter> = repo.filter
 
-    fun search(text: String) = repo.setFilter(repo.filter.value.copy(text = text))
+    fun search(text: String) = repo.search(text)
 
-    fun toggleStatus(status: ApplicationStatus) {
-        val current = repo.filter.value
-        val statuses = if (status in current.statuses) current.statuses - status else current.statuses + status
-        repo.setFilter(current.copy(statuses = statuses))
-    }
+    fun toggleStatus(status: ApplicationStatus) = repo.toggleStatus(status)
 
-    fun toggleFollowUp() = repo.setFilter(repo.filter.value.copy(needsFollowUp = !repo.filter.value.needsFollowUp))
+    fun toggleFollowUp() = repo.toggleFollowUp()
 
     /** Only employer and role; the core fills in today's date and "applied". */
     fun quickAdd(employer: String, role: String, onSaved: () -> Unit) =

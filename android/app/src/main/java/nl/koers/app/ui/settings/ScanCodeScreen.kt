@@ -1,5 +1,5 @@
 // Scans the enrolment code with the camera (CameraX preview + ML Kit barcode scanning, on
-// the device, no network) and hands the raw text back; EnrolmentCode.parse reads it.
+// the device, no network) and hands the raw text back; the core (parseEnrolmentInput, through the kit's EnrolmentForm) reads it.
 package nl.koers.app.ui.settings
 
 import android.Manifest

@@ -1,6 +1,7 @@
 // The settings screen; the scanner lives in ScanCodeScreen and hands its text back here.
 package nl.koers.app.ui.settings
 
+import androidx.compose.ui.res.pluralStringResource
 import android.Manifest
 import android.content.Intent
 import android.os.Build
@@ -113,7 +114,7 @@ fun SettingsScreen(
                 Text(stringResource(R.string.settings_sync), style = MaterialTheme.typography.titleMedium)
                 Text(stringResource(R.string.settings_enrolled_to, s.serverUrl.orEmpty()))
                 Text(s.lastSyncedAt?.let { stringResource(R.string.settings_last_synced, Display.dateTime(it)) } ?: stringResource(R.string.settings_never_synced))
-                Text(stringResource(R.string.settings_pending, s.pendingChanges.toInt()))
+                Text(pluralStringResource(R.plurals.settings_pending_changes, s.pendingChanges.toInt(), s.pendingChanges.toInt()))
                 s.lastError?.let { Text(stringResource(R.string.settings_last_error, it), color = MaterialTheme.colorScheme.error) }
                 Button(onClick = vm::syncNow, enabled = !busy) { Text(stringResource(R.string.settings_sync_now)) }
             }

@@ -9,40 +9,32 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import nl.koers.app.ui.KoersViewModel
 import nl.koers.core.ExportFormat
+import nl.koers.core.exportFileName
 import nl.koers.core.SyncStatus
 import nl.koers.kit.DossierRepository
-import nl.koers.kit.EnrolmentCode
+import nl.koers.kit.EnrolmentForm
 
 class SettingsViewModel(private val repo: DossierRepository, private val cacheDir: File) : KoersViewModel() {
     val syncStatus: StateFlow<SyncStatus?> = repo.syncStatus
 
-    private val _server = MutableStateFlow("")
-    val server: StateFlow<String> = _server.asStateFlow()
-    private val _code = MutableStateFlow("")
-    val code: StateFlow<String> = _code.asStateFlow()
+    /** The enrolment form: fields, scan and submit live in the tested kit. */
+    val form = EnrolmentForm()
+    val server: StateFlow<String> = form.server
+    val code: StateFlow<String> = form.code
+    val problem: StateFlow<String?> = form.problem
     private val _busy = MutableStateFlow(false)
     val busy: StateFlow<Boolean> = _busy.asStateFlow()
     private val _exported = MutableStateFlow<File?>(null)
     /** A file ready to share; the screen opens the share sheet and calls [exportShared]. */
     val exported: StateFlow<File?> = _exported.asStateFlow()
 
-    fun setServer(value: String) { _server.value = value }
-    fun setCode(value: String) { _code.value = value }
+    fun setServer(value: String) = form.setServer(value)
+    fun setCode(value: String) = form.setCode(value)
 
     /** A scanned text: a bare code, or a link that also carries the bureau's address. */
-    fun scanned(text: String): Boolean {
-        val parsed = EnrolmentCode.parse(text) ?: return false
-        _code.value = parsed.code
-        parsed.server?.let { _server.value = it }
-        return true
-    }
+    fun scanned(text: String): Boolean = form.scanned(text)
 
-    fun enrol() = busy {
-        val code = EnrolmentCode.parse(_code.value)?.code ?: _code.value // the core names a bad code
-        repo.enrol(_server.value.trim(), code, "${Build.MANUFACTURER} ${Build.MODEL}")
-        repo.syncNow()
-        _code.value = ""
-    }
+    fun enrol() = busy { form.submit(repo, "${Build.MANUFACTURER} ${Build.MODEL}") }
 
     fun syncNow() = busy { repo.syncNow() }
 
@@ -50,11 +42,7 @@ class SettingsViewModel(private val repo: DossierRepository, private val cacheDi
 
     fun export(format: ExportFormat) = busy {
         val dir = File(cacheDir, "exports").apply { mkdirs() }
-        val name = when (format) {
-            ExportFormat.CSV -> "sollicitaties.csv"
-            ExportFormat.HTML -> "re-integratieverslag.html"
-            ExportFormat.ICS -> "afspraken.ics"
-        }
+        val name = exportFileName(format)
         val file = File(dir, name)
         repo.exportToFile(format, file.absolutePath)
         _exported.value = file

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use koers_bureau::coach_api::{self, NewEmployee};
 use koers_bureau::storage::sqlite::SqliteStorage;
-use koers_bureau::storage::Storage;
+use koers_bureau::storage::{self, Storage};
 use koers_bureau::{demo, AppState};
 use koers_core::model::{LocalDate, TrajectoryKind};
 
@@ -27,8 +27,33 @@ struct Cli {
         default_value = "koers-data"
     )]
     data_dir: PathBuf,
+    /// The database: a PostgreSQL URL (postgres://user:password@host:port/name, for several
+    /// nodes over one database) or a SQLite file; default: bureau.db in the data directory.
+    #[arg(long, global = true, env = "KOERS_DATABASE")]
+    database: Option<String>,
+    /// Log lines as text (default) or as JSON objects, one per line.
+    #[arg(long, global = true, env = "KOERS_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Cli {
+    /// What `--database` names, with the SQLite default filled in.
+    fn database(&self) -> String {
+        self.database.clone().unwrap_or_else(|| {
+            self.data_dir
+                .join("bureau.db")
+                .to_string_lossy()
+                .into_owned()
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -72,16 +97,33 @@ enum Command {
         #[arg(long, env = "KOERS_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
+    /// Copy the SQLite database to a new file while the bureau keeps serving (SQLite's
+    /// online backup). For PostgreSQL use pg_dump (docs/OPERATIONS.md).
+    Backup {
+        /// The backup file to write (must not exist yet).
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with a backup (stop the bureau first). For PostgreSQL
+    /// use pg_restore (docs/OPERATIONS.md).
+    Restore {
+        /// The backup file made by `backup`.
+        from: PathBuf,
+    },
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    match cli.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(false)
+            .with_env_filter(filter)
+            .init(),
+    }
+    match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("koers-bureau: {e}");
@@ -91,9 +133,32 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_dir(&cli.data_dir)?);
+    let database = cli.database();
+    if let Command::Restore { from } = &cli.command {
+        if storage::is_postgres_url(&database) {
+            return Err(
+                "herstel een PostgreSQL-database met pg_restore (zie docs/OPERATIONS.md)".into(),
+            );
+        }
+        SqliteStorage::restore(from, std::path::Path::new(&database))?;
+        println!("Hersteld: {} uit {}", database, from.display());
+        return Ok(());
+    }
+    if let Command::Backup { to } = &cli.command {
+        if storage::is_postgres_url(&database) {
+            return Err(
+                "maak een back-up van PostgreSQL met pg_dump (zie docs/OPERATIONS.md)".into(),
+            );
+        }
+        SqliteStorage::open(std::path::Path::new(&database))?.backup_to(to)?;
+        println!("Back-up gemaakt: {}", to.display());
+        return Ok(());
+    }
+    let storage: Arc<dyn Storage> = storage::open(&database)?;
+    tracing::info!(storage = storage.kind(), "database open");
     let state = AppState::new(storage);
     match cli.command {
+        Command::Backup { .. } | Command::Restore { .. } => Ok(()),
         Command::Serve { listen } => serve(state, listen),
         Command::CreateCoach {
             email,

@@ -101,7 +101,7 @@ fn sync_document(
 ) -> Result<Outcome> {
     let peer = who.peer_id();
     let employee_id = d.document.clone();
-    state.documents.edit(&employee_id, |slot| {
+    let outcome = state.documents.edit_as(&employee_id, &peer, |slot| {
         // Automerge is not known to panic on bad input, but the server must not fall over
         // if it ever does: such a document is refused like any other bad change.
         std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -129,7 +129,19 @@ fn sync_document(
                 "De wijzigingen konden niet worden verwerkt.",
             ))
         })
-    })
+    })?;
+    // Audited once the correction is stored (and outside the document's transaction).
+    if let Outcome::Fast { corrected, .. } | Outcome::Full { corrected, .. } = &outcome {
+        if !corrected.is_empty() {
+            state.audit(
+                "rule_corrected",
+                Some(&peer),
+                "",
+                &format!("{employee_id}: {}", corrected.join("; ")),
+            );
+        }
+    }
+    Ok(outcome)
 }
 
 type Round = (Outcome, Option<Automerge>, Persist);
@@ -170,16 +182,16 @@ fn fast(
     let heads = hashes_from_wire(&heads).map_err(bad_hash)?;
     if !knows_all(&slot.doc, &base) {
         // We do not hold what the device thinks we acknowledged: full protocol.
-        return Ok(start_full(state, slot, employee_id, peer));
+        return Ok(start_full(state, slot));
     }
     let mut fork = slot.doc.fork().with_actor(actor_for("bureau"));
     apply_chunks(&mut fork, &changes).map_err(|e| {
         BureauError::refused(ErrorCode::BadChange, format!("Onleesbare wijziging: {e}"))
     })?;
     if !missing_deps_empty(&fork) || !knows_all(&fork, &heads) {
-        return Ok(start_full(state, slot, employee_id, peer));
+        return Ok(start_full(state, slot));
     }
-    let corrected = check_rules(state, &slot.doc, &mut fork, role, peer, employee_id)?;
+    let corrected = check_rules(&slot.doc, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
     let new_heads = fork.get_heads();
     let missing: Vec<Bytes> = fork
@@ -206,10 +218,9 @@ fn fast(
     Ok((outcome, changed.then_some(fork), Persist::default()))
 }
 
-fn start_full(state: &AppState, slot: &mut Slot, employee_id: &str, peer: &str) -> Round {
-    let mut sync_state = state.documents.full_state(slot, employee_id, peer);
+fn start_full(state: &AppState, slot: &mut Slot) -> Round {
+    let mut sync_state = state.documents.full_state(slot);
     let message = slot.doc.generate_sync_message(&mut sync_state);
-    slot.full_states.insert(peer.to_string(), sync_state);
     (
         Outcome::Full {
             message: message.map(|m| Bytes(m.encode())),
@@ -228,7 +239,7 @@ fn full(
     role: Actor,
     message: Option<Bytes>,
 ) -> Result<Round> {
-    let mut sync_state = state.documents.full_state(slot, employee_id, peer);
+    let mut sync_state = state.documents.full_state(slot);
     let shared_before = sync_state.shared_heads.clone();
     let mut fork = slot.doc.fork().with_actor(actor_for("bureau"));
     if let Some(message) = message {
@@ -254,7 +265,7 @@ fn full(
                 )
             })?;
     }
-    let corrected = check_rules(state, &slot.doc, &mut fork, role, peer, employee_id)?;
+    let corrected = check_rules(&slot.doc, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
     let reply = fork.generate_sync_message(&mut sync_state);
     let persist = Persist {
@@ -266,7 +277,6 @@ fn full(
         }),
         device_seen: None,
     };
-    slot.full_states.insert(peer.to_string(), sync_state);
     Ok((
         Outcome::Full {
             message: reply.map(|m| Bytes(m.encode())),
@@ -289,10 +299,9 @@ fn missing_deps_empty(doc: &Automerge) -> bool {
 
 /// Checks what the new changes in `fork` do against the role's rules. Edits the role may not
 /// make are undone by a correcting change on the fork (so the device converges instead of
-/// being stuck with a change the server refuses forever) and audited. A fork that is not a
+/// being stuck with a change the server refuses forever); the caller audits them. A fork that is not a
 /// readable dossier any more is refused whole.
 fn check_rules(
-    state: &AppState,
     current: &Automerge,
     fork: &mut Automerge,
     role: Actor,
@@ -331,11 +340,5 @@ fn check_rules(
     for w in &words {
         tracing::warn!(peer, employee_id, violation = %w, "sync: edit not allowed for role; corrected");
     }
-    state.audit(
-        "rule_corrected",
-        Some(peer),
-        "",
-        &format!("{employee_id}: {}", words.join("; ")),
-    );
     Ok(words)
 }

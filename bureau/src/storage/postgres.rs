@@ -165,12 +165,20 @@ impl PostgresStorage {
         Ok(storage)
     }
 
-    /// Runs `f` to completion on the storage's runtime. Callers are never on an async thread
-    /// (the handlers use `crate::blocking`), so this blocks only a blocking-pool thread.
+    /// Runs `f` to completion on the storage's runtime. The handlers call storage through
+    /// `crate::blocking`, so this normally blocks a blocking-pool thread; a call made on an
+    /// async worker thread (an audit line written straight from a handler) first hands the
+    /// worker's other tasks to another thread (`block_in_place`) instead of stalling them.
     fn run<T>(&self, f: impl Future<Output = Result<T>>) -> Result<T> {
-        match &self.rt {
-            Some(rt) => rt.block_on(f),
-            None => Err(storage_error("the database runtime has stopped")),
+        let Some(rt) = &self.rt else {
+            return Err(storage_error("the database runtime has stopped"));
+        };
+        let on_multi_thread_runtime = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if on_multi_thread_runtime {
+            tokio::task::block_in_place(|| rt.block_on(f))
+        } else {
+            rt.block_on(f)
         }
     }
 

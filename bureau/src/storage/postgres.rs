@@ -761,12 +761,16 @@ impl Storage for PostgresStorage {
             return Ok(None);
         };
         let version = opened.version;
+        if access == Access::Read {
+            // What was read is consistent; looking at it needs no connection.
+            self.run(async { Ok(tx.commit().await?) })?;
+            drop(client);
+            work(opened)?;
+            return Ok(Some(version));
+        }
         // The caller's work (Automerge, rule checks) runs here, on this blocking thread,
         // while the transaction keeps the document locked.
         let write = work(opened)?;
-        if access == Access::Read {
-            return Ok(Some(version));
-        }
         self.run(async {
             let mut new_version = version;
             if !write.changes.is_empty() {

@@ -1,7 +1,9 @@
 //! The embedded default storage: one SQLite file in the data directory, WAL with
 //! synchronous=FULL (a reply is only sent after its changes are on disk), migrated by
-//! `user_version`. Document edits take the write lock up front (`BEGIN IMMEDIATE`), so a
-//! second process on the same file waits instead of appending beside a stale copy.
+//! `user_version`. A document edit reads in one short transaction, runs the caller's work
+//! without holding the database, and appends under the write lock (`BEGIN IMMEDIATE`) only
+//! if the document's version is still the one it read, so a second process on the same
+//! file can never append beside a stale copy.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -515,64 +517,70 @@ impl Storage for SqliteStorage {
         peer: Option<&str>,
         work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
     ) -> Result<Option<i64>> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(match access {
-            Access::Read => TransactionBehavior::Deferred,
-            Access::Write => TransactionBehavior::Immediate,
-        })?;
-        let folded: Option<i64> = tx
-            .query_row(
-                "SELECT folded_seq FROM documents WHERE employee_id = ?1",
-                [employee_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(folded) = folded else {
-            return Ok(None);
+        // Read what the cache lacks in one short read transaction, then let `work` run
+        // without holding the connection (other documents' syncs go on meanwhile).
+        let (opened, folded) = {
+            let mut conn = self.conn();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let Some((folded, version)) = stored_version(&tx, employee_id)? else {
+                return Ok(None);
+            };
+            let rows_after = |after: i64| -> Result<Vec<Vec<u8>>> {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT bytes FROM changes WHERE employee_id = ?1 AND seq > ?2 ORDER BY seq",
+                )?;
+                let rows = stmt
+                    .query_map(params![employee_id, after], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
+                Ok(rows)
+            };
+            let catchup = match plan(cached, version, folded) {
+                Plan::Current => Catchup::Current,
+                Plan::Since(v) => Catchup::Since(rows_after(v)?),
+                Plan::Whole => Catchup::Whole(StoredDocument {
+                    snapshot: tx.query_row(
+                        "SELECT snapshot FROM documents WHERE employee_id = ?1",
+                        [employee_id],
+                        |r| r.get(0),
+                    )?,
+                    changes: rows_after(0)?,
+                }),
+            };
+            let peer_state = match peer {
+                Some(p) => tx
+                    .query_row(
+                        "SELECT state FROM peer_states WHERE employee_id = ?1 AND peer = ?2",
+                        [employee_id, p],
+                        |r| r.get(0),
+                    )
+                    .optional()?,
+                None => None,
+            };
+            tx.commit()?;
+            let opened = Opened {
+                catchup,
+                version,
+                peer_state,
+            };
+            (opened, folded)
         };
-        let version: i64 = tx.query_row(
-            "SELECT MAX(?2, COALESCE(MAX(seq), 0)) FROM changes WHERE employee_id = ?1",
-            params![employee_id, folded],
-            |r| r.get(0),
-        )?;
-        let rows_after = |after: i64| -> Result<Vec<Vec<u8>>> {
-            let mut stmt = tx.prepare_cached(
-                "SELECT bytes FROM changes WHERE employee_id = ?1 AND seq > ?2 ORDER BY seq",
-            )?;
-            let rows = stmt
-                .query_map(params![employee_id, after], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
-            Ok(rows)
-        };
-        let catchup = match plan(cached, version, folded) {
-            Plan::Current => Catchup::Current,
-            Plan::Since(v) => Catchup::Since(rows_after(v)?),
-            Plan::Whole => Catchup::Whole(StoredDocument {
-                snapshot: tx.query_row(
-                    "SELECT snapshot FROM documents WHERE employee_id = ?1",
-                    [employee_id],
-                    |r| r.get(0),
-                )?,
-                changes: rows_after(0)?,
-            }),
-        };
-        let peer_state = match peer {
-            Some(p) => tx
-                .query_row(
-                    "SELECT state FROM peer_states WHERE employee_id = ?1 AND peer = ?2",
-                    [employee_id, p],
-                    |r| r.get(0),
-                )
-                .optional()?,
-            None => None,
-        };
-        let write = work(Opened {
-            catchup,
-            version,
-            peer_state,
-        })?;
+        let version = opened.version;
+        let write = work(opened)?;
         if access == Access::Read {
             return Ok(Some(version));
+        }
+        // Append under the write lock, after checking in this same transaction that nobody
+        // stored anything since the read. In one process that holds by construction (the
+        // caller serialises edits of a document); another process on the same file gets a
+        // retryable refusal rather than a stale append.
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if stored_version(&tx, employee_id)? != Some((folded, version)) {
+            return Err(BureauError::Storage {
+                message: format!(
+                    "{DOCUMENT_MOVED}: {employee_id} changed in another process; try again"
+                ),
+            });
         }
         let mut new_version = version;
         {
@@ -660,6 +668,30 @@ impl Storage for SqliteStorage {
     }
 }
 
+/// The start of the refusal an edit gets when another process stored changes of the
+/// document between its read and its append.
+pub const DOCUMENT_MOVED: &str = "document moved";
+
+/// A document's (folded_seq, version), or `None` when there is no such document.
+fn stored_version(tx: &rusqlite::Transaction<'_>, employee_id: &str) -> Result<Option<(i64, i64)>> {
+    let folded: Option<i64> = tx
+        .query_row(
+            "SELECT folded_seq FROM documents WHERE employee_id = ?1",
+            [employee_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(folded) = folded else {
+        return Ok(None);
+    };
+    let version: i64 = tx.query_row(
+        "SELECT MAX(?2, COALESCE(MAX(seq), 0)) FROM changes WHERE employee_id = ?1",
+        params![employee_id, folded],
+        |r| r.get(0),
+    )?;
+    Ok(Some((folded, version)))
+}
+
 fn insert_code(tx: &rusqlite::Transaction<'_>, code: &EnrolmentCode) -> Result<()> {
     tx.execute(
         "INSERT INTO enrolment_codes (lookup, code_hash, employee_id, expires_at, attempts, used)
@@ -677,6 +709,7 @@ fn insert_code(tx: &rusqlite::Transaction<'_>, code: &EnrolmentCode) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::NewChange;
 
     /// Builds a file at every older schema version with the data that version could hold,
     /// then opens it with the current code: everything must still be there. (The behaviour
@@ -722,6 +755,65 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Another process appends while this one works on the document: this one's append is
+    /// refused (to be retried) and stores nothing.
+    #[test]
+    fn an_append_after_another_process_moved_the_document_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bureau.db");
+        let a = SqliteStorage::open(&path).unwrap();
+        let b = SqliteStorage::open(&path).unwrap();
+        a.insert_coach(&Coach {
+            id: "c1".into(),
+            email: "c@x".into(),
+            name: "C".into(),
+            password_hash: "h".into(),
+            is_admin: false,
+        })
+        .unwrap();
+        a.insert_employee(
+            &Employee {
+                id: "e1".into(),
+                name: "E".into(),
+                coach_id: "c1".into(),
+                created_at: 0,
+            },
+            b"doc",
+            &EnrolmentCode {
+                lookup: "ABCD".into(),
+                code_hash: vec![1; 32],
+                employee_id: "e1".into(),
+                expires_at: 1000,
+                attempts: 0,
+                used: false,
+            },
+        )
+        .unwrap();
+        let change = |n: u8| NewChange {
+            hash: vec![n],
+            bytes: vec![n],
+        };
+        let err = a
+            .with_document("e1", Access::Write, None, None, &mut |_| {
+                b.with_document("e1", Access::Write, None, None, &mut |_| {
+                    Ok(DocumentWrite {
+                        changes: vec![change(2)],
+                        ..Default::default()
+                    })
+                })?;
+                Ok(DocumentWrite {
+                    changes: vec![change(1)],
+                    ..Default::default()
+                })
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains(DOCUMENT_MOVED), "{err}");
+        assert_eq!(
+            a.load_document("e1").unwrap().unwrap().changes,
+            vec![vec![2]]
+        );
     }
 
     #[test]

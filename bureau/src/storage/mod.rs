@@ -198,7 +198,8 @@ pub trait Storage: Send + Sync + 'static {
     /// lacks (read in this transaction, under the document's lock for [`Access::Write`]),
     /// then stores what `work` returns and commits (one fsync per sync). `None` when there
     /// is no such document (`work` is not called); otherwise the version after the write.
-    /// An error from `work` rolls everything back.
+    /// An error from `work` rolls everything back. `work` must not call the storage itself
+    /// (PostgreSQL holds a pooled connection and the document's row lock while it runs).
     fn with_document(
         &self,
         employee_id: &str,

@@ -26,6 +26,8 @@ pub const COACH_PASSWORD: &str = "een-lang-wachtwoord-voor-tests";
 pub struct Bureau {
     pub dir: tempfile::TempDir,
     pub port: u16,
+    /// `--database` (a PostgreSQL URL), or the SQLite file in `dir` when `None`.
+    pub database: Option<String>,
     child: Option<Child>,
 }
 
@@ -38,13 +40,34 @@ pub struct Employee {
 impl Bureau {
     /// A new bureau with one coach, not yet serving.
     pub fn new() -> Self {
+        Self::on_database(None)
+    }
+
+    /// A new bureau over `database` (a PostgreSQL URL; `None`: SQLite in its own folder),
+    /// with one coach, not yet serving.
+    pub fn on_database(database: Option<&str>) -> Self {
+        let bureau = Self::node(database);
+        bureau.create_coach();
+        bureau
+    }
+
+    /// Another node over the same database: its own folder and port, not yet serving.
+    pub fn another_node(&self) -> Self {
+        Self::node(self.database.as_deref())
+    }
+
+    fn node(database: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary folder: {e}"));
-        let port = free_port();
-        let bureau = Self {
+        Self {
             dir,
-            port,
+            port: free_port(),
+            database: database.map(str::to_string),
             child: None,
-        };
+        }
+    }
+
+    fn create_coach(&self) {
+        let bureau = self;
         let mut create = bureau.command();
         create.args([
             "create-coach",
@@ -66,12 +89,15 @@ impl Bureau {
         }
         let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
         assert!(out.status.success(), "create-coach failed: {out:?}");
-        bureau
     }
 
-    fn command(&self) -> Command {
+    /// `koers-bureau` with this bureau's data folder and database.
+    pub fn command(&self) -> Command {
         let mut c = Command::new(bureau_bin());
         c.arg("--data-dir").arg(self.dir.path().join("data"));
+        if let Some(db) = &self.database {
+            c.arg("--database").arg(db);
+        }
         c.env("RUST_LOG", "warn");
         c
     }
@@ -131,7 +157,12 @@ impl Bureau {
         }
     }
 
-    /// Kills the server at once (no graceful shutdown), as a crash would.
+    /// Whether the server process is running.
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// Kills the server at once (SIGKILL, no graceful shutdown), as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -212,4 +243,62 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// A round-robin TCP balancer in front of several bureau nodes, as a load balancer would
+/// be: each new connection goes to the next node, skipping nodes that refuse connections.
+pub struct Balancer {
+    pub port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Balancer {
+    pub fn start(ports: Vec<u16>) -> Self {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let listener =
+            TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("no balancer port: {e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let next = AtomicUsize::new(0);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stopped.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let start = next.fetch_add(1, Ordering::Relaxed);
+                let server = (0..ports.len()).find_map(|i| {
+                    std::net::TcpStream::connect(("127.0.0.1", ports[(start + i) % ports.len()]))
+                        .ok()
+                });
+                let Some(server) = server else { continue };
+                let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+                    continue;
+                };
+                std::thread::spawn(move || copy(client, server));
+                std::thread::spawn(move || copy(s2, c2));
+            }
+        });
+        Self { port, stop }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        // Wake the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn copy(mut from: std::net::TcpStream, mut to: std::net::TcpStream) {
+    let _ = std::io::copy(&mut from, &mut to);
+    let _ = to.shutdown(std::net::Shutdown::Both);
+    let _ = from.shutdown(std::net::Shutdown::Both);
 }

@@ -10,6 +10,7 @@ pub mod coach_api;
 pub mod demo;
 pub mod devices;
 pub mod documents;
+pub mod metrics;
 pub mod storage;
 pub mod sync;
 pub mod testkit;
@@ -84,6 +85,7 @@ impl BureauError {
             }
             Self::Storage { message } => {
                 tracing::error!(%message, "storage failure");
+                metrics::storage_error();
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
                     ErrorCode::Internal,
@@ -272,6 +274,8 @@ pub fn router(state: AppState) -> Router {
         .merge(coach_api::routes())
         .merge(web::routes())
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_endpoint))
         .layer(DefaultBodyLimit::max(limits::MAX_REQUEST_BYTES))
         // Replies hold dossiers, tokens and codes: no cache (a browser's, a proxy's) keeps
         // them; the few that may be cached (the web view's CSS and JS) say so themselves.
@@ -309,8 +313,45 @@ pub async fn blocking<T: Send + 'static>(
     })
 }
 
+/// Ready to serve: the process is up (that is `/healthz`) and its database answers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match blocking(move || state.storage.ping()).await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn metrics_endpoint() -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics::render(),
+    )
+        .into_response()
+}
+
 async fn sync_endpoint(
     State(state): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let started = Instant::now();
+    let response = sync_round(state, client, headers, body).await;
+    metrics::sync_session(
+        metrics::SyncOutcome::of_status(response.status().as_u16()),
+        started.elapsed(),
+    );
+    response
+}
+
+async fn sync_round(
+    state: AppState,
     client: ClientAddr,
     headers: HeaderMap,
     body: axum::body::Bytes,

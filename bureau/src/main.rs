@@ -10,7 +10,7 @@ use koers_bureau::auth::CodeKey;
 use koers_bureau::client_addr::{ForwardedHeader, TrustedProxies};
 use koers_bureau::coach_api::{self, NewEmployee};
 use koers_bureau::storage::sqlite::SqliteStorage;
-use koers_bureau::storage::Storage;
+use koers_bureau::storage::{self, Storage};
 use koers_bureau::{demo, AppState, Security};
 use koers_core::model::{LocalDate, TrajectoryKind};
 
@@ -46,8 +46,33 @@ struct Cli {
     /// every node of one bureau needs the same). Default: bureau-secret in the data dir.
     #[arg(long, global = true, env = "KOERS_SECRET_FILE")]
     secret_file: Option<PathBuf>,
+    /// The database: a PostgreSQL URL (postgres://user:password@host:port/name, for several
+    /// nodes over one database) or a SQLite file; default: bureau.db in the data directory.
+    #[arg(long, global = true, env = "KOERS_DATABASE")]
+    database: Option<String>,
+    /// Log lines as text (default) or as JSON objects, one per line.
+    #[arg(long, global = true, env = "KOERS_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Cli {
+    /// What `--database` names, with the SQLite default filled in.
+    fn database(&self) -> String {
+        self.database.clone().unwrap_or_else(|| {
+            self.data_dir
+                .join("bureau.db")
+                .to_string_lossy()
+                .into_owned()
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -91,20 +116,40 @@ enum Command {
         #[arg(long, env = "KOERS_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
     },
+    /// Copy the SQLite database to a new file while the bureau keeps serving (SQLite's
+    /// online backup). For PostgreSQL use pg_dump (docs/OPERATIONS.md).
+    Backup {
+        /// The backup file to write (must not exist yet).
+        to: PathBuf,
+    },
+    /// Replace the SQLite database with a backup (stop the bureau first). For PostgreSQL
+    /// use pg_restore (docs/OPERATIONS.md).
+    Restore {
+        /// The backup file made by `backup`.
+        from: PathBuf,
+    },
 }
 
 fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // The log goes to stderr (stdout is for what a command prints: the demo's password and
-    // codes), with colours only when a person watches it on a terminal, never in a file.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    match run(Cli::parse()) {
+    // codes), as text with colours only when a person watches it on a terminal, or as JSON.
+    match cli.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_env_filter(filter)
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(false)
+            .with_writer(std::io::stderr)
+            .with_env_filter(filter)
+            .init(),
+    }
+    match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("koers-bureau: {e}");
@@ -114,7 +159,29 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_dir(&cli.data_dir)?);
+    let database = cli.database();
+    if let Command::Restore { from } = &cli.command {
+        if storage::is_postgres_url(&database) {
+            return Err(
+                "herstel een PostgreSQL-database met pg_restore (zie docs/OPERATIONS.md)".into(),
+            );
+        }
+        SqliteStorage::restore(from, std::path::Path::new(&database))?;
+        println!("Hersteld: {} uit {}", database, from.display());
+        return Ok(());
+    }
+    if let Command::Backup { to } = &cli.command {
+        if storage::is_postgres_url(&database) {
+            return Err(
+                "maak een back-up van PostgreSQL met pg_dump (zie docs/OPERATIONS.md)".into(),
+            );
+        }
+        SqliteStorage::open(std::path::Path::new(&database))?.backup_to(to)?;
+        println!("Back-up gemaakt: {}", to.display());
+        return Ok(());
+    }
+    let storage: Arc<dyn Storage> = storage::open(&database)?;
+    tracing::info!(storage = storage.kind(), "database open");
     let security = Security {
         proxies: TrustedProxies::parse(&cli.trusted_proxies, cli.forwarded_header)?,
         code_key: CodeKey::load_or_create(
@@ -125,6 +192,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     };
     let state = AppState::with_security(storage, security);
     match cli.command {
+        Command::Backup { .. } | Command::Restore { .. } => Ok(()),
         Command::Serve { listen } => serve(state, listen),
         Command::CreateCoach {
             email,

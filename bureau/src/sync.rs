@@ -102,7 +102,7 @@ fn sync_document(
 ) -> Result<Outcome> {
     let peer = who.peer_id();
     let employee_id = d.document.clone();
-    state.documents.edit(&employee_id, |slot| {
+    let outcome = state.documents.edit_as(&employee_id, &peer, |slot| {
         // Automerge is not known to panic on bad input, but the server must not fall over
         // if it ever does: such a document is refused like any other bad change.
         std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -130,7 +130,19 @@ fn sync_document(
                 "De wijzigingen konden niet worden verwerkt.",
             ))
         })
-    })
+    })?;
+    // Audited once the correction is stored (and outside the document's transaction).
+    if let Outcome::Fast { corrected, .. } | Outcome::Full { corrected, .. } = &outcome {
+        if !corrected.is_empty() {
+            state.audit(
+                "rule_corrected",
+                Some(&peer),
+                "",
+                &format!("{employee_id}: {}", corrected.join("; ")),
+            );
+        }
+    }
+    Ok(outcome)
 }
 
 type Round = (Outcome, Option<Automerge>, Persist);
@@ -171,7 +183,7 @@ fn fast(
     let heads = hashes_from_wire(&heads).map_err(bad_hash)?;
     if !knows_all(&slot.doc, &base) {
         // We do not hold what the device thinks we acknowledged: full protocol.
-        return Ok(start_full(state, slot, employee_id, peer));
+        return Ok(start_full(state, slot));
     }
     crate::change_check::chunk_checksums(&changes)?;
     let mut fork = slot.doc.fork().with_actor(actor_for("bureau"));
@@ -179,10 +191,10 @@ fn fast(
         BureauError::refused(ErrorCode::BadChange, format!("Onleesbare wijziging: {e}"))
     })?;
     if !missing_deps_empty(&fork) || !knows_all(&fork, &heads) {
-        return Ok(start_full(state, slot, employee_id, peer));
+        return Ok(start_full(state, slot));
     }
     crate::change_check::fork(employee_id, &slot.doc, &fork)?;
-    let corrected = check_rules(state, &slot.doc, &mut fork, role, peer, employee_id)?;
+    let corrected = check_rules(&slot.doc, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
     let new_heads = fork.get_heads();
     let missing: Vec<Bytes> = fork
@@ -209,10 +221,9 @@ fn fast(
     Ok((outcome, changed.then_some(fork), Persist::default()))
 }
 
-fn start_full(state: &AppState, slot: &mut Slot, employee_id: &str, peer: &str) -> Round {
-    let mut sync_state = state.documents.full_state(slot, employee_id, peer);
+fn start_full(state: &AppState, slot: &mut Slot) -> Round {
+    let mut sync_state = state.documents.full_state(slot);
     let message = slot.doc.generate_sync_message(&mut sync_state);
-    slot.full_states.insert(peer.to_string(), sync_state);
     (
         Outcome::Full {
             message: message.map(|m| Bytes(m.encode())),
@@ -231,7 +242,7 @@ fn full(
     role: Actor,
     message: Option<Bytes>,
 ) -> Result<Round> {
-    let mut sync_state = state.documents.full_state(slot, employee_id, peer);
+    let mut sync_state = state.documents.full_state(slot);
     let shared_before = sync_state.shared_heads.clone();
     let mut fork = slot.doc.fork().with_actor(actor_for("bureau"));
     if let Some(message) = message {
@@ -259,7 +270,7 @@ fn full(
             })?;
     }
     crate::change_check::fork(employee_id, &slot.doc, &fork)?;
-    let corrected = check_rules(state, &slot.doc, &mut fork, role, peer, employee_id)?;
+    let corrected = check_rules(&slot.doc, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
     let reply = fork.generate_sync_message(&mut sync_state);
     let persist = Persist {
@@ -271,7 +282,6 @@ fn full(
         }),
         device_seen: None,
     };
-    slot.full_states.insert(peer.to_string(), sync_state);
     Ok((
         Outcome::Full {
             message: reply.map(|m| Bytes(m.encode())),
@@ -294,10 +304,9 @@ fn missing_deps_empty(doc: &Automerge) -> bool {
 
 /// Checks what the new changes in `fork` do against the role's rules. Edits the role may not
 /// make are undone by a correcting change on the fork (so the device converges instead of
-/// being stuck with a change the server refuses forever) and audited. A fork that is not a
+/// being stuck with a change the server refuses forever); the caller audits them. A fork that is not a
 /// readable dossier any more is refused whole.
 fn check_rules(
-    state: &AppState,
     current: &Automerge,
     fork: &mut Automerge,
     role: Actor,
@@ -336,11 +345,5 @@ fn check_rules(
     for w in &words {
         tracing::warn!(peer, employee_id, violation = %w, "sync: edit not allowed for role; corrected");
     }
-    state.audit(
-        "rule_corrected",
-        Some(peer),
-        "",
-        &format!("{employee_id}: {}", words.join("; ")),
-    );
     Ok(words)
 }

@@ -25,18 +25,37 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on `data_dir` (created or reopened), on `addr` if given.
     pub fn start(data_dir: &Path, addr: Option<SocketAddr>) -> std::io::Result<Self> {
-        Self::start_with(data_dir, addr, Security::default())
+        Self::start_on_dir(data_dir, addr, Security::default())
     }
 
-    /// Starts a server with these network settings (trusted proxies ...).
-    pub fn start_with(
+    /// Starts a server on `data_dir` with these network settings (trusted proxies ...).
+    pub fn start_on_dir(
         data_dir: &Path,
         addr: Option<SocketAddr>,
         security: Security,
     ) -> std::io::Result<Self> {
         let storage =
             SqliteStorage::open_dir(data_dir).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let state = AppState::with_security(Arc::new(storage), security);
+        Self::start_secured(Arc::new(storage), data_dir, addr, security)
+    }
+
+    /// Starts a server over `storage` (e.g. PostgreSQL), on `addr` if given.
+    pub fn start_with(
+        storage: Arc<dyn crate::storage::Storage>,
+        data_dir: &Path,
+        addr: Option<SocketAddr>,
+    ) -> std::io::Result<Self> {
+        Self::start_secured(storage, data_dir, addr, Security::default())
+    }
+
+    /// Starts a server over `storage` with these network settings.
+    pub fn start_secured(
+        storage: Arc<dyn crate::storage::Storage>,
+        data_dir: &Path,
+        addr: Option<SocketAddr>,
+        security: Security,
+    ) -> std::io::Result<Self> {
+        let state = AppState::with_security(storage, security);
         let listener =
             std::net::TcpListener::bind(addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))))?;
         listener.set_nonblocking(true)?;
@@ -200,4 +219,62 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, count: &AtomicU64, arm: &AtomicU
     }
     let _ = to.shutdown(Shutdown::Both);
     let _ = from.shutdown(Shutdown::Both);
+}
+
+/// The PostgreSQL server the tests may use (`KOERS_TEST_DATABASE_URL`, which ./scripts/test
+/// sets to its throwaway cluster). Without it a test that needs PostgreSQL prints a notice
+/// and passes, unless `KOERS_REQUIRE_POSTGRES=1` (set by ./scripts/test), which fails it.
+pub fn postgres_server() -> Option<String> {
+    match std::env::var("KOERS_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("KOERS_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "KOERS_REQUIRE_POSTGRES=1 but KOERS_TEST_DATABASE_URL is not set"
+            );
+            eprintln!("notice: KOERS_TEST_DATABASE_URL is not set; skipping the PostgreSQL part");
+            None
+        }
+    }
+}
+
+/// A new, empty database on the test server; its URL. `None` as [`postgres_server`].
+pub fn fresh_postgres_database() -> Option<String> {
+    let server = postgres_server()?;
+    let name = format!("koers_{}", uuid::Uuid::new_v4().simple());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let created: Result<(), String> = rt.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .map_err(|e| e.to_string())
+    });
+    if let Err(e) = created {
+        panic!("cannot create a test database on {server}: {e}");
+    }
+    Some(with_database(&server, &name))
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (path, query) = match url.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (url, None),
+    };
+    let authority_end = path.find("://").map_or(0, |i| i + 3);
+    let base = match path[authority_end..].find('/') {
+        Some(i) => &path[..authority_end + i],
+        None => path,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
 }

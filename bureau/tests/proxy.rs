@@ -16,7 +16,7 @@ fn server(trusted: &str) -> (tempfile::TempDir, TestServer) {
         proxies: TrustedProxies::parse(trusted, ForwardedHeader::XForwardedFor).unwrap(),
         ..Security::default()
     };
-    let server = TestServer::start_with(dir.path(), None, security).unwrap();
+    let server = TestServer::start_on_dir(dir.path(), None, security).unwrap();
     coach_api::create_coach(&server.state, "a@bureau.test", "Coach A", PASSWORD, false).unwrap();
     coach_api::create_coach(&server.state, "b@bureau.test", "Coach B", PASSWORD, false).unwrap();
     (dir, server)

@@ -1,9 +1,16 @@
 //! The one narrow interface between the bureau and its database. The sync, enrolment and
-//! coach code see only [`Storage`]; `sqlite` is the embedded default and a PostgreSQL
-//! backend implements the same trait. Every method is one transaction: it either happens
-//! whole or not at all.
+//! coach code see only [`Storage`]; `sqlite` is the embedded default, `postgres` serves any
+//! number of bureau nodes over one database; [`open`] picks one from a connection URL.
+//! Every method is one transaction: it either happens whole or not at all. Methods block:
+//! call them off the async threads (`crate::blocking`).
 
+pub mod postgres;
 pub mod sqlite;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::Result;
 
@@ -54,6 +61,50 @@ pub struct Device {
 pub struct StoredDocument {
     pub snapshot: Vec<u8>,
     pub changes: Vec<Vec<u8>>,
+}
+
+/// How a document is opened by [`Storage::with_document`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Looks only: no lock, nothing written.
+    Read,
+    /// May append: the document is locked until the transaction ends, so edits of one
+    /// document serialise across every node.
+    Write,
+}
+
+/// What a caller's cached copy lacks of the stored document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Catchup {
+    /// The cache holds exactly what is stored.
+    Current,
+    /// The change rows stored after the cache's version, oldest first.
+    Since(Vec<Vec<u8>>),
+    /// The whole stored document (no cache, or rows it lacks were folded into a snapshot).
+    Whole(StoredDocument),
+}
+
+/// A document as opened inside its transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    pub catchup: Catchup,
+    /// The stored version: the last change row's sequence number (or the last folded one).
+    pub version: i64,
+    /// The stored full-protocol sync state of the peer named in the call, if any.
+    pub peer_state: Option<Vec<u8>>,
+}
+
+/// What an edit stores, in the transaction that opened the document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocumentWrite {
+    /// New changes (duplicates of stored rows are ignored).
+    pub changes: Vec<NewChange>,
+    pub peer_state: Option<PeerStateRow>,
+    /// A device whose `last_seen_at` to record.
+    pub device_seen: Option<(String, i64)>,
+    /// A snapshot holding every stored change plus `changes`: replaces the stored snapshot,
+    /// and exactly the rows it folds in (those up to the new version) are deleted.
+    pub compacted: Option<Vec<u8>>,
 }
 
 /// One stored change.
@@ -141,20 +192,62 @@ pub trait Storage: Send + Sync + 'static {
     fn revoke_device(&self, device_id: &str, now: i64) -> Result<bool>;
     fn touch_device(&self, device_id: &str, now: i64) -> Result<()>;
 
+    /// The stored document as it is (diagnostics, tests, backups).
     fn load_document(&self, employee_id: &str) -> Result<Option<StoredDocument>>;
-    /// Stores new changes of a document (duplicates ignored) and, optionally, a peer's sync
-    /// state and a device's `last_seen_at`, in one transaction (one fsync per sync).
-    fn append_changes(
+    /// Opens the document in one transaction: tells `work` what a cache at version `cached`
+    /// lacks (read in this transaction, under the document's lock for [`Access::Write`]),
+    /// then stores what `work` returns and commits (one fsync per sync). `None` when there
+    /// is no such document (`work` is not called); otherwise the version after the write.
+    /// An error from `work` rolls everything back. `work` must not call the storage itself
+    /// (PostgreSQL holds a pooled connection and the document's row lock while it runs).
+    fn with_document(
         &self,
         employee_id: &str,
-        changes: &[NewChange],
-        peer_state: Option<&PeerStateRow>,
-        device_seen: Option<(&str, i64)>,
-    ) -> Result<()>;
-    /// Replaces the snapshot with one that holds every stored change, and drops those.
-    fn compact_document(&self, employee_id: &str, snapshot: &[u8]) -> Result<()>;
+        access: Access,
+        cached: Option<i64>,
+        peer: Option<&str>,
+        work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
+    ) -> Result<Option<i64>>;
     fn peer_state(&self, employee_id: &str, peer: &str) -> Result<Option<Vec<u8>>>;
 
     fn audit(&self, event: &AuditEvent) -> Result<()>;
     fn audit_log(&self, limit: usize) -> Result<Vec<AuditEvent>>;
+
+    /// Whether the database answers (the readiness check).
+    fn ping(&self) -> Result<()>;
+    /// Which backend this is, for logs and metrics ("sqlite", "postgres").
+    fn kind(&self) -> &'static str;
+}
+
+/// Whether `database` names a PostgreSQL server rather than a SQLite file.
+pub fn is_postgres_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
+/// Opens the storage `database` names: a `postgres://` URL, or a SQLite file (created and
+/// migrated as needed).
+pub fn open(database: &str) -> Result<Arc<dyn Storage>> {
+    if is_postgres_url(database) {
+        Ok(Arc::new(postgres::PostgresStorage::connect(database)?))
+    } else {
+        Ok(Arc::new(sqlite::SqliteStorage::open(Path::new(database))?))
+    }
+}
+
+/// What a cache at `cached` lacks, given the stored `version` and the highest sequence number
+/// folded into the snapshot. The one rule both backends follow.
+pub(crate) enum Plan {
+    Current,
+    Since(i64),
+    Whole,
+}
+
+pub(crate) fn plan(cached: Option<i64>, version: i64, folded: i64) -> Plan {
+    match cached {
+        Some(v) if v == version => Plan::Current,
+        // Rows after the cache are all still stored (nothing after it was folded away). A
+        // cache *ahead* of the database (a restore under a running node) is never trusted.
+        Some(v) if v >= folded && v < version => Plan::Since(v),
+        _ => Plan::Whole,
+    }
 }

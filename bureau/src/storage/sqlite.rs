@@ -1,20 +1,26 @@
 //! The embedded default storage: one SQLite file in the data directory, WAL with
 //! synchronous=FULL (a reply is only sent after its changes are on disk), migrated by
-//! `user_version`.
+//! `user_version`. A document edit reads in one short transaction, runs the caller's work
+//! without holding the database, and appends under the write lock (`BEGIN IMMEDIATE`) only
+//! if the document's version is still the one it read, so a second process on the same
+//! file can never append beside a stale copy.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use rusqlite::TransactionBehavior;
+
 use super::{
-    AuditEvent, Coach, Device, Employee, EnrolmentCode, NewChange, PeerStateRow, Redeemed, Storage,
-    StoredDocument,
+    plan, Access, AuditEvent, Catchup, Coach, Device, DocumentWrite, Employee, EnrolmentCode,
+    Opened, Plan, Redeemed, Storage, StoredDocument,
 };
 use crate::{BureauError, Result};
 
 /// The schema, one entry per version; never edit an entry once released, add one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE coaches (
     id TEXT PRIMARY KEY,
     email TEXT NOT NULL UNIQUE,
@@ -76,7 +82,19 @@ CREATE TABLE audit (
     ip TEXT,
     detail TEXT NOT NULL
 );
-"#];
+"#,
+    // v2: stateless nodes. A document's version is its last change row's `seq`; the
+    // snapshot records the last row it folded in, so a cache knows whether the rows it
+    // lacks are still there.
+    r#"
+ALTER TABLE documents ADD COLUMN folded_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX changes_by_document ON changes(employee_id, seq);
+CREATE INDEX devices_by_employee ON devices(employee_id);
+"#,
+];
+
+/// The schema version this code writes.
+pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// SQLite behind a mutex: one writer at a time is what SQLite does anyway, and a sync
 /// holds it only for its own short transaction.
@@ -93,16 +111,83 @@ impl SqliteStorage {
         Self::open(&data_dir.join("bureau.db"))
     }
 
+    /// Opens (creating and migrating as needed) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_at_version(path, CURRENT_VERSION)
+    }
+
+    /// Opens the file migrated only up to `version` (tests build every older schema).
+    pub fn open_at_version(path: &Path, version: u32) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| BureauError::Storage {
+                message: format!("cannot create {}: {e}", dir.display()),
+            })?;
+        }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&mut conn)?;
+        migrate_to(&mut conn, version)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Copies the live database to `dest` with SQLite's online backup API: a consistent
+    /// copy while the bureau keeps serving (writers wait only for each short step).
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(BureauError::Conflict {
+                message: format!("{} bestaat al; kies een nieuwe naam", dest.display()),
+            });
+        }
+        let conn = self.conn();
+        let mut target = Connection::open(dest)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&conn, &mut target)?;
+            backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+        }
+        target.pragma_update(None, "journal_mode", "DELETE")?;
+        Ok(())
+    }
+
+    /// Replaces the database at `path` with the backup at `source` (the bureau must be
+    /// stopped). The backup is checked and migrated first; a bad backup changes nothing.
+    pub fn restore(source: &Path, path: &Path) -> Result<()> {
+        let backup =
+            Connection::open_with_flags(source, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let ok: String = backup.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if ok != "ok" {
+            return Err(BureauError::Storage {
+                message: format!("{} is beschadigd: {ok}", source.display()),
+            });
+        }
+        let version: i64 = backup.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version == 0 || version > i64::from(CURRENT_VERSION) {
+            return Err(BureauError::Storage {
+                message: format!(
+                    "{} is geen back-up van dit bureau (schemaversie {version})",
+                    source.display()
+                ),
+            });
+        }
+        let target = Self::open(path)?;
+        {
+            let mut conn = target.conn();
+            let restore = rusqlite::backup::Backup::new(&backup, &mut conn)?;
+            restore.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
+        }
+        drop(target);
+        // Reopening migrates a backup made by an older version.
+        Self::open(path).map(drop)
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -112,20 +197,24 @@ impl SqliteStorage {
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let known = MIGRATIONS.len() as i64;
-    if version > known {
+fn migrate_to(conn: &mut Connection, target: u32) -> Result<()> {
+    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > CURRENT_VERSION {
         return Err(BureauError::Storage {
             message: format!(
-                "the database has schema version {version}, newer than this program ({known})"
+                "the database has schema version {version}, newer than this program ({CURRENT_VERSION})"
             ),
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    for v in version..target {
+        // IMMEDIATE: two processes starting at once migrate one after the other.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if now > v {
+            continue;
+        }
+        tx.execute_batch(MIGRATIONS[v as usize])?;
+        tx.pragma_update(None, "user_version", v + 1)?;
         tx.commit()?;
     }
     Ok(())
@@ -420,51 +509,117 @@ impl Storage for SqliteStorage {
         Ok(Some(StoredDocument { snapshot, changes }))
     }
 
-    fn append_changes(
+    fn with_document(
         &self,
         employee_id: &str,
-        changes: &[NewChange],
-        peer_state: Option<&PeerStateRow>,
-        device_seen: Option<(&str, i64)>,
-    ) -> Result<()> {
+        access: Access,
+        cached: Option<i64>,
+        peer: Option<&str>,
+        work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
+    ) -> Result<Option<i64>> {
+        // Read what the cache lacks in one short read transaction, then let `work` run
+        // without holding the connection (other documents' syncs go on meanwhile).
+        let (opened, folded) = {
+            let mut conn = self.conn();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let Some((folded, version)) = stored_version(&tx, employee_id)? else {
+                return Ok(None);
+            };
+            let rows_after = |after: i64| -> Result<Vec<Vec<u8>>> {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT bytes FROM changes WHERE employee_id = ?1 AND seq > ?2 ORDER BY seq",
+                )?;
+                let rows = stmt
+                    .query_map(params![employee_id, after], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
+                Ok(rows)
+            };
+            let catchup = match plan(cached, version, folded) {
+                Plan::Current => Catchup::Current,
+                Plan::Since(v) => Catchup::Since(rows_after(v)?),
+                Plan::Whole => Catchup::Whole(StoredDocument {
+                    snapshot: tx.query_row(
+                        "SELECT snapshot FROM documents WHERE employee_id = ?1",
+                        [employee_id],
+                        |r| r.get(0),
+                    )?,
+                    changes: rows_after(0)?,
+                }),
+            };
+            let peer_state = match peer {
+                Some(p) => tx
+                    .query_row(
+                        "SELECT state FROM peer_states WHERE employee_id = ?1 AND peer = ?2",
+                        [employee_id, p],
+                        |r| r.get(0),
+                    )
+                    .optional()?,
+                None => None,
+            };
+            tx.commit()?;
+            let opened = Opened {
+                catchup,
+                version,
+                peer_state,
+            };
+            (opened, folded)
+        };
+        let version = opened.version;
+        let write = work(opened)?;
+        if access == Access::Read {
+            return Ok(Some(version));
+        }
+        // Append under the write lock, after checking in this same transaction that nobody
+        // stored anything since the read. In one process that holds by construction (the
+        // caller serialises edits of a document); another process on the same file gets a
+        // retryable refusal rather than a stale append.
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if stored_version(&tx, employee_id)? != Some((folded, version)) {
+            return Err(BureauError::Storage {
+                message: format!(
+                    "{DOCUMENT_MOVED}: {employee_id} changed in another process; try again"
+                ),
+            });
+        }
+        let mut new_version = version;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO changes (employee_id, hash, bytes) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(employee_id, hash) DO NOTHING",
+                 ON CONFLICT(employee_id, hash) DO NOTHING RETURNING seq",
             )?;
-            for c in changes {
-                insert.execute(params![employee_id, c.hash, c.bytes])?;
+            for c in &write.changes {
+                let seq: Option<i64> = insert
+                    .query_row(params![employee_id, c.hash, c.bytes], |r| r.get(0))
+                    .optional()?;
+                new_version = new_version.max(seq.unwrap_or(0));
             }
         }
-        if let Some(p) = peer_state {
+        if let Some(p) = &write.peer_state {
             tx.execute(
                 "INSERT INTO peer_states (employee_id, peer, state) VALUES (?1, ?2, ?3)
                  ON CONFLICT(employee_id, peer) DO UPDATE SET state = excluded.state",
                 params![employee_id, p.peer, p.state],
             )?;
         }
-        if let Some((device, at)) = device_seen {
+        if let Some((device, at)) = &write.device_seen {
             tx.execute(
                 "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
                 params![device, at],
             )?;
         }
+        if let Some(snapshot) = &write.compacted {
+            tx.execute(
+                "UPDATE documents SET snapshot = ?2, folded_seq = ?3 WHERE employee_id = ?1",
+                params![employee_id, snapshot, new_version],
+            )?;
+            tx.execute(
+                "DELETE FROM changes WHERE employee_id = ?1 AND seq <= ?2",
+                params![employee_id, new_version],
+            )?;
+        }
         tx.commit()?;
-        Ok(())
-    }
-
-    fn compact_document(&self, employee_id: &str, snapshot: &[u8]) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "UPDATE documents SET snapshot = ?2 WHERE employee_id = ?1",
-            params![employee_id, snapshot],
-        )?;
-        tx.execute("DELETE FROM changes WHERE employee_id = ?1", [employee_id])?;
-        tx.commit()?;
-        Ok(())
+        Ok(Some(new_version))
     }
 
     fn peer_state(&self, employee_id: &str, peer: &str) -> Result<Option<Vec<u8>>> {
@@ -502,6 +657,39 @@ impl Storage for SqliteStorage {
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+
+    fn ping(&self) -> Result<()> {
+        self.conn().query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+/// The start of the refusal an edit gets when another process stored changes of the
+/// document between its read and its append.
+pub const DOCUMENT_MOVED: &str = "document moved";
+
+/// A document's (folded_seq, version), or `None` when there is no such document.
+fn stored_version(tx: &rusqlite::Transaction<'_>, employee_id: &str) -> Result<Option<(i64, i64)>> {
+    let folded: Option<i64> = tx
+        .query_row(
+            "SELECT folded_seq FROM documents WHERE employee_id = ?1",
+            [employee_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(folded) = folded else {
+        return Ok(None);
+    };
+    let version: i64 = tx.query_row(
+        "SELECT MAX(?2, COALESCE(MAX(seq), 0)) FROM changes WHERE employee_id = ?1",
+        params![employee_id, folded],
+        |r| r.get(0),
+    )?;
+    Ok(Some((folded, version)))
 }
 
 fn insert_code(tx: &rusqlite::Transaction<'_>, code: &EnrolmentCode) -> Result<()> {
@@ -521,15 +709,63 @@ fn insert_code(tx: &rusqlite::Transaction<'_>, code: &EnrolmentCode) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::NewChange;
 
-    fn storage() -> (tempfile::TempDir, SqliteStorage) {
-        let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStorage::open_dir(dir.path()).unwrap();
-        (dir, s)
+    /// Builds a file at every older schema version with the data that version could hold,
+    /// then opens it with the current code: everything must still be there. (The behaviour
+    /// shared with PostgreSQL is tested in `storage::tests`.)
+    #[test]
+    fn every_earlier_version_migrates_to_the_current_one() {
+        for start in 0..CURRENT_VERSION {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("bureau.db");
+            {
+                let s = SqliteStorage::open_at_version(&path, start).unwrap();
+                assert_eq!(s.schema_version().unwrap(), start);
+                if start >= 1 {
+                    s.conn()
+                        .execute_batch(
+                            "INSERT INTO coaches VALUES ('c1', 'c@x', 'C', 'h', 0);
+                             INSERT INTO employees VALUES ('e1', 'E', 'c1', 0);
+                             INSERT INTO documents (employee_id, snapshot) VALUES ('e1', x'01');
+                             INSERT INTO changes (employee_id, hash, bytes) VALUES ('e1', x'02', x'03');",
+                        )
+                        .unwrap();
+                }
+            }
+            let s = SqliteStorage::open(&path).unwrap();
+            assert_eq!(s.schema_version().unwrap(), CURRENT_VERSION);
+            if start >= 1 {
+                let doc = s.load_document("e1").unwrap().unwrap();
+                assert_eq!(doc.changes, vec![vec![3]], "from version {start}");
+                let mut seen = None;
+                s.with_document("e1", Access::Write, None, None, &mut |o| {
+                    seen = Some(o);
+                    Ok(Default::default())
+                })
+                .unwrap();
+                let seen = seen.unwrap();
+                assert_eq!(seen.version, 1, "from version {start}");
+                assert_eq!(
+                    seen.catchup,
+                    Catchup::Whole(StoredDocument {
+                        snapshot: vec![1],
+                        changes: vec![vec![3]]
+                    })
+                );
+            }
+        }
     }
 
-    fn setup(s: &SqliteStorage) {
-        s.insert_coach(&Coach {
+    /// Another process appends while this one works on the document: this one's append is
+    /// refused (to be retried) and stores nothing.
+    #[test]
+    fn an_append_after_another_process_moved_the_document_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bureau.db");
+        let a = SqliteStorage::open(&path).unwrap();
+        let b = SqliteStorage::open(&path).unwrap();
+        a.insert_coach(&Coach {
             id: "c1".into(),
             email: "c@x".into(),
             name: "C".into(),
@@ -537,7 +773,7 @@ mod tests {
             is_admin: false,
         })
         .unwrap();
-        s.insert_employee(
+        a.insert_employee(
             &Employee {
                 id: "e1".into(),
                 name: "E".into(),
@@ -555,117 +791,77 @@ mod tests {
             },
         )
         .unwrap();
-    }
-
-    fn device(id: &str) -> Device {
-        Device {
-            id: id.into(),
-            employee_id: String::new(),
-            name: "telefoon".into(),
-            enrolled_at: 5,
-            last_seen_at: None,
-            revoked_at: None,
-        }
-    }
-
-    #[test]
-    fn migrations_run_once_and_reopen_keeps_data() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let s = SqliteStorage::open_dir(dir.path()).unwrap();
-            setup(&s);
-        }
-        let s = SqliteStorage::open_dir(dir.path()).unwrap();
-        assert!(s.employee("e1").unwrap().is_some());
-        assert!(s
-            .insert_coach(&s.coach_by_id("c1").unwrap().unwrap())
-            .is_err());
-    }
-
-    #[test]
-    fn codes_count_attempts_and_are_single_use() {
-        let (_d, s) = storage();
-        setup(&s);
-        let r = s
-            .redeem_code("ABCD", &[2; 32], 10, 5, &device("d0"), b"t0")
-            .unwrap();
-        assert_eq!(
-            r,
-            Redeemed::Wrong {
-                attempts_left: 3 + 1
-            }
-        );
-        assert_eq!(
-            s.redeem_code("ZZZZ", &[1; 32], 10, 5, &device("d0"), b"t0")
-                .unwrap(),
-            Redeemed::Unknown
-        );
-        let r = s
-            .redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
-            .unwrap();
-        assert_eq!(
-            r,
-            Redeemed::Enrolled {
-                employee_id: "e1".into()
-            }
-        );
-        assert_eq!(
-            s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d2"), b"t2")
-                .unwrap(),
-            Redeemed::Spent
-        );
-        let d = s.device_by_token_hash(b"t1").unwrap().unwrap();
-        assert_eq!(d.employee_id, "e1");
-        assert!(s.revoke_device("d1", 20).unwrap());
-        assert!(!s.revoke_device("d1", 21).unwrap());
-    }
-
-    #[test]
-    fn codes_expire_and_run_out_of_attempts() {
-        let (_d, s) = storage();
-        setup(&s);
-        assert_eq!(
-            s.redeem_code("ABCD", &[1; 32], 1000, 5, &device("d1"), b"t1")
-                .unwrap(),
-            Redeemed::Expired
-        );
-        for _ in 0..5 {
-            s.redeem_code("ABCD", &[9; 32], 10, 5, &device("d1"), b"t1")
-                .unwrap();
-        }
-        assert_eq!(
-            s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
-                .unwrap(),
-            Redeemed::Spent
-        );
-    }
-
-    #[test]
-    fn changes_append_idempotently_and_compact() {
-        let (_d, s) = storage();
-        setup(&s);
-        let c = NewChange {
-            hash: vec![1],
-            bytes: vec![2],
+        let change = |n: u8| NewChange {
+            hash: vec![n],
+            bytes: vec![n],
         };
-        s.append_changes("e1", &[c.clone(), c.clone()], None, None)
+        let err = a
+            .with_document("e1", Access::Write, None, None, &mut |_| {
+                b.with_document("e1", Access::Write, None, None, &mut |_| {
+                    Ok(DocumentWrite {
+                        changes: vec![change(2)],
+                        ..Default::default()
+                    })
+                })?;
+                Ok(DocumentWrite {
+                    changes: vec![change(1)],
+                    ..Default::default()
+                })
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains(DOCUMENT_MOVED), "{err}");
+        assert_eq!(
+            a.load_document("e1").unwrap().unwrap().changes,
+            vec![vec![2]]
+        );
+    }
+
+    #[test]
+    fn a_database_from_a_newer_program_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bureau.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", CURRENT_VERSION + 1)
             .unwrap();
-        s.append_changes(
-            "e1",
-            &[c],
-            Some(&PeerStateRow {
-                peer: "d1".into(),
-                state: vec![3],
-            }),
-            Some(("d1", 7)),
-        )
+        let err = SqliteStorage::open(&path).err().unwrap();
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn a_backup_restores_into_a_new_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStorage::open(&dir.path().join("bureau.db")).unwrap();
+        s.insert_coach(&Coach {
+            id: "c1".into(),
+            email: "c@x".into(),
+            name: "C".into(),
+            password_hash: "h".into(),
+            is_admin: true,
+        })
         .unwrap();
-        let doc = s.load_document("e1").unwrap().unwrap();
-        assert_eq!(doc.changes.len(), 1);
-        assert_eq!(s.peer_state("e1", "d1").unwrap(), Some(vec![3]));
-        s.compact_document("e1", b"new").unwrap();
-        let doc = s.load_document("e1").unwrap().unwrap();
-        assert_eq!(doc.snapshot, b"new");
-        assert!(doc.changes.is_empty());
+        let backup = dir.path().join("backup.db");
+        s.backup_to(&backup).unwrap();
+        assert!(s.backup_to(&backup).is_err(), "never overwrites");
+        s.insert_coach(&Coach {
+            id: "c2".into(),
+            email: "later@x".into(),
+            name: "L".into(),
+            password_hash: "h".into(),
+            is_admin: false,
+        })
+        .unwrap();
+        let restored = dir.path().join("restored").join("bureau.db");
+        SqliteStorage::restore(&backup, &restored).unwrap();
+        let r = SqliteStorage::open(&restored).unwrap();
+        assert!(r.coach_by_id("c1").unwrap().is_some());
+        assert!(r.coach_by_id("c2").unwrap().is_none());
+        std::fs::write(dir.path().join("junk.db"), b"not a database").unwrap();
+        assert!(SqliteStorage::restore(&dir.path().join("junk.db"), &restored).is_err());
+        assert!(SqliteStorage::open(&restored)
+            .unwrap()
+            .coach_by_id("c1")
+            .unwrap()
+            .is_some());
     }
 }

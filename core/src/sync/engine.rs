@@ -3,7 +3,7 @@
 //! the bureau acknowledged, get back what we lack: one round trip) and the fallback to
 //! Automerge's own sync protocol when the fast path cannot work.
 
-use automerge::sync::{Message, State as AmSyncState, SyncDoc};
+use automerge::sync::{BloomFilter, Have, Message, State as AmSyncState, SyncDoc};
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use koers_protocol::{
     self as wire, Bytes, DocumentReply, DocumentSync, ErrorCode, Hash, Outcome, Push, SyncRequest,
@@ -23,20 +23,34 @@ pub struct PeerState {
     acked: Vec<ChangeHash>,
     /// Whether the next round speaks Automerge's full sync protocol.
     full: bool,
-    /// The full protocol's state (only its shared heads survive `to_bytes`).
+    /// The full protocol's state. `to_bytes` keeps what the next round needs: the shared
+    /// heads and what the bureau last said it has and needs (a phone reloads this from its
+    /// database every round, and a bureau restored from a backup asks for what it lost).
     sync: AmSyncState,
     /// The heads the last fast push announced (not persisted): a fast reply with empty
     /// `heads` means "the same as those".
     sent_heads: Vec<ChangeHash>,
 }
 
-/// The persisted shape of a [`PeerState`], CBOR like the wire.
+/// The persisted shape of a [`PeerState`], CBOR like the wire. Version 1 had only the first
+/// four fields; the rest default to "not known", which is what a version 1 blob meant.
 #[derive(Serialize, Deserialize)]
 struct StoredPeerState {
     v: u8,
     acked: Vec<Hash>,
     full: bool,
+    /// Automerge's own encoding: the shared heads.
     sync: Bytes,
+    /// The bureau's heads, as its last message said.
+    #[serde(default)]
+    their_heads: Option<Vec<Hash>>,
+    /// The changes the bureau asked for by hash.
+    #[serde(default)]
+    their_need: Option<Vec<Hash>>,
+    /// What the bureau said it has: per entry the heads of its last sync and a bloom
+    /// filter of its changes since.
+    #[serde(default)]
+    their_have: Option<Vec<(Vec<Hash>, Bytes)>>,
 }
 
 impl PeerState {
@@ -65,10 +79,18 @@ impl PeerState {
 
     pub fn to_bytes(&self) -> Vec<u8> {
         let stored = StoredPeerState {
-            v: 1,
-            acked: self.acked.iter().map(|h| Hash(h.0.to_vec())).collect(),
+            v: 2,
+            acked: hashes_to_wire(&self.acked),
             full: self.full,
             sync: Bytes(self.sync.encode()),
+            their_heads: self.sync.their_heads.as_deref().map(hashes_to_wire),
+            their_need: self.sync.their_need.as_deref().map(hashes_to_wire),
+            their_have: self.sync.their_have.as_ref().map(|haves| {
+                haves
+                    .iter()
+                    .map(|h| (hashes_to_wire(&h.last_sync), Bytes(h.bloom.to_bytes())))
+                    .collect()
+            }),
         };
         // Encoding plain owned data into a Vec cannot fail; an empty blob would only mean a
         // fresh start, never lost data.
@@ -81,10 +103,37 @@ impl PeerState {
         let stored: StoredPeerState = wire::decode(bytes).map_err(|e| KoersError::Document {
             message: format!("de synchronisatiestatus is onleesbaar: {e}"),
         })?;
-        let acked = hashes_from_wire(&stored.acked)?;
-        let sync = AmSyncState::decode(&stored.sync.0).map_err(|e| KoersError::Document {
+        let unreadable = |e: String| KoersError::Document {
             message: format!("de synchronisatiestatus is onleesbaar: {e}"),
-        })?;
+        };
+        let acked = hashes_from_wire(&stored.acked)?;
+        let mut sync =
+            AmSyncState::decode(&stored.sync.0).map_err(|e| unreadable(e.to_string()))?;
+        sync.their_heads = stored
+            .their_heads
+            .as_deref()
+            .map(hashes_from_wire)
+            .transpose()?;
+        sync.their_need = stored
+            .their_need
+            .as_deref()
+            .map(hashes_from_wire)
+            .transpose()?;
+        sync.their_have = match stored.their_have {
+            None => None,
+            Some(haves) => Some(
+                haves
+                    .into_iter()
+                    .map(|(last_sync, bloom)| {
+                        Ok(Have {
+                            last_sync: hashes_from_wire(&last_sync)?,
+                            bloom: BloomFilter::try_from(bloom.0.as_slice())
+                                .map_err(|e| unreadable(e.to_string()))?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+        };
         Ok(Self {
             acked,
             full: stored.full,
@@ -492,15 +541,17 @@ mod tests {
         tx.commit();
     }
 
+    /// Rounds as they really run: the phone reads its state back from the database before
+    /// every round (only what `to_bytes` kept survives), and the bureau starts every round
+    /// from its stored state (its next round may be served by another node).
     fn run(phone: &mut Automerge, state: &mut PeerState, server: &mut Automerge) -> usize {
         let mut server_state = AmSyncState::new();
         for round in 1..=12 {
+            *state = PeerState::from_bytes(&state.to_bytes()).unwrap();
             let req = prepare(phone, "d", state);
+            server_state = AmSyncState::decode(&server_state.encode()).unwrap();
             let reply = serve(server, &mut server_state, req);
             let absorbed = absorb(phone, state, reply).unwrap();
-            // What is persisted after every round reads back.
-            let stored = PeerState::from_bytes(&state.to_bytes()).unwrap();
-            assert_eq!(stored.acked_heads(), state.acked_heads());
             if !absorbed.needs_another_round {
                 return round;
             }
@@ -597,6 +648,59 @@ mod tests {
         // And the next time the fast path is back.
         add_application(&mut phone, "p3");
         assert_eq!(run(&mut phone, &mut state, &mut server), 1);
+    }
+
+    /// The bureau was restored from a backup: it lost changes the phone saw acknowledged,
+    /// and its stored sync state for the phone is older still (or gone). Whatever it lost,
+    /// the phone's next sync hands it back.
+    #[test]
+    fn a_bureau_restored_from_any_backup_gets_back_what_it_lost() {
+        for lost in 0..4 {
+            let mut server = genesis_document()
+                .unwrap()
+                .with_actor(automerge::ActorId::random());
+            let mut phone = genesis_document()
+                .unwrap()
+                .with_actor(automerge::ActorId::random());
+            let (mut state, _) = adopt_enrolment(&mut phone, &server.save()).unwrap();
+            let mut backups = vec![server.save()];
+            for i in 0..3 {
+                add_application(&mut phone, &format!("p{i}"));
+                run(&mut phone, &mut state, &mut server);
+                backups.push(server.save());
+            }
+            // Restore the backup from before the last `lost` syncs.
+            let mut restored = Automerge::load(&backups[backups.len() - 1 - lost.min(3)])
+                .unwrap()
+                .with_actor(automerge::ActorId::random());
+            add_application(&mut restored, "s1");
+            let rounds = run(&mut phone, &mut state, &mut restored);
+            assert_eq!(phone.get_heads(), restored.get_heads(), "lost {lost}");
+            let d: DossierDocument = autosurgeon::hydrate(&restored).unwrap();
+            assert_eq!(d.applications.len(), 4, "lost {lost}, {rounds} rounds");
+            assert!(!state.in_full_sync());
+        }
+    }
+
+    #[test]
+    fn a_version_1_state_still_reads() {
+        #[derive(Serialize)]
+        struct V1 {
+            v: u8,
+            acked: Vec<Hash>,
+            full: bool,
+            sync: Bytes,
+        }
+        let v1 = wire::encode(&V1 {
+            v: 1,
+            acked: vec![],
+            full: true,
+            sync: Bytes(AmSyncState::new().encode()),
+        })
+        .unwrap();
+        let state = PeerState::from_bytes(&v1).unwrap();
+        assert!(state.in_full_sync());
+        assert!(state.sync.their_have.is_none());
     }
 
     #[test]

@@ -1,0 +1,958 @@
+//! PostgreSQL storage, for a bureau of many nodes over one database: the same tables as the
+//! SQLite file, versioned migrations run under an advisory lock (two nodes starting at
+//! once migrate one after the other), and each document edit holding its row lock
+//! (`SELECT … FOR UPDATE`) from reading the stored version to the commit of what it appends.
+//!
+//! The driver is async (tokio-postgres, pooled by deadpool); the [`Storage`] trait is
+//! blocking and is only called off the async threads, so every call runs its future to the
+//! end on the storage's own small runtime, which also drives the connections.
+
+use std::future::Future;
+use std::str::FromStr;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::{IsolationLevel, NoTls, Row};
+
+use super::{
+    plan, Access, AuditEvent, Catchup, Coach, Device, DocumentWrite, Employee, EnrolmentCode,
+    Opened, Plan, Redeemed, Storage, StoredDocument,
+};
+use crate::{BureauError, Result};
+
+/// The schema, one entry per version; never edit an entry once released, add one.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE coaches (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    is_admin BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE TABLE sessions (
+    token_hash BYTEA PRIMARY KEY,
+    coach_id TEXT NOT NULL REFERENCES coaches(id),
+    expires_at BIGINT NOT NULL
+);
+CREATE TABLE employees (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    coach_id TEXT NOT NULL REFERENCES coaches(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX employees_by_coach ON employees(coach_id);
+CREATE TABLE enrolment_codes (
+    lookup TEXT PRIMARY KEY,
+    code_hash BYTEA NOT NULL,
+    employee_id TEXT NOT NULL REFERENCES employees(id),
+    expires_at BIGINT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    used BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    employee_id TEXT NOT NULL REFERENCES employees(id),
+    name TEXT NOT NULL,
+    token_hash BYTEA NOT NULL UNIQUE,
+    enrolled_at BIGINT NOT NULL,
+    last_seen_at BIGINT,
+    revoked_at BIGINT
+);
+CREATE INDEX devices_by_employee ON devices(employee_id);
+CREATE TABLE documents (
+    employee_id TEXT PRIMARY KEY REFERENCES employees(id),
+    snapshot BYTEA NOT NULL,
+    folded_seq BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE changes (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    employee_id TEXT NOT NULL REFERENCES employees(id),
+    hash BYTEA NOT NULL,
+    bytes BYTEA NOT NULL,
+    UNIQUE (employee_id, hash)
+);
+CREATE INDEX changes_by_document ON changes(employee_id, seq);
+CREATE TABLE peer_states (
+    employee_id TEXT NOT NULL,
+    peer TEXT NOT NULL,
+    state BYTEA NOT NULL,
+    PRIMARY KEY (employee_id, peer)
+);
+CREATE TABLE audit (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    principal TEXT,
+    ip TEXT,
+    detail TEXT NOT NULL
+);
+"#];
+
+/// The schema version this code writes.
+pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The advisory lock key migrations hold (any constant no other program of the database uses).
+const MIGRATION_LOCK: i64 = 0x6b6f_6572_735f_6d31; // "koers_m1"
+
+/// Connections per node unless the URL's `pool_size` parameter says otherwise.
+const DEFAULT_POOL_SIZE: usize = 16;
+
+pub struct PostgresStorage {
+    pool: Pool,
+    /// Drives the connections and runs each call's future; `None` only while dropping.
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+impl From<tokio_postgres::Error> for BureauError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Storage {
+            message: match e.as_db_error() {
+                Some(db) => format!("postgres: {}: {}", db.code().code(), db.message()),
+                None => format!("postgres: {e}"),
+            },
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for BureauError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        Self::Storage {
+            message: format!("postgres pool: {e}"),
+        }
+    }
+}
+
+fn storage_error(message: impl Into<String>) -> BureauError {
+    BureauError::Storage {
+        message: message.into(),
+    }
+}
+
+impl PostgresStorage {
+    /// Connects to `url` (`postgres://user:password@host:port/database`, optionally
+    /// `?pool_size=N`) and migrates the schema to the current version.
+    pub fn connect(url: &str) -> Result<Self> {
+        Self::connect_at_version(url, CURRENT_VERSION)
+    }
+
+    /// Connects and migrates only up to `version` (tests build every older schema).
+    pub fn connect_at_version(url: &str, version: u32) -> Result<Self> {
+        let (url, pool_size) = split_pool_size(url)?;
+        let config = tokio_postgres::Config::from_str(&url)
+            .map_err(|e| storage_error(format!("invalid database URL: {e}")))?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("koers-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| storage_error(format!("cannot start the database runtime: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| storage_error(format!("cannot build the connection pool: {e}")))?;
+        let storage = Self { pool, rt: Some(rt) };
+        storage.migrate_to(version)?;
+        Ok(storage)
+    }
+
+    /// Runs `f` to completion on the storage's runtime. The handlers call storage through
+    /// `crate::blocking`, so this normally blocks a blocking-pool thread; a call made on an
+    /// async worker thread (an audit line written straight from a handler) first hands the
+    /// worker's other tasks to another thread (`block_in_place`) instead of stalling them.
+    fn run<T>(&self, f: impl Future<Output = Result<T>>) -> Result<T> {
+        let Some(rt) = &self.rt else {
+            return Err(storage_error("the database runtime has stopped"));
+        };
+        let on_multi_thread_runtime = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if on_multi_thread_runtime {
+            tokio::task::block_in_place(|| rt.block_on(f))
+        } else {
+            rt.block_on(f)
+        }
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        Ok(self.pool.get().await?)
+    }
+
+    /// The schema version of the database (0 when empty).
+    pub fn schema_version(&self) -> Result<u32> {
+        self.run(async {
+            let client = self.client().await?;
+            version_of(&client).await
+        })
+    }
+
+    fn migrate_to(&self, target: u32) -> Result<()> {
+        self.run(async {
+            let mut client = self.client().await?;
+            loop {
+                let tx = client.transaction().await?;
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+                    .await?;
+                tx.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS koers_schema (version INTEGER NOT NULL);
+                     INSERT INTO koers_schema (version)
+                         SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM koers_schema);",
+                )
+                .await?;
+                let version = version_of(&tx).await?;
+                if version > CURRENT_VERSION {
+                    return Err(storage_error(format!(
+                        "the database has schema version {version}, newer than this program ({CURRENT_VERSION})"
+                    )));
+                }
+                if version >= target {
+                    tx.commit().await?;
+                    return Ok(());
+                }
+                tx.batch_execute(MIGRATIONS[version as usize]).await?;
+                tx.execute(
+                    "UPDATE koers_schema SET version = $1",
+                    &[&((version + 1) as i32)],
+                )
+                .await?;
+                tx.commit().await?;
+                tracing::info!(version = version + 1, "database schema migrated");
+            }
+        })
+    }
+}
+
+impl Drop for PostgresStorage {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks; `shutdown_background` does not, so this is safe anywhere.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Takes our own `pool_size` parameter out of the URL (the driver rejects unknown ones).
+fn split_pool_size(url: &str) -> Result<(String, usize)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), DEFAULT_POOL_SIZE));
+    };
+    let mut size = DEFAULT_POOL_SIZE;
+    let mut rest = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("pool_size", n)) => {
+                size = n
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| storage_error(format!("invalid pool_size {n:?}")))?;
+            }
+            _ => rest.push(pair),
+        }
+    }
+    Ok(if rest.is_empty() {
+        (base.to_string(), size)
+    } else {
+        (format!("{base}?{}", rest.join("&")), size)
+    })
+}
+
+async fn version_of(client: &impl deadpool_postgres::GenericClient) -> Result<u32> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('koers_schema') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let row = client
+        .query_opt("SELECT version FROM koers_schema", &[])
+        .await?;
+    Ok(row.map(|r| r.get::<_, i32>(0)).unwrap_or(0).max(0) as u32)
+}
+
+fn coach_from_row(r: &Row) -> Coach {
+    Coach {
+        id: r.get(0),
+        email: r.get(1),
+        name: r.get(2),
+        password_hash: r.get(3),
+        is_admin: r.get(4),
+    }
+}
+
+fn employee_from_row(r: &Row) -> Employee {
+    Employee {
+        id: r.get(0),
+        name: r.get(1),
+        coach_id: r.get(2),
+        created_at: r.get(3),
+    }
+}
+
+fn device_from_row(r: &Row) -> Device {
+    Device {
+        id: r.get(0),
+        employee_id: r.get(1),
+        name: r.get(2),
+        enrolled_at: r.get(3),
+        last_seen_at: r.get(4),
+        revoked_at: r.get(5),
+    }
+}
+
+const DEVICE_COLUMNS: &str = "id, employee_id, name, enrolled_at, last_seen_at, revoked_at";
+
+async fn insert_code(tx: &deadpool_postgres::Transaction<'_>, code: &EnrolmentCode) -> Result<()> {
+    tx.execute(
+        "INSERT INTO enrolment_codes (lookup, code_hash, employee_id, expires_at, attempts, used)
+         VALUES ($1, $2, $3, $4, 0, FALSE)",
+        &[
+            &code.lookup,
+            &code.code_hash,
+            &code.employee_id,
+            &code.expires_at,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+impl Storage for PostgresStorage {
+    fn insert_coach(&self, coach: &Coach) -> Result<()> {
+        self.run(async {
+            let client = self.client().await?;
+            let n = client
+                .execute(
+                    "INSERT INTO coaches (id, email, name, password_hash, is_admin)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING",
+                    &[
+                        &coach.id,
+                        &coach.email,
+                        &coach.name,
+                        &coach.password_hash,
+                        &coach.is_admin,
+                    ],
+                )
+                .await?;
+            if n == 0 {
+                return Err(BureauError::Conflict {
+                    message: format!("er is al een coach met e-mailadres {}", coach.email),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn coach_by_email(&self, email: &str) -> Result<Option<Coach>> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT id, email, name, password_hash, is_admin FROM coaches WHERE email = $1",
+                    &[&email],
+                )
+                .await?;
+            Ok(row.as_ref().map(coach_from_row))
+        })
+    }
+
+    fn coach_by_id(&self, id: &str) -> Result<Option<Coach>> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT id, email, name, password_hash, is_admin FROM coaches WHERE id = $1",
+                    &[&id],
+                )
+                .await?;
+            Ok(row.as_ref().map(coach_from_row))
+        })
+    }
+
+    fn insert_session(&self, token_hash: &[u8], coach_id: &str, expires_at: i64) -> Result<()> {
+        self.run(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "DELETE FROM sessions WHERE expires_at < $1",
+                    &[&(expires_at - 365 * 86_400_000)],
+                )
+                .await?;
+            client
+                .execute(
+                    "INSERT INTO sessions (token_hash, coach_id, expires_at) VALUES ($1, $2, $3)",
+                    &[&token_hash, &coach_id, &expires_at],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn session_coach(&self, token_hash: &[u8], now: i64) -> Result<Option<String>> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT coach_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                    &[&token_hash, &now],
+                )
+                .await?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        self.run(async {
+            let client = self.client().await?;
+            client
+                .execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn insert_employee(
+        &self,
+        employee: &Employee,
+        document: &[u8],
+        code: &EnrolmentCode,
+    ) -> Result<()> {
+        self.run(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            tx.execute(
+                "INSERT INTO employees (id, name, coach_id, created_at) VALUES ($1, $2, $3, $4)",
+                &[
+                    &employee.id,
+                    &employee.name,
+                    &employee.coach_id,
+                    &employee.created_at,
+                ],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO documents (employee_id, snapshot) VALUES ($1, $2)",
+                &[&employee.id, &document],
+            )
+            .await?;
+            insert_code(&tx, code).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn employee(&self, id: &str) -> Result<Option<Employee>> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT id, name, coach_id, created_at FROM employees WHERE id = $1",
+                    &[&id],
+                )
+                .await?;
+            Ok(row.as_ref().map(employee_from_row))
+        })
+    }
+
+    fn caseload(&self, coach_id: &str) -> Result<Vec<Employee>> {
+        self.run(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT id, name, coach_id, created_at FROM employees WHERE coach_id = $1
+                     ORDER BY name",
+                    &[&coach_id],
+                )
+                .await?;
+            Ok(rows.iter().map(employee_from_row).collect())
+        })
+    }
+
+    fn replace_code(&self, code: &EnrolmentCode) -> Result<()> {
+        self.run(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            tx.execute(
+                "UPDATE enrolment_codes SET used = TRUE WHERE employee_id = $1",
+                &[&code.employee_id],
+            )
+            .await?;
+            insert_code(&tx, code).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn code_lookup_taken(&self, lookup: &str, now: i64) -> Result<bool> {
+        self.run(async {
+            let client = self.client().await?;
+            // An old code's lookup may be reused once it can no longer be redeemed.
+            client
+                .execute(
+                    "DELETE FROM enrolment_codes WHERE lookup = $1 AND (used OR expires_at <= $2)",
+                    &[&lookup, &now],
+                )
+                .await?;
+            let row = client
+                .query_opt(
+                    "SELECT 1 FROM enrolment_codes WHERE lookup = $1",
+                    &[&lookup],
+                )
+                .await?;
+            Ok(row.is_some())
+        })
+    }
+
+    fn redeem_code(
+        &self,
+        lookup: &str,
+        code_hash: &[u8],
+        now: i64,
+        max_attempts: u32,
+        device: &Device,
+        token_hash: &[u8],
+    ) -> Result<Redeemed> {
+        self.run(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            // FOR UPDATE: attempts on one code from several nodes are counted one by one.
+            let Some(row) = tx
+                .query_opt(
+                    "SELECT code_hash, employee_id, expires_at, attempts, used
+                     FROM enrolment_codes WHERE lookup = $1 FOR UPDATE",
+                    &[&lookup],
+                )
+                .await?
+            else {
+                return Ok(Redeemed::Unknown);
+            };
+            let stored_hash: Vec<u8> = row.get(0);
+            let employee_id: String = row.get(1);
+            let expires_at: i64 = row.get(2);
+            let attempts = row.get::<_, i32>(3).max(0) as u32;
+            let used: bool = row.get(4);
+            if used || attempts >= max_attempts {
+                return Ok(Redeemed::Spent);
+            }
+            if expires_at <= now {
+                return Ok(Redeemed::Expired);
+            }
+            tx.execute(
+                "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE lookup = $1",
+                &[&lookup],
+            )
+            .await?;
+            if !crate::auth::constant_time_eq(&stored_hash, code_hash) {
+                tx.commit().await?;
+                return Ok(Redeemed::Wrong {
+                    attempts_left: max_attempts.saturating_sub(attempts + 1),
+                });
+            }
+            tx.execute(
+                "UPDATE enrolment_codes SET used = TRUE WHERE lookup = $1",
+                &[&lookup],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO devices (id, employee_id, name, token_hash, enrolled_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &device.id,
+                    &employee_id,
+                    &device.name,
+                    &token_hash,
+                    &device.enrolled_at,
+                ],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Redeemed::Enrolled { employee_id })
+        })
+    }
+
+    fn device_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Device>> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = $1"),
+                    &[&token_hash],
+                )
+                .await?;
+            Ok(row.as_ref().map(device_from_row))
+        })
+    }
+
+    fn devices_of(&self, employee_id: &str) -> Result<Vec<Device>> {
+        self.run(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {DEVICE_COLUMNS} FROM devices WHERE employee_id = $1
+                         ORDER BY enrolled_at"
+                    ),
+                    &[&employee_id],
+                )
+                .await?;
+            Ok(rows.iter().map(device_from_row).collect())
+        })
+    }
+
+    fn revoke_device(&self, device_id: &str, now: i64) -> Result<bool> {
+        self.run(async {
+            let client = self.client().await?;
+            let n = client
+                .execute(
+                    "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                    &[&device_id, &now],
+                )
+                .await?;
+            Ok(n > 0)
+        })
+    }
+
+    fn touch_device(&self, device_id: &str, now: i64) -> Result<()> {
+        self.run(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "UPDATE devices SET last_seen_at = $2 WHERE id = $1",
+                    &[&device_id, &now],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn load_document(&self, employee_id: &str) -> Result<Option<StoredDocument>> {
+        self.run(async {
+            let mut client = self.client().await?;
+            let tx = client
+                .build_transaction()
+                .isolation_level(IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let Some(row) = tx
+                .query_opt(
+                    "SELECT snapshot FROM documents WHERE employee_id = $1",
+                    &[&employee_id],
+                )
+                .await?
+            else {
+                return Ok(None);
+            };
+            let changes = tx
+                .query(
+                    "SELECT bytes FROM changes WHERE employee_id = $1 ORDER BY seq",
+                    &[&employee_id],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            Ok(Some(StoredDocument {
+                snapshot: row.get(0),
+                changes,
+            }))
+        })
+    }
+
+    fn with_document(
+        &self,
+        employee_id: &str,
+        access: Access,
+        cached: Option<i64>,
+        peer: Option<&str>,
+        work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
+    ) -> Result<Option<i64>> {
+        let mut client = self.run(self.client())?;
+        let tx = self.run(async {
+            Ok(match access {
+                // One consistent view of the document and its rows, without blocking writers.
+                Access::Read => {
+                    client
+                        .build_transaction()
+                        .isolation_level(IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start()
+                        .await?
+                }
+                Access::Write => client.transaction().await?,
+            })
+        })?;
+        let opened = self.run(async {
+            let lock = match access {
+                Access::Read => "SELECT folded_seq FROM documents WHERE employee_id = $1",
+                // The row lock every node's edit of this document waits for.
+                Access::Write => {
+                    "SELECT folded_seq FROM documents WHERE employee_id = $1 FOR UPDATE"
+                }
+            };
+            let Some(row) = tx.query_opt(lock, &[&employee_id]).await? else {
+                return Ok(None);
+            };
+            let folded: i64 = row.get(0);
+            let version: i64 = tx
+                .query_one(
+                    "SELECT GREATEST($2::BIGINT, COALESCE(MAX(seq), 0))
+                     FROM changes WHERE employee_id = $1",
+                    &[&employee_id, &folded],
+                )
+                .await?
+                .get(0);
+            let rows_after = |after: i64| {
+                let tx = &tx;
+                async move {
+                    let rows = tx
+                        .query(
+                            "SELECT bytes FROM changes WHERE employee_id = $1 AND seq > $2
+                             ORDER BY seq",
+                            &[&employee_id, &after],
+                        )
+                        .await?;
+                    Ok::<_, BureauError>(rows.iter().map(|r| r.get(0)).collect::<Vec<Vec<u8>>>())
+                }
+            };
+            let catchup = match plan(cached, version, folded) {
+                Plan::Current => Catchup::Current,
+                Plan::Since(v) => Catchup::Since(rows_after(v).await?),
+                Plan::Whole => {
+                    let snapshot: Vec<u8> = tx
+                        .query_one(
+                            "SELECT snapshot FROM documents WHERE employee_id = $1",
+                            &[&employee_id],
+                        )
+                        .await?
+                        .get(0);
+                    Catchup::Whole(StoredDocument {
+                        snapshot,
+                        changes: rows_after(0).await?,
+                    })
+                }
+            };
+            let peer_state = match peer {
+                Some(p) => tx
+                    .query_opt(
+                        "SELECT state FROM peer_states WHERE employee_id = $1 AND peer = $2",
+                        &[&employee_id, &p],
+                    )
+                    .await?
+                    .map(|r| r.get(0)),
+                None => None,
+            };
+            Ok(Some(Opened {
+                catchup,
+                version,
+                peer_state,
+            }))
+        })?;
+        let Some(opened) = opened else {
+            return Ok(None);
+        };
+        let version = opened.version;
+        if access == Access::Read {
+            // What was read is consistent; looking at it needs no connection.
+            self.run(async { Ok(tx.commit().await?) })?;
+            drop(client);
+            work(opened)?;
+            return Ok(Some(version));
+        }
+        // The caller's work (Automerge, rule checks) runs here, on this blocking thread,
+        // while the transaction keeps the document locked.
+        let write = work(opened)?;
+        self.run(async {
+            let mut new_version = version;
+            if !write.changes.is_empty() {
+                let hashes: Vec<&[u8]> = write.changes.iter().map(|c| c.hash.as_slice()).collect();
+                let bytes: Vec<&[u8]> = write.changes.iter().map(|c| c.bytes.as_slice()).collect();
+                let rows = tx
+                    .query(
+                        "INSERT INTO changes (employee_id, hash, bytes)
+                         SELECT $1, h, b FROM UNNEST($2::BYTEA[], $3::BYTEA[]) WITH ORDINALITY
+                             AS t(h, b, n) ORDER BY n
+                         ON CONFLICT (employee_id, hash) DO NOTHING RETURNING seq",
+                        &[&employee_id, &hashes, &bytes],
+                    )
+                    .await?;
+                for r in rows {
+                    new_version = new_version.max(r.get(0));
+                }
+            }
+            if let Some(p) = &write.peer_state {
+                tx.execute(
+                    "INSERT INTO peer_states (employee_id, peer, state) VALUES ($1, $2, $3)
+                     ON CONFLICT (employee_id, peer) DO UPDATE SET state = EXCLUDED.state",
+                    &[&employee_id, &p.peer, &p.state],
+                )
+                .await?;
+            }
+            if let Some((device, at)) = &write.device_seen {
+                tx.execute(
+                    "UPDATE devices SET last_seen_at = $2 WHERE id = $1",
+                    &[device, at],
+                )
+                .await?;
+            }
+            if let Some(snapshot) = &write.compacted {
+                tx.execute(
+                    "UPDATE documents SET snapshot = $2, folded_seq = $3 WHERE employee_id = $1",
+                    &[&employee_id, snapshot, &new_version],
+                )
+                .await?;
+                tx.execute(
+                    "DELETE FROM changes WHERE employee_id = $1 AND seq <= $2",
+                    &[&employee_id, &new_version],
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(Some(new_version))
+        })
+    }
+
+    fn peer_state(&self, employee_id: &str, peer: &str) -> Result<Option<Vec<u8>>> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT state FROM peer_states WHERE employee_id = $1 AND peer = $2",
+                    &[&employee_id, &peer],
+                )
+                .await?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    fn audit(&self, e: &AuditEvent) -> Result<()> {
+        self.run(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO audit (at, kind, principal, ip, detail) VALUES ($1, $2, $3, $4, $5)",
+                    &[&e.at, &e.kind, &e.principal, &e.ip, &e.detail],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEvent>> {
+        self.run(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT at, kind, principal, ip, detail FROM audit ORDER BY id DESC LIMIT $1",
+                    &[&(limit as i64)],
+                )
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|r| AuditEvent {
+                    at: r.get(0),
+                    kind: r.get(1),
+                    principal: r.get(2),
+                    ip: r.get(3),
+                    detail: r.get(4),
+                })
+                .collect())
+        })
+    }
+
+    fn ping(&self) -> Result<()> {
+        self.run(async {
+            let client = self.client().await?;
+            client.query_one("SELECT 1", &[]).await?;
+            Ok(())
+        })
+    }
+
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_size_parameter_is_ours() {
+        assert_eq!(
+            split_pool_size("postgres://a@h/db?pool_size=4&sslmode=disable").unwrap(),
+            ("postgres://a@h/db?sslmode=disable".to_string(), 4)
+        );
+        assert_eq!(
+            split_pool_size("postgres://a@h/db").unwrap(),
+            ("postgres://a@h/db".to_string(), DEFAULT_POOL_SIZE)
+        );
+        assert!(split_pool_size("postgres://a@h/db?pool_size=0").is_err());
+    }
+
+    /// Every older schema (with the data it could hold) migrates to the current one. (The
+    /// behaviour shared with SQLite is tested in `storage::tests`.)
+    #[test]
+    fn every_earlier_version_migrates_to_the_current_one() {
+        for start in 0..CURRENT_VERSION {
+            let Some(url) = crate::testkit::fresh_postgres_database() else {
+                return;
+            };
+            {
+                let s = PostgresStorage::connect_at_version(&url, start).unwrap();
+                assert_eq!(s.schema_version().unwrap(), start);
+            }
+            let s = PostgresStorage::connect(&url).unwrap();
+            assert_eq!(s.schema_version().unwrap(), CURRENT_VERSION);
+            // Connecting again (a second node) migrates nothing and keeps working.
+            let again = PostgresStorage::connect(&url).unwrap();
+            again.ping().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_database_from_a_newer_program_is_refused() {
+        let Some(url) = crate::testkit::fresh_postgres_database() else {
+            return;
+        };
+        let s = PostgresStorage::connect(&url).unwrap();
+        s.run(async {
+            let client = s.client().await?;
+            client
+                .execute(
+                    "UPDATE koers_schema SET version = $1",
+                    &[&((CURRENT_VERSION + 1) as i32)],
+                )
+                .await?;
+            Ok(())
+        })
+        .unwrap();
+        let err = PostgresStorage::connect(&url).err().unwrap();
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn nodes_starting_at_once_migrate_once() {
+        let Some(url) = crate::testkit::fresh_postgres_database() else {
+            return;
+        };
+        let nodes: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..3)
+                .map(|_| scope.spawn(|| PostgresStorage::connect(&url)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for n in nodes {
+            assert_eq!(n.unwrap().schema_version().unwrap(), CURRENT_VERSION);
+        }
+    }
+}

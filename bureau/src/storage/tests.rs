@@ -1,0 +1,458 @@
+//! One set of storage tests, run against every backend: SQLite in a temporary directory and
+//! PostgreSQL in a fresh database on the test server (see `testkit::postgres_server`).
+//! "Two nodes" are two storage objects over one database.
+
+use std::sync::{Arc, Mutex};
+
+use super::*;
+
+/// A database and a way to open another connection ("node") to it.
+struct Backend {
+    open: Box<dyn Fn() -> Arc<dyn Storage>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn sqlite() -> Option<Backend> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bureau.db");
+    Some(Backend {
+        open: Box::new(move || Arc::new(sqlite::SqliteStorage::open(&path).unwrap())),
+        _dir: Some(dir),
+    })
+}
+
+fn postgres() -> Option<Backend> {
+    let url = crate::testkit::fresh_postgres_database()?;
+    Some(Backend {
+        open: Box::new(move || Arc::new(postgres::PostgresStorage::connect(&url).unwrap())),
+        _dir: None,
+    })
+}
+
+/// Runs each test once per backend.
+macro_rules! for_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[test] fn $name() { if let Some(b) = super::sqlite() { super::$name(&b) } })*
+        }
+        mod on_postgres {
+            $(#[test] fn $name() { if let Some(b) = super::postgres() { super::$name(&b) } })*
+        }
+    };
+}
+
+for_each_backend!(
+    coaches_and_sessions,
+    codes_count_attempts_and_are_single_use,
+    codes_expire_run_out_and_are_replaced,
+    devices_are_listed_touched_and_revoked,
+    a_new_document_is_whole_then_current,
+    another_node_catches_up_with_the_rows_it_lacks,
+    compaction_deletes_only_the_rows_it_folded_in,
+    a_failed_edit_stores_nothing,
+    reads_store_nothing,
+    edits_of_one_document_serialise_across_nodes,
+    the_audit_log_is_newest_first,
+    a_reopened_database_keeps_its_data,
+);
+
+fn setup(s: &dyn Storage) {
+    s.insert_coach(&Coach {
+        id: "c1".into(),
+        email: "c@x".into(),
+        name: "C".into(),
+        password_hash: "h".into(),
+        is_admin: false,
+    })
+    .unwrap();
+    s.insert_employee(
+        &Employee {
+            id: "e1".into(),
+            name: "E".into(),
+            coach_id: "c1".into(),
+            created_at: 0,
+        },
+        b"doc",
+        &EnrolmentCode {
+            lookup: "ABCD".into(),
+            code_hash: vec![1; 32],
+            employee_id: "e1".into(),
+            expires_at: 1000,
+            attempts: 0,
+            used: false,
+        },
+    )
+    .unwrap();
+}
+
+fn device(id: &str) -> Device {
+    Device {
+        id: id.into(),
+        employee_id: String::new(),
+        name: "telefoon".into(),
+        enrolled_at: 5,
+        last_seen_at: None,
+        revoked_at: None,
+    }
+}
+
+fn change(n: u8) -> NewChange {
+    NewChange {
+        hash: vec![n; 32],
+        bytes: vec![n, n],
+    }
+}
+
+/// Opens e1 for writing with a cache at `cached`, appends `changes`; returns what the
+/// storage said the cache lacked, and the new version.
+fn edit(
+    s: &dyn Storage,
+    cached: Option<i64>,
+    changes: Vec<NewChange>,
+    compacted: Option<Vec<u8>>,
+) -> (Opened, i64) {
+    let mut seen = None;
+    let version = s
+        .with_document("e1", Access::Write, cached, Some("d1"), &mut |opened| {
+            seen = Some(opened);
+            Ok(DocumentWrite {
+                changes: changes.clone(),
+                compacted: compacted.clone(),
+                ..Default::default()
+            })
+        })
+        .unwrap()
+        .unwrap();
+    (seen.unwrap(), version)
+}
+
+fn coaches_and_sessions(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    let c = s.coach_by_email("c@x").unwrap().unwrap();
+    assert_eq!(s.coach_by_id("c1").unwrap(), Some(c.clone()));
+    assert!(matches!(
+        s.insert_coach(&Coach {
+            id: "c2".into(),
+            ..c
+        }),
+        Err(crate::BureauError::Conflict { .. })
+    ));
+    assert_eq!(s.coach_by_email("nobody@x").unwrap(), None);
+    s.insert_session(b"tok", "c1", 100).unwrap();
+    assert_eq!(s.session_coach(b"tok", 99).unwrap().as_deref(), Some("c1"));
+    assert_eq!(s.session_coach(b"tok", 100).unwrap(), None, "expired");
+    s.delete_session(b"tok").unwrap();
+    assert_eq!(s.session_coach(b"tok", 1).unwrap(), None);
+    s.delete_session(b"unknown").unwrap();
+    assert_eq!(s.employee("e1").unwrap().unwrap().coach_id, "c1");
+    assert_eq!(s.caseload("c1").unwrap().len(), 1);
+    assert!(s.caseload("c2").unwrap().is_empty());
+    s.ping().unwrap();
+}
+
+fn codes_count_attempts_and_are_single_use(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    assert_eq!(
+        s.redeem_code("ABCD", &[2; 32], 10, 5, &device("d0"), b"t0")
+            .unwrap(),
+        Redeemed::Wrong { attempts_left: 4 }
+    );
+    assert_eq!(
+        s.redeem_code("ZZZZ", &[1; 32], 10, 5, &device("d0"), b"t0")
+            .unwrap(),
+        Redeemed::Unknown
+    );
+    assert_eq!(
+        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
+            .unwrap(),
+        Redeemed::Enrolled {
+            employee_id: "e1".into()
+        }
+    );
+    assert_eq!(
+        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d2"), b"t2")
+            .unwrap(),
+        Redeemed::Spent
+    );
+    let d = s.device_by_token_hash(b"t1").unwrap().unwrap();
+    assert_eq!(d.employee_id, "e1");
+    assert!(s.device_by_token_hash(b"t2").unwrap().is_none());
+}
+
+fn codes_expire_run_out_and_are_replaced(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    assert_eq!(
+        s.redeem_code("ABCD", &[1; 32], 1000, 5, &device("d1"), b"t1")
+            .unwrap(),
+        Redeemed::Expired
+    );
+    assert!(s.code_lookup_taken("ABCD", 10).unwrap());
+    for _ in 0..5 {
+        s.redeem_code("ABCD", &[9; 32], 10, 5, &device("d1"), b"t1")
+            .unwrap();
+    }
+    assert_eq!(
+        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
+            .unwrap(),
+        Redeemed::Spent
+    );
+    s.replace_code(&EnrolmentCode {
+        lookup: "EFGH".into(),
+        code_hash: vec![3; 32],
+        employee_id: "e1".into(),
+        expires_at: 1000,
+        attempts: 0,
+        used: false,
+    })
+    .unwrap();
+    assert_eq!(
+        s.redeem_code("EFGH", &[3; 32], 10, 5, &device("d1"), b"t1")
+            .unwrap(),
+        Redeemed::Enrolled {
+            employee_id: "e1".into()
+        }
+    );
+    // A used code's lookup is free again.
+    assert!(!s.code_lookup_taken("EFGH", 10).unwrap());
+}
+
+fn devices_are_listed_touched_and_revoked(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
+        .unwrap();
+    s.touch_device("d1", 42).unwrap();
+    let all = s.devices_of("e1").unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].last_seen_at, Some(42));
+    assert!(s.revoke_device("d1", 20).unwrap());
+    assert!(!s.revoke_device("d1", 21).unwrap());
+    assert!(!s.revoke_device("nope", 21).unwrap());
+    assert_eq!(s.devices_of("e1").unwrap()[0].revoked_at, Some(20));
+}
+
+fn a_new_document_is_whole_then_current(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    assert_eq!(
+        s.with_document("nobody", Access::Write, None, None, &mut |_| {
+            panic!("no document, no work")
+        })
+        .unwrap(),
+        None
+    );
+    let (opened, v1) = edit(s.as_ref(), None, vec![change(1), change(1)], None);
+    assert_eq!(
+        opened.catchup,
+        Catchup::Whole(StoredDocument {
+            snapshot: b"doc".to_vec(),
+            changes: vec![]
+        })
+    );
+    assert!(v1 > opened.version);
+    // A cache at the new version lacks nothing; a change stored already is ignored.
+    let (opened, v2) = edit(s.as_ref(), Some(v1), vec![change(1)], None);
+    assert_eq!(opened.catchup, Catchup::Current);
+    assert_eq!(opened.version, v1);
+    assert_eq!(v2, v1);
+    assert_eq!(s.load_document("e1").unwrap().unwrap().changes.len(), 1);
+    // The peer's state and the device's last sighting go into the same transaction.
+    s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
+        .unwrap();
+    s.with_document("e1", Access::Write, Some(v2), Some("d1"), &mut |o| {
+        assert_eq!(o.peer_state, None);
+        Ok(DocumentWrite {
+            peer_state: Some(PeerStateRow {
+                peer: "d1".into(),
+                state: vec![7],
+            }),
+            device_seen: Some(("d1".into(), 77)),
+            ..Default::default()
+        })
+    })
+    .unwrap();
+    assert_eq!(s.peer_state("e1", "d1").unwrap(), Some(vec![7]));
+    assert_eq!(s.devices_of("e1").unwrap()[0].last_seen_at, Some(77));
+    let (opened, _) = edit(s.as_ref(), Some(v2), vec![], None);
+    assert_eq!(opened.peer_state, Some(vec![7]));
+}
+
+fn another_node_catches_up_with_the_rows_it_lacks(b: &Backend) {
+    let a = (b.open)();
+    let other = (b.open)();
+    setup(a.as_ref());
+    let (_, va) = edit(a.as_ref(), None, vec![change(1)], None);
+    // Node B caches the document as it is now...
+    let (_, vb) = edit(other.as_ref(), None, vec![], None);
+    assert_eq!(vb, va);
+    // ... node A appends twice ...
+    let (_, va) = edit(a.as_ref(), Some(va), vec![change(2)], None);
+    let (_, va) = edit(a.as_ref(), Some(va), vec![change(3)], None);
+    // ... and B, trusting nothing, is told exactly what it lacks.
+    let (opened, vb) = edit(other.as_ref(), Some(vb), vec![change(4)], None);
+    assert_eq!(opened.catchup, Catchup::Since(vec![vec![2, 2], vec![3, 3]]));
+    assert_eq!(opened.version, va);
+    assert!(vb > va);
+    // A cache claiming a version the database never reached (a restore under a running
+    // node) gets the whole document.
+    let (opened, _) = edit(a.as_ref(), Some(vb + 1000), vec![], None);
+    assert!(matches!(opened.catchup, Catchup::Whole(_)));
+}
+
+fn compaction_deletes_only_the_rows_it_folded_in(b: &Backend) {
+    let a = (b.open)();
+    let other = (b.open)();
+    setup(a.as_ref());
+    let (_, v_old) = edit(a.as_ref(), None, vec![change(1), change(2)], None);
+    let (_, v) = edit(
+        a.as_ref(),
+        Some(v_old),
+        vec![change(3)],
+        Some(b"folded".to_vec()),
+    );
+    let stored = a.load_document("e1").unwrap().unwrap();
+    assert_eq!(stored.snapshot, b"folded");
+    assert!(stored.changes.is_empty());
+    // Rows appended after the compaction stay.
+    let (opened, v2) = edit(a.as_ref(), Some(v), vec![change(4)], None);
+    assert_eq!(opened.catchup, Catchup::Current);
+    assert_eq!(
+        a.load_document("e1").unwrap().unwrap().changes,
+        vec![vec![4, 4]]
+    );
+    // A node whose cache predates the compaction cannot catch up row by row any more.
+    let (opened, _) = edit(other.as_ref(), Some(v_old), vec![], None);
+    assert_eq!(
+        opened.catchup,
+        Catchup::Whole(StoredDocument {
+            snapshot: b"folded".to_vec(),
+            changes: vec![vec![4, 4]]
+        })
+    );
+    assert_eq!(opened.version, v2);
+    // A node just behind the compaction point catches up from the rows after it.
+    let (opened, _) = edit(other.as_ref(), Some(v), vec![], None);
+    assert_eq!(opened.catchup, Catchup::Since(vec![vec![4, 4]]));
+}
+
+fn a_failed_edit_stores_nothing(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    let (_, v) = edit(s.as_ref(), None, vec![change(1)], None);
+    let err = s
+        .with_document("e1", Access::Write, Some(v), None, &mut |_| {
+            Err(crate::BureauError::refused(
+                koers_protocol::ErrorCode::BadChange,
+                "nee",
+            ))
+        })
+        .unwrap_err();
+    assert!(matches!(err, crate::BureauError::Refused { .. }));
+    let (opened, _) = edit(s.as_ref(), Some(v), vec![], None);
+    assert_eq!(opened.catchup, Catchup::Current);
+    assert_eq!(s.load_document("e1").unwrap().unwrap().changes.len(), 1);
+}
+
+fn reads_store_nothing(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    let v = s
+        .with_document("e1", Access::Read, None, None, &mut |o| {
+            assert!(matches!(o.catchup, Catchup::Whole(_)));
+            Ok(DocumentWrite {
+                changes: vec![change(9)],
+                ..Default::default()
+            })
+        })
+        .unwrap()
+        .unwrap();
+    assert!(s.load_document("e1").unwrap().unwrap().changes.is_empty());
+    let (opened, _) = edit(s.as_ref(), Some(v), vec![], None);
+    assert_eq!(opened.catchup, Catchup::Current);
+}
+
+/// Four "nodes" each append 15 times to one document, each time from the version it was
+/// told: if two stored edits had been based on the same version, one would have appended
+/// beside a stale copy. (PostgreSQL makes the others wait for the row lock; SQLite refuses
+/// an append whose document moved since its read, and the node retries.)
+fn edits_of_one_document_serialise_across_nodes(b: &Backend) {
+    let first = (b.open)();
+    setup(first.as_ref());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let nodes: Vec<Arc<dyn Storage>> = (0..4).map(|_| (b.open)()).collect();
+    std::thread::scope(|scope| {
+        for (n, node) in nodes.iter().enumerate() {
+            let seen = seen.clone();
+            scope.spawn(move || {
+                for i in 0..15u8 {
+                    loop {
+                        let mut based_on = None;
+                        let stored =
+                            node.with_document("e1", Access::Write, None, None, &mut |o| {
+                                based_on = Some(o.version);
+                                // Give another node every chance to slip in between.
+                                std::thread::yield_now();
+                                Ok(DocumentWrite {
+                                    changes: vec![NewChange {
+                                        hash: vec![n as u8, i],
+                                        bytes: vec![n as u8, i],
+                                    }],
+                                    ..Default::default()
+                                })
+                            });
+                        match stored {
+                            Ok(_) => {
+                                seen.lock().unwrap().push(based_on.unwrap());
+                                break;
+                            }
+                            Err(e) if e.to_string().contains(sqlite::DOCUMENT_MOVED) => {}
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let mut seen = seen.lock().unwrap().clone();
+    seen.sort_unstable();
+    let before = seen.len();
+    seen.dedup();
+    assert_eq!(seen.len(), before, "two edits saw the same version");
+    assert_eq!(
+        first.load_document("e1").unwrap().unwrap().changes.len(),
+        60
+    );
+}
+
+fn the_audit_log_is_newest_first(b: &Backend) {
+    let s = (b.open)();
+    for (at, kind) in [(1, "enrol_failed"), (2, "forbidden")] {
+        s.audit(&AuditEvent {
+            at,
+            kind: kind.into(),
+            principal: None,
+            ip: Some("10.0.0.1".into()),
+            detail: "x".into(),
+        })
+        .unwrap();
+    }
+    let log = s.audit_log(10).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].kind, "forbidden");
+    assert_eq!(log[1].ip.as_deref(), Some("10.0.0.1"));
+    assert_eq!(s.audit_log(1).unwrap().len(), 1);
+}
+
+fn a_reopened_database_keeps_its_data(b: &Backend) {
+    {
+        let s = (b.open)();
+        setup(s.as_ref());
+        edit(s.as_ref(), None, vec![change(1)], None);
+    }
+    let s = (b.open)();
+    assert!(s.employee("e1").unwrap().is_some());
+    assert_eq!(s.load_document("e1").unwrap().unwrap().changes.len(), 1);
+}

@@ -15,12 +15,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use automerge::transaction::CommitOptions;
-use automerge::{ActorId, Automerge, Change, ReadDoc, ROOT};
+use automerge::{ActorId, Automerge, Change};
 use rusqlite::Connection;
 
-use crate::edit::collection;
 pub use crate::edit::{Edit, Topic};
 use crate::error::{KoersError, Result};
+use crate::incremental;
 use crate::model::{genesis_document, Actor, DossierDocument, Timestamp, DOCUMENT_SCHEMA};
 use crate::store::{
     schema, CatchUp, Cursor, JournalKey, JournalStore, Projection, Settings, Store, StoredDocument,
@@ -406,24 +406,26 @@ impl Dossier {
         let stored = (|| {
             f(doc)?;
             let new_changes = doc.get_changes(&heads_before);
-            let after = rehydrate(doc, &heads_before, state)?;
+            let touched = incremental::touched_by(doc, &new_changes);
+            incremental::refresh(doc, state, &touched)?;
             if let Some(seq) = StoredDocument::append(&tx, new_changes.iter())? {
                 cursor.seen_seq = seq;
             }
-            Projection::update(&tx, state, &after)?;
+            Projection::update_records(&tx, state, &touched)?;
             extra(&tx)?;
             tx.commit()?;
-            Ok((new_changes.len(), after))
+            Ok((new_changes.len(), touched))
         })();
         match stored {
-            Ok((count, after)) => {
-                note_differences(changed, state, &after);
-                *state = after;
+            Ok((count, touched)) => {
+                changed.extend(touched.topics());
                 Ok(count)
             }
             Err(e) => {
+                // Nothing of it was stored: forget it in memory too.
                 *doc_slot = None;
                 *cursor = before_cursor;
+                *state = Projection::load_document(store.conn())?;
                 Err(e)
             }
         }
@@ -552,9 +554,13 @@ fn catch_up(
             CatchUp::Current => return Ok(false),
             CatchUp::Read => {
                 doc.set_actor(actor.clone());
-                let after = rehydrate(doc, &heads_before, state)?;
-                note_differences(changed, state, &after);
-                *state = after;
+                let touched = incremental::touched_by(doc, &doc.get_changes(&heads_before));
+                if let Err(e) = incremental::refresh(doc, state, &touched) {
+                    // Never leave a half-refreshed state: read it whole from the cache.
+                    *state = Projection::load_document(conn)?;
+                    return Err(e);
+                }
+                changed.extend(touched.topics());
                 return Ok(true);
             }
             CatchUp::Replaced => *doc_slot = None,
@@ -672,86 +678,6 @@ fn note_differences(
     if before.comments != after.comments {
         changed.insert(Topic::Comments);
     }
-}
-
-/// The state after changes since `heads_before`: only the records those changes touched are
-/// read from the document again; a change at the root hydrates everything.
-fn rehydrate(
-    doc: &Automerge,
-    heads_before: &[automerge::ChangeHash],
-    before: &DossierDocument,
-) -> Result<DossierDocument> {
-    use automerge::{PatchAction, Prop};
-    let heads_after = doc.get_heads();
-    if heads_after == heads_before {
-        return Ok(before.clone());
-    }
-    let patches = doc.diff(heads_before, &heads_after);
-    let mut touched: BTreeSet<(String, Option<String>)> = BTreeSet::new();
-    for patch in &patches {
-        let key_of = |prop: &Prop| match prop {
-            Prop::Map(k) => Some(k.to_string()),
-            Prop::Seq(_) => None,
-        };
-        let (collection, id) = match patch.path.as_slice() {
-            [] => match &patch.action {
-                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                    (key.to_string(), None)
-                }
-                _ => ("*".to_string(), None),
-            },
-            [(_, first)] => {
-                let id = match &patch.action {
-                    PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                        Some(key.to_string())
-                    }
-                    _ => None,
-                };
-                (key_of(first).unwrap_or_else(|| "*".into()), id)
-            }
-            [(_, first), (_, second), ..] => {
-                (key_of(first).unwrap_or_else(|| "*".into()), key_of(second))
-            }
-        };
-        touched.insert((collection, id));
-    }
-    let mut after = before.clone();
-    for (collection, id) in touched {
-        match (collection.as_str(), id) {
-            ("applications", Some(id)) => {
-                refresh(doc, "applications", &id, &mut after.applications)?
-            }
-            ("appointments", Some(id)) => {
-                refresh(doc, "appointments", &id, &mut after.appointments)?
-            }
-            ("actions", Some(id)) => refresh(doc, "actions", &id, &mut after.actions)?,
-            ("comments", Some(id)) => refresh(doc, "comments", &id, &mut after.comments)?,
-            ("trajectory", _) => {
-                after.trajectory = autosurgeon::hydrate_prop(doc, &ROOT, "trajectory")?;
-            }
-            _ => return Ok(autosurgeon::hydrate(doc)?),
-        }
-    }
-    Ok(after)
-}
-
-/// Reads one record of a root collection again (or drops it when it was deleted).
-fn refresh<T: autosurgeon::Hydrate>(
-    doc: &Automerge,
-    collection_name: &str,
-    id: &str,
-    into: &mut std::collections::BTreeMap<String, T>,
-) -> Result<()> {
-    let obj = collection(doc, collection_name)?;
-    match doc.get(&obj, id)? {
-        Some(_) => {
-            into.insert(id.to_string(), autosurgeon::hydrate_prop(doc, &obj, id)?);
-        }
-        None => {
-            into.remove(id);
-        }
-    }
-    Ok(())
 }
 
 /// The dossier at `path` as its stored change log rebuilds it, hydrated from scratch (not

@@ -237,6 +237,42 @@ impl Projection {
 
     /// Brings the derived tables from `before` to `after`, touching only what differs
     /// (used after merging changes from another peer).
+    /// Brings the rows of the touched records in step with `state` (already refreshed).
+    pub fn update_records(
+        conn: &Connection,
+        state: &DossierDocument,
+        touched: &crate::incremental::Touched,
+    ) -> Result<()> {
+        use crate::incremental::{RecordRef, Touched};
+        let records = match touched {
+            Touched::Everything => return Self::rebuild(conn, state),
+            Touched::Records(records) => records,
+        };
+        for record in records {
+            match record {
+                RecordRef::Schema => put_record(conn, SCHEMA, "", &state.schema)?,
+                RecordRef::Trajectory => Self::put_trajectory(conn, &state.trajectory)?,
+                RecordRef::Application(id) => match state.applications.get(id) {
+                    Some(app) => Self::put_application(conn, app)?,
+                    None => Self::delete_application(conn, id)?,
+                },
+                RecordRef::Appointment(id) => match state.appointments.get(id) {
+                    Some(a) => Self::put_appointment(conn, a)?,
+                    None => Self::delete_appointment(conn, id)?,
+                },
+                RecordRef::Action(id) => match state.actions.get(id) {
+                    Some(a) => Self::put_action(conn, a)?,
+                    None => Self::delete_action(conn, id)?,
+                },
+                RecordRef::Comment(id) => match state.comments.get(id) {
+                    Some(c) => Self::put_comment(conn, c)?,
+                    None => delete_record(conn, COMMENT, id)?,
+                },
+            }
+        }
+        Ok(())
+    }
+
     pub fn update(
         conn: &Connection,
         before: &DossierDocument,

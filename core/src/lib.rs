@@ -13,6 +13,7 @@ pub mod ffi;
 pub mod input;
 pub mod milestones;
 pub mod model;
+pub mod ops;
 pub mod overview;
 pub mod progress;
 pub mod rules;

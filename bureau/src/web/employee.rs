@@ -183,10 +183,9 @@ pub async fn change_appointment(
             "verplaatsen" => {
                 let (starts_at, ends_at) = when(f)?;
                 AppointmentChange {
+                    // Moved, it is the coach's new proposal (`ops::update_appointment`).
                     starts_at: Some(starts_at),
                     ends_at: Some(ends_at),
-                    // A moved appointment needs the employee's confirmation again.
-                    status: Some(AppointmentStatus::Proposed),
                     ..Default::default()
                 }
             }

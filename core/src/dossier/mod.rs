@@ -185,13 +185,6 @@ impl Dossier {
         self.changed.insert(topic);
     }
 
-    /// Applies `edits` as one Automerge change and stores it, with the query tables, in one
-    /// durable transaction. If storing fails, the in-memory document is reloaded from disk
-    /// so memory never runs ahead of what survives a crash.
-    pub(crate) fn commit(&mut self, message: &str, edits: Vec<Edit>) -> Result<()> {
-        self.commit_with(message, |_| Ok((edits, ())))
-    }
-
     /// Runs `build` on the dossier's current state and stores the edits it returns as one
     /// change; `build` also returns what the caller hands back (the new record, say).
     /// `build` sees the state as stored by every writer of the file, under the file's write

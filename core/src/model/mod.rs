@@ -72,7 +72,10 @@ pub struct Trajectory {
 }
 
 /// One job application (sollicitatie).
-#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Deserialize, uniffi::Record)]
+///
+/// Read from the document, its status is the newest entry of its history (`settle`), so
+/// that concurrent status changes on two devices end the same way everywhere.
+#[derive(Debug, Clone, PartialEq, Reconcile, Serialize, Deserialize, uniffi::Record)]
 pub struct Application {
     // The key lets a new record be created in one batch, and matches records by id.
     #[key]
@@ -101,6 +104,72 @@ pub struct Application {
     pub follow_up: Option<LocalDate>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl Application {
+    /// Puts the history in time order and makes the status its newest entry: the one rule
+    /// by which merged histories give the current status on every device.
+    pub fn settle(&mut self) {
+        self.history.sort_by_key(|c| (c.at, c.status, c.by));
+        if let Some(last) = self.history.last() {
+            self.status = last.status;
+        }
+    }
+}
+
+/// The stored shape of an application, hydrated as is and then settled.
+#[derive(Hydrate)]
+struct StoredApplication {
+    id: String,
+    employer: String,
+    role: String,
+    #[autosurgeon(missing = "Default::default")]
+    source: Option<Source>,
+    #[autosurgeon(missing = "Default::default")]
+    vacancy_url: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    location: Option<String>,
+    date: LocalDate,
+    #[autosurgeon(missing = "Default::default")]
+    contact: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    salary: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    notes: String,
+    status: ApplicationStatus,
+    history: Vec<StatusChange>,
+    #[autosurgeon(missing = "Default::default")]
+    follow_up: Option<LocalDate>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl Hydrate for Application {
+    fn hydrate_map<D: autosurgeon::ReadDoc>(
+        doc: &D,
+        obj: &automerge::ObjId,
+    ) -> Result<Self, autosurgeon::HydrateError> {
+        let s = StoredApplication::hydrate_map(doc, obj)?;
+        let mut app = Application {
+            id: s.id,
+            employer: s.employer,
+            role: s.role,
+            source: s.source,
+            vacancy_url: s.vacancy_url,
+            location: s.location,
+            date: s.date,
+            contact: s.contact,
+            salary: s.salary,
+            notes: s.notes,
+            status: s.status,
+            history: s.history,
+            follow_up: s.follow_up,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        };
+        app.settle();
+        Ok(app)
+    }
 }
 
 /// A dated change of an application's status, and who made it.

@@ -143,6 +143,11 @@ impl Projection {
 
     pub fn delete_application(conn: &Connection, id: &str) -> Result<()> {
         delete_record(conn, APPLICATION, id)?;
+        // Its comments go with it (`Edit::RemoveApplication`).
+        conn.prepare_cached(
+            "DELETE FROM records WHERE kind = ?1 AND json_extract(json, '$.application_id') = ?2",
+        )?
+        .execute(params![COMMENT, id])?;
         conn.prepare_cached("DELETE FROM applications WHERE id = ?1")?
             .execute([id])?;
         conn.prepare_cached("DELETE FROM applications_fts WHERE id = ?1")?

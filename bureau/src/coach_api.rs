@@ -189,18 +189,28 @@ pub fn create_employee(state: &AppState, coach_id: &str, input: &NewEmployee) ->
             message: e.to_string(),
         })?
         .with_actor(actor_for(&format!("coach:{coach_id}")));
-    let mut dossier: DossierDocument = hydrate(&doc)?;
-    let t = &mut dossier.trajectory;
-    t.kind = Some(input.kind);
-    t.first_sick_day = input.first_sick_day;
-    t.contract_end = input.contract_end;
-    t.start_date = Some(LocalDate::today());
-    t.coach = coach.name.clone();
-    t.bureau = input.bureau.clone().unwrap_or_default();
-    t.phase = Some(Phase::Intake);
-    t.weekly_target = input.weekly_target.unwrap_or(0);
+    // The trajectory is set up by the same operation as every later change of it.
+    let now = Timestamp::now();
+    let patch = ops::TrajectoryPatch {
+        kind: Some(input.kind),
+        first_sick_day: Some(input.first_sick_day),
+        contract_end: Some(input.contract_end),
+        start_date: Some(Some(now.local_date())),
+        coach: Some(coach.name.clone()),
+        bureau: input.bureau.clone(),
+        phase: Some(Phase::Intake),
+        weekly_target: input.weekly_target,
+        ..Default::default()
+    };
+    let done =
+        ops::edit_trajectory(&hydrate(&doc)?, Acting::coach(), patch, now).map_err(refusal)?;
     let mut tx = doc.transaction();
-    reconcile(&mut tx, &dossier)?;
+    for edit in &done.edits {
+        edit.apply_to_doc(&mut tx)
+            .map_err(|e| BureauError::Storage {
+                message: format!("cannot write the new dossier: {e}"),
+            })?;
+    }
     tx.commit();
     let employee = Employee {
         id: new_id(),

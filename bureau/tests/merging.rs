@@ -206,3 +206,57 @@ fn the_phone_learns_of_a_correction_even_when_the_reply_that_told_it_was_lost() 
     // Once known, it is not told again.
     assert!(phone.sync().unwrap().corrected.is_empty());
 }
+
+#[test]
+fn the_bureau_raises_a_schema_1_dossier_with_the_coachs_next_edit() {
+    use automerge::transaction::Transactable;
+    use automerge::ReadDoc;
+    let b = Bureau::start();
+    let coach = b.coach("coach@bureau.example");
+    let (employee, code) = b.employee(&coach, "Petra");
+    let state = &b.srv().state;
+    // Back to today's shape: schema 1, only the current target and phase.
+    state
+        .documents
+        .edit(&employee, |slot| {
+            let mut fork = slot.doc.fork();
+            let mut tx = fork.transaction();
+            tx.put(automerge::ROOT, "schema", 1_u64).unwrap();
+            let (_, t) = tx.get(automerge::ROOT, "trajectory").unwrap().unwrap();
+            tx.delete(&t, "target_history").unwrap();
+            tx.delete(&t, "phase_history").unwrap();
+            tx.put(&t, "start_date", "2026-09-07").unwrap();
+            tx.commit();
+            Ok(((), Some(fork), koers_bureau::documents::Persist::default()))
+        })
+        .unwrap();
+    let old = b.dossier(&employee);
+    assert_eq!(old.schema, 1);
+    assert_eq!(
+        old.trajectory.target_history.len(),
+        1,
+        "read as one agreement"
+    );
+    assert_eq!(
+        old.trajectory.target_history[0].from.to_string(),
+        "2026-09-07"
+    );
+    let mut phone = Phone::enrol(&b.url(), &code);
+    coach_api::set_weekly_target(state, &coach, &employee, "", 1).unwrap();
+    let raised = b.dossier(&employee);
+    assert_eq!(raised.schema, koers_core::model::DOCUMENT_SCHEMA);
+    let targets: Vec<u32> = raised
+        .trajectory
+        .target_history
+        .iter()
+        .map(|c| c.weekly_target)
+        .collect();
+    assert_eq!(
+        targets,
+        [3, 1],
+        "the earlier agreement is kept with its date"
+    );
+    let report = phone.sync().unwrap();
+    assert!(report.corrected.is_empty(), "{:?}", report.corrected);
+    assert_eq!(phone.dossier(), raised);
+}

@@ -32,6 +32,9 @@ pub enum Edit {
     RemoveAction(String),
     PutComment(Comment),
     PutTrajectory(Trajectory),
+    /// Raises the document's shape version (`crate::ops` does, with a peer's first write to
+    /// a document of an older shape).
+    PutSchema(u64),
 }
 
 impl Edit {
@@ -41,7 +44,7 @@ impl Edit {
             Edit::PutAppointment(_) => Topic::Appointments,
             Edit::PutAction(_) | Edit::RemoveAction(_) => Topic::Actions,
             Edit::PutComment(_) => Topic::Comments,
-            Edit::PutTrajectory(_) => Topic::Trajectory,
+            Edit::PutTrajectory(_) | Edit::PutSchema(_) => Topic::Trajectory,
         }
     }
 
@@ -76,6 +79,9 @@ impl Edit {
             Edit::PutTrajectory(t) => {
                 autosurgeon::reconcile_prop(tx, ROOT, "trajectory", t)?;
             }
+            Edit::PutSchema(v) => {
+                tx.put(ROOT, "schema", *v)?;
+            }
         }
         Ok(())
     }
@@ -105,6 +111,7 @@ impl Edit {
                 state.comments.insert(c.id.clone(), c);
             }
             Edit::PutTrajectory(t) => state.trajectory = t,
+            Edit::PutSchema(v) => state.schema = v,
         }
     }
 }

@@ -7,7 +7,8 @@
 //! - The employee owns their applications, the actions they own, the appointments they
 //!   proposed, and their own comments; on the coach's appointments they may only confirm or
 //!   cancel and keep notes; on the coach's actions they may only tick them done (or undo).
-//! - Nobody changes `schema`; nobody edits or removes the other's comments, except that an
+//! - Nobody changes `schema` except to raise it to a shape this code knows (a migration);
+//!   nobody edits or removes the other's comments, except that an
 //!   application's comments go with it when the employee deletes it.
 //! - A correction undoes only what was not allowed: it never deletes a record the employee
 //!   made (a new appointment in a status they may not set becomes their proposal).
@@ -20,6 +21,7 @@ use std::fmt;
 
 use crate::model::{
     Action, Actor, Appointment, AppointmentStatus, Comment, DossierDocument, Trajectory,
+    DOCUMENT_SCHEMA,
 };
 
 /// One edit the role may not make, in words a person understands (Dutch).
@@ -65,7 +67,10 @@ pub fn permitted(
     };
     let mut out = after.clone();
 
-    if before.schema != after.schema {
+    // Raising the shape to one this code knows is a migration any peer may write
+    // (`ops::upgrade`); anything else is not.
+    let raised = after.schema > before.schema && after.schema <= DOCUMENT_SCHEMA;
+    if before.schema != after.schema && !raised {
         v.push("schema", "het schema van het dossier mag niemand wijzigen");
         out.schema = before.schema;
     }
@@ -190,6 +195,11 @@ fn trajectory(v: &mut Violations, before: &Trajectory, after: &Trajectory) -> Tr
         ("phase", before.phase != after.phase),
         ("goals", before.goals != after.goals),
         ("weekly_target", before.weekly_target != after.weekly_target),
+        (
+            "target_history",
+            before.target_history != after.target_history,
+        ),
+        ("phase_history", before.phase_history != after.phase_history),
         ("budget_cents", before.budget_cents != after.budget_cents),
         ("budget_end", before.budget_end != after.budget_end),
     ];
@@ -667,7 +677,10 @@ mod tests {
 
     #[test]
     fn nobody_changes_the_schema() {
-        assert!(!allowed(Actor::Coach, |d| d.schema = 2));
-        assert!(!allowed(Actor::Employee, |d| d.schema = 2));
+        assert!(!allowed(Actor::Coach, |d| d.schema = DOCUMENT_SCHEMA + 1));
+        assert!(!allowed(Actor::Employee, |d| d.schema = DOCUMENT_SCHEMA + 1));
+        assert!(!allowed(Actor::Employee, |d| d.schema = 0));
+        // base() is schema 1: raising it to the current shape is a migration.
+        assert!(allowed(Actor::Employee, |d| d.schema = DOCUMENT_SCHEMA));
     }
 }

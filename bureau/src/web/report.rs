@@ -315,13 +315,10 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
         .collect();
     apps.sort_by_key(|a| (a.date, a.created_at));
     let applied = apps.iter().filter(|a| a.status.counts_as_applied()).count();
-    let weeks = applications_per_week(
-        doc.applications.values(),
-        input.from,
-        input.to,
-        t.weekly_target,
-    );
+    let weeks = applications_per_week(doc.applications.values(), input.from, input.to, t);
     let weeks_met = weeks.iter().filter(|w| w.met).count();
+    // Weeks before the start or without an agreed target are not judged.
+    let weeks_judged: Vec<_> = weeks.iter().filter(|w| w.target > 0).cloned().collect();
     // Interviews and offers reached in the period, from the status history.
     let reached = |statuses: &[ApplicationStatus]| {
         doc.applications
@@ -395,7 +392,7 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
                     li { strong { (held.len()) } " gesprekken met de coach" }
                     li { strong { (done_actions) } " afgeronde acties" }
                     @if t.weekly_target > 0 {
-                        li { strong { (weeks_met) " van " (weeks.len()) } " weken het weekdoel gehaald" }
+                        li { strong { (weeks_met) " van " (weeks_judged.len()) } " weken het weekdoel gehaald" }
                     }
                 }
             }

@@ -256,6 +256,7 @@ impl Dossier {
                     Edit::RemoveAction(id) => Projection::delete_action(tx, id)?,
                     Edit::PutComment(c) => Projection::put_comment(tx, c)?,
                     Edit::PutTrajectory(t) => Projection::put_trajectory(tx, t)?,
+                    Edit::PutSchema(v) => Projection::put_schema(tx, *v)?,
                 }
             }
             if let Some(doc) = doc {
@@ -289,7 +290,7 @@ impl Dossier {
                 Edit::PutAction(a) => ("actions", a.id.as_str()),
                 Edit::RemoveAction(id) => ("actions", id.as_str()),
                 Edit::PutComment(c) => ("comments", c.id.as_str()),
-                Edit::PutTrajectory(_) => continue,
+                Edit::PutTrajectory(_) | Edit::PutSchema(_) => continue,
             };
             let s = &self.state;
             match collection {

@@ -323,7 +323,7 @@ impl Dossier {
                 crate::store::Projection::rebuild(
                     tx,
                     &crate::model::DossierDocument {
-                        schema: crate::model::DOCUMENT_SCHEMA,
+                        schema: crate::model::GENESIS_SCHEMA,
                         ..Default::default()
                     },
                 )?;

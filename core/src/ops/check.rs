@@ -6,19 +6,52 @@ use std::collections::BTreeMap;
 use super::{Acting, Done};
 use crate::edit::Edit;
 use crate::error::{KoersError, Result};
-use crate::model::DossierDocument;
+use crate::model::{DossierDocument, DOCUMENT_SCHEMA};
 
 /// `edits` and `record` as the operation's outcome, if `by` may make them.
+/// A write to a document of an older shape raises it first (`upgrade`); a trajectory edit
+/// (which writes the dated agreements) always does.
 pub(crate) fn finish<T>(
     doc: &DossierDocument,
     by: Acting,
-    edits: Vec<Edit>,
+    mut edits: Vec<Edit>,
     record: T,
 ) -> Result<Done<T>> {
-    if by.under_rules && !edits.is_empty() {
+    if edits.is_empty() {
+        return Ok(Done { edits, record });
+    }
+    if by.under_rules {
         allowed(doc, by, &edits)?;
     }
+    let writes_trajectory = edits.iter().any(|e| matches!(e, Edit::PutTrajectory(_)));
+    if writes_trajectory && doc.schema < DOCUMENT_SCHEMA {
+        edits.insert(0, Edit::PutSchema(DOCUMENT_SCHEMA));
+    } else if !writes_trajectory {
+        let mut raised = upgrade(doc);
+        raised.append(&mut edits);
+        edits = raised;
+    }
     Ok(Done { edits, record })
+}
+
+/// The edits that raise `doc` to `DOCUMENT_SCHEMA`, when it holds something of the older
+/// shape: the shape version, and (schema 2) the trajectory's dated agreements written out as
+/// every peer already reads them (hydration settles a schema-1 trajectory the same way), so
+/// any peer may write them, concurrently too, and nothing changes in meaning. A dossier with
+/// no target or phase yet has nothing to raise: its shape is valid in both, and it is raised
+/// with its first trajectory edit.
+pub fn upgrade(doc: &DossierDocument) -> Vec<Edit> {
+    let t = &doc.trajectory;
+    let has_agreements = !t.target_history.is_empty() || !t.phase_history.is_empty();
+    if doc.schema >= DOCUMENT_SCHEMA || !has_agreements {
+        return Vec::new();
+    }
+    let mut trajectory = t.clone();
+    trajectory.settle();
+    vec![
+        Edit::PutSchema(DOCUMENT_SCHEMA),
+        Edit::PutTrajectory(trajectory),
+    ]
 }
 
 /// Refuses `edits` when the role rules would undo any part of them.
@@ -44,7 +77,7 @@ pub fn allowed(doc: &DossierDocument, by: Acting, edits: &[Edit]) -> Result<()> 
             Edit::PutAction(a) => copy(&doc.actions, &mut before.actions, &a.id),
             Edit::RemoveAction(id) => copy(&doc.actions, &mut before.actions, id),
             Edit::PutComment(c) => copy(&doc.comments, &mut before.comments, &c.id),
-            Edit::PutTrajectory(_) => {}
+            Edit::PutTrajectory(_) | Edit::PutSchema(_) => {}
         }
     }
     let mut after = before.clone();

@@ -23,6 +23,7 @@ pub use appointments::{
     propose_appointment, update_appointment, AppointmentPatch, NewAppointment,
     MAX_APPOINTMENT_HOURS,
 };
+pub use check::upgrade;
 pub use comments::{comment, NewComment};
 pub use trajectory::{edit_trajectory, TrajectoryPatch, MAX_WEEKLY_TARGET};
 

@@ -129,3 +129,101 @@ fn deleting_an_application_takes_its_comments_along_even_the_coachs() {
     assert!(d.comments.is_empty());
     assert!(crate::rules::check_edit(Actor::Employee, &before, &d).is_ok());
 }
+
+/// A dossier as schema 1 wrote it: the genesis change, then the coach's trajectory with
+/// only the current target and phase (written key by key, as the old code did).
+fn schema_1_document() -> automerge::Automerge {
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ReadDoc, ROOT};
+    let mut doc = crate::model::genesis_document()
+        .unwrap()
+        .with_actor(automerge::ActorId::random());
+    let mut tx = doc.transaction();
+    let (_, t) = tx.get(ROOT, "trajectory").unwrap().unwrap();
+    tx.put(&t, "kind", "outplacement").unwrap();
+    tx.put(&t, "start_date", "2026-09-07").unwrap();
+    tx.put(&t, "phase", "job_hunting").unwrap();
+    tx.put(&t, "weekly_target", 3_u64).unwrap();
+    let goals = tx.get(&t, "goals").unwrap();
+    assert!(matches!(
+        goals,
+        Some((automerge::Value::Object(ObjType::List), _))
+    ));
+    tx.commit();
+    doc
+}
+
+#[test]
+fn a_schema_1_dossier_reads_as_one_agreement_and_is_raised_by_the_next_write() {
+    use automerge::ReadDoc;
+    let mut phone = crate::Dossier::open_in_memory().unwrap();
+    phone
+        .replace_document(schema_1_document(), |_| Ok(()))
+        .unwrap();
+    let d = phone.document();
+    assert_eq!(d.schema, 1);
+    assert_eq!(
+        d.trajectory.target_history,
+        [crate::model::TargetChange {
+            from: day("2026-09-07"),
+            weekly_target: 3
+        }]
+    );
+    assert_eq!(d.trajectory.target_for_week(day("2026-08-31")), 0);
+    phone
+        .log_application(NewApplication {
+            employer: "Acme".into(),
+            role: "Planner".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(phone.document().schema, crate::model::DOCUMENT_SCHEMA);
+    // Written out in the document itself, not only read that way.
+    let doc = phone.automerge().unwrap();
+    let (_, t) = doc.get(automerge::ROOT, "trajectory").unwrap().unwrap();
+    let (_, list) = doc.get(&t, "target_history").unwrap().unwrap();
+    assert_eq!(doc.length(&list), 1);
+    let again: DossierDocument = autosurgeon::hydrate(doc).unwrap();
+    assert_eq!(again.trajectory, phone.document().trajectory);
+}
+
+#[test]
+fn a_new_target_applies_from_today_and_the_first_from_the_start() {
+    let by = Acting::coach();
+    let mut d = doc();
+    d.trajectory.start_date = Some(day("2026-09-07"));
+    let first = edit_trajectory(
+        &d,
+        by,
+        TrajectoryPatch {
+            weekly_target: Some(3),
+            ..Default::default()
+        },
+        ts("2026-09-10T09:00:00Z"),
+    )
+    .unwrap();
+    apply(&mut d, first.edits);
+    let lower = edit_trajectory(
+        &d,
+        by,
+        TrajectoryPatch {
+            weekly_target: Some(1),
+            ..Default::default()
+        },
+        ts("2026-11-30T09:00:00Z"),
+    )
+    .unwrap();
+    apply(&mut d, lower.edits);
+    let froms: Vec<(String, u32)> = d
+        .trajectory
+        .target_history
+        .iter()
+        .map(|c| (c.from.to_string(), c.weekly_target))
+        .collect();
+    assert_eq!(
+        froms,
+        [("2026-09-07".to_string(), 3), ("2026-11-30".to_string(), 1)]
+    );
+    assert_eq!(d.trajectory.weekly_target, 1);
+    assert_eq!(d.schema, crate::model::DOCUMENT_SCHEMA, "raised on the way");
+}

@@ -1,4 +1,6 @@
-//! The trajectory: kind, dates, phase, plan goals, weekly target, budget.
+//! The trajectory: kind, dates, phase, plan goals, weekly target, budget. A new weekly
+//! target or phase is recorded with the day it applies from (today), so earlier weeks keep
+//! being judged by what was agreed then.
 
 use super::check::finish;
 use super::{Acting, Done};
@@ -33,9 +35,10 @@ pub fn edit_trajectory(
     patch: TrajectoryPatch,
     now: Timestamp,
 ) -> Result<Done<Trajectory>> {
-    let _ = now;
+    let today = now.local_date();
     let current = &doc.trajectory;
     let mut t = current.clone();
+    t.settle(); // a record cached by an older version may not be yet
     if let Some(v) = patch.kind {
         t.kind = Some(v);
     }
@@ -46,16 +49,31 @@ pub fn edit_trajectory(
         t.contract_end = v;
     }
     if let Some(v) = patch.start_date {
+        // The agreements made at the start move with it.
+        if let (Some(old), Some(new)) = (t.start_date, v) {
+            for c in t.target_history.iter_mut().filter(|c| c.from == old) {
+                c.from = new;
+            }
+            for c in t.phase_history.iter_mut().filter(|c| c.from == old) {
+                c.from = new;
+            }
+        }
         t.start_date = v;
     }
+    // The first agreement holds from the start; later ones from the day they are made.
+    let from = |start: Option<LocalDate>, history_empty: bool| match start {
+        Some(start) if history_empty => start,
+        _ => today,
+    };
     if let Some(v) = patch.bureau {
         t.bureau = input::optional_line("bureau", Some(&v))?.unwrap_or_default();
     }
     if let Some(v) = patch.coach {
         t.coach = input::optional_line("coach", Some(&v))?.unwrap_or_default();
     }
-    if let Some(v) = patch.phase {
-        t.phase = Some(v);
+    if let Some(v) = patch.phase.filter(|p| Some(*p) != current.phase) {
+        let day = from(t.start_date, t.phase_history.is_empty());
+        t.enter_phase(v, day);
     }
     if let Some(goals) = patch.goals {
         t.goals = goals
@@ -71,7 +89,10 @@ pub fn edit_trajectory(
                 format!("{v} is more than {MAX_WEEKLY_TARGET} applications a week"),
             ));
         }
-        t.weekly_target = v;
+        if v != current.weekly_target {
+            let day = from(t.start_date, t.target_history.is_empty());
+            t.agree_target(v, day);
+        }
     }
     if let Some(v) = patch.budget_cents {
         if v.is_some_and(|c| c < 0) {

@@ -10,7 +10,8 @@ use crate::model::{
 };
 
 /// Bump when the derived tables' content changes meaning: they are then rebuilt on open.
-pub const PROJECTION_VERSION: u32 = 2;
+/// 3: records hold settled applications (status from history) and dated trajectory agreements.
+pub const PROJECTION_VERSION: u32 = 3;
 
 // Kinds of rows in the `records` table.
 const APPLICATION: &str = "application";
@@ -100,6 +101,10 @@ impl Projection {
 
     pub fn put_trajectory(conn: &Connection, t: &Trajectory) -> Result<()> {
         put_record(conn, TRAJECTORY, "", t)
+    }
+
+    pub fn put_schema(conn: &Connection, schema: u64) -> Result<()> {
+        put_record(conn, SCHEMA, "", &schema)
     }
 
     pub fn put_comment(conn: &Connection, c: &Comment) -> Result<()> {

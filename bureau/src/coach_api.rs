@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
@@ -44,6 +44,15 @@ pub fn routes() -> Router<AppState> {
             patch(change_appointment_endpoint),
         )
         .route("/v1/coach/employees/{id}/actions", post(action_endpoint))
+        .route(
+            "/v1/coach/employees/{id}/actions/{action}",
+            patch(change_action_endpoint).delete(delete_action_endpoint),
+        )
+        .route(
+            "/v1/coach/employees/{id}/trajectory",
+            patch(trajectory_endpoint),
+        )
+        .route("/v1/coach/employees/{id}/close", post(close_endpoint))
         .route("/v1/coach/employees/{id}/comments", post(comment_endpoint))
         .route(
             "/v1/coach/employees/{id}/weekly-target",
@@ -275,9 +284,21 @@ pub struct CaseloadEntry {
     pub applications: usize,
     pub devices: usize,
     pub last_seen_at: Option<i64>,
+    /// The day the trajectory was closed (archived), if it was.
+    #[serde(default)]
+    pub closed_on: Option<LocalDate>,
 }
 
+/// The coach's open trajectories (closed ones left out).
 pub fn caseload(state: &AppState, coach_id: &str) -> Result<Vec<CaseloadEntry>> {
+    Ok(caseload_with_closed(state, coach_id)?
+        .into_iter()
+        .filter(|e| e.closed_on.is_none())
+        .collect())
+}
+
+/// Every trajectory of the coach, closed ones included.
+pub fn caseload_with_closed(state: &AppState, coach_id: &str) -> Result<Vec<CaseloadEntry>> {
     let mut out = Vec::new();
     for e in state.storage.caseload(coach_id)? {
         let dossier: DossierDocument = state.documents.read(&e.id, hydrate)??;
@@ -290,6 +311,7 @@ pub fn caseload(state: &AppState, coach_id: &str) -> Result<Vec<CaseloadEntry>> 
             applications: dossier.applications.len(),
             devices: devices.iter().filter(|d| d.revoked_at.is_none()).count(),
             last_seen_at: devices.iter().filter_map(|d| d.last_seen_at).max(),
+            closed_on: dossier.trajectory.closed_on,
         });
     }
     Ok(out)
@@ -672,6 +694,131 @@ pub fn edit_trajectory(
     })
 }
 
+/// A change of an action: its title, its due date (`null` clears it), done or not.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ActionChange {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub due: Option<Option<LocalDate>>,
+    #[serde(default)]
+    pub done: Option<bool>,
+}
+
+/// A field that is present (possibly `null`) is `Some`, an absent one `None`.
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Edits and/or ticks off (or on again) an action, as one change.
+pub fn change_action(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    action_id: &str,
+    change: &ActionChange,
+) -> Result<Action> {
+    let patch = ops::ActionPatch {
+        title: change.title.clone(),
+        due: change.due,
+    };
+    let done = change.done;
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        let edited = ops::edit_action(d, by, action_id, patch)?;
+        let Some(done) = done else {
+            return Ok(edited);
+        };
+        let mut doc = d.clone();
+        for e in &edited.edits {
+            e.clone().apply_to_state(&mut doc);
+        }
+        let ticked = ops::set_action_done(&doc, by, action_id, done, now)?;
+        let mut edits = edited.edits;
+        edits.extend(ticked.edits);
+        Ok(ops::Done {
+            edits,
+            record: ticked.record,
+        })
+    })
+}
+
+pub fn delete_action(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    action_id: &str,
+) -> Result<()> {
+    apply_op(state, coach_id, employee_id, ip, |d, by, _| {
+        ops::delete_action(d, by, action_id)
+    })
+}
+
+/// The trajectory's master data as the coach changes it; absent fields stay, `null` clears
+/// an optional date.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrajectoryChange {
+    #[serde(default)]
+    pub kind: Option<TrajectoryKind>,
+    #[serde(default, deserialize_with = "present")]
+    pub first_sick_day: Option<Option<LocalDate>>,
+    #[serde(default, deserialize_with = "present")]
+    pub contract_end: Option<Option<LocalDate>>,
+    #[serde(default, deserialize_with = "present")]
+    pub start_date: Option<Option<LocalDate>>,
+    #[serde(default)]
+    pub goals: Option<Vec<String>>,
+    #[serde(default)]
+    pub employer: Option<String>,
+    #[serde(default)]
+    pub employer_contact: Option<String>,
+    #[serde(default)]
+    pub bureau: Option<String>,
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    #[serde(default)]
+    pub weekly_target: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    pub budget_end: Option<Option<LocalDate>>,
+}
+
+impl From<&TrajectoryChange> for ops::TrajectoryPatch {
+    fn from(c: &TrajectoryChange) -> Self {
+        ops::TrajectoryPatch {
+            kind: c.kind,
+            first_sick_day: c.first_sick_day,
+            contract_end: c.contract_end,
+            start_date: c.start_date,
+            goals: c.goals.clone(),
+            employer: c.employer.clone(),
+            employer_contact: c.employer_contact.clone(),
+            bureau: c.bureau.clone(),
+            phase: c.phase,
+            weekly_target: c.weekly_target,
+            budget_end: c.budget_end,
+            ..Default::default()
+        }
+    }
+}
+
+/// Closes (archives) the trajectory with the reason; the dossier is read-only from then on.
+pub fn close_trajectory(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    reason: &str,
+) -> Result<Trajectory> {
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        ops::close_trajectory(d, by, reason, now)
+    })
+}
+
 // ---- HTTP ----
 
 #[derive(Serialize)]
@@ -747,13 +894,25 @@ async fn login(
     )
 }
 
+#[derive(Deserialize)]
+struct CaseloadQuery {
+    /// Include closed (archived) trajectories.
+    #[serde(default)]
+    archived: bool,
+}
+
 async fn caseload_endpoint(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Query(q): Query<CaseloadQuery>,
     headers: HeaderMap,
 ) -> Response {
-    as_coach(state, addr, headers, StatusCode::OK, |s, c, _| {
-        caseload(s, c)
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, _| {
+        if q.archived {
+            caseload_with_closed(s, c)
+        } else {
+            caseload(s, c)
+        }
     })
     .await
 }
@@ -908,6 +1067,62 @@ async fn phase_endpoint(
 ) -> Response {
     as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
         set_phase(s, c, &id, ip, body.phase)
+    })
+    .await
+}
+
+async fn change_action_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<ActionChange>,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+        change_action(s, c, &id, ip, &action, &body)
+    })
+    .await
+}
+
+async fn delete_action_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+        delete_action(s, c, &id, ip, &action)
+    })
+    .await
+}
+
+async fn trajectory_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<TrajectoryChange>,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+        edit_trajectory(s, c, &id, ip, (&body).into())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct CloseBody {
+    reason: String,
+}
+
+async fn close_endpoint(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<CloseBody>,
+) -> Response {
+    as_coach(state, addr, headers, StatusCode::OK, move |s, c, ip| {
+        close_trajectory(s, c, &id, ip, &body.reason)
     })
     .await
 }

@@ -200,6 +200,13 @@ fn trajectory(v: &mut Violations, before: &Trajectory, after: &Trajectory) -> Tr
             before.target_history != after.target_history,
         ),
         ("phase_history", before.phase_history != after.phase_history),
+        ("employer", before.employer != after.employer),
+        (
+            "employer_contact",
+            before.employer_contact != after.employer_contact,
+        ),
+        ("closed_on", before.closed_on != after.closed_on),
+        ("closed_reason", before.closed_reason != after.closed_reason),
         ("budget_cents", before.budget_cents != after.budget_cents),
         ("budget_end", before.budget_end != after.budget_end),
     ];

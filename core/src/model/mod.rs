@@ -22,7 +22,8 @@ pub use time::{LocalDate, Timestamp};
 /// The version of the document's shape. A peer refuses a document of a newer shape.
 ///
 /// 1: the genesis shape. 2: the trajectory keeps dated target and phase changes
-/// (`target_history`, `phase_history`); a peer raises a schema-1 document to 2 with its
+/// (`target_history`, `phase_history`), the employer and their contact, and whether and why
+/// it was closed (`closed_on`, `closed_reason`); a peer raises a schema-1 document to 2 with its
 /// next write (`crate::ops`), and reads one as if it had been raised.
 pub const DOCUMENT_SCHEMA: u64 = 2;
 
@@ -71,6 +72,18 @@ pub struct Trajectory {
     /// Every change of phase with the day it began, oldest first.
     #[serde(default)]
     pub phase_history: Vec<PhaseChange>,
+    /// The employer who hired the bureau (the voortgangsrapportage goes to them).
+    #[serde(default)]
+    pub employer: String,
+    /// The contact person at the employer (name, phone or e-mail), as the coach wrote it.
+    #[serde(default)]
+    pub employer_contact: String,
+    /// The day the coach closed (archived) the trajectory; the dossier is read-only since.
+    #[serde(default)]
+    pub closed_on: Option<LocalDate>,
+    /// Why it was closed (e.g. "geplaatst bij Acme", "einde budget").
+    #[serde(default)]
+    pub closed_reason: String,
 }
 
 /// The stored shape of the trajectory, hydrated as is and then settled.
@@ -102,6 +115,14 @@ struct StoredTrajectory {
     target_history: Vec<TargetChange>,
     #[autosurgeon(missing = "Default::default")]
     phase_history: Vec<PhaseChange>,
+    #[autosurgeon(missing = "Default::default")]
+    employer: String,
+    #[autosurgeon(missing = "Default::default")]
+    employer_contact: String,
+    #[autosurgeon(missing = "Default::default")]
+    closed_on: Option<LocalDate>,
+    #[autosurgeon(missing = "Default::default")]
+    closed_reason: String,
 }
 
 impl Hydrate for Trajectory {
@@ -124,6 +145,10 @@ impl Hydrate for Trajectory {
             budget_end: s.budget_end,
             target_history: s.target_history,
             phase_history: s.phase_history,
+            employer: s.employer,
+            employer_contact: s.employer_contact,
+            closed_on: s.closed_on,
+            closed_reason: s.closed_reason,
         };
         t.settle();
         Ok(t)

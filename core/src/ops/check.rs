@@ -20,6 +20,15 @@ pub(crate) fn finish<T>(
     if edits.is_empty() {
         return Ok(Done { edits, record });
     }
+    if let Some(day) = doc.trajectory.closed_on {
+        return Err(KoersError::invalid(
+            "trajectory",
+            format!(
+                "het traject is op {day} afgesloten ({}); het dossier kan alleen nog worden gelezen",
+                doc.trajectory.closed_reason
+            ),
+        ));
+    }
     if by.under_rules {
         allowed(doc, by, &edits)?;
     }

@@ -25,7 +25,7 @@ pub use appointments::{
 };
 pub use check::upgrade;
 pub use comments::{comment, NewComment};
-pub use trajectory::{edit_trajectory, TrajectoryPatch, MAX_WEEKLY_TARGET};
+pub use trajectory::{close_trajectory, edit_trajectory, TrajectoryPatch, MAX_WEEKLY_TARGET};
 
 use crate::edit::Edit;
 use crate::model::Actor;

@@ -23,6 +23,8 @@ pub struct TrajectoryPatch {
     pub weekly_target: Option<u32>,
     pub budget_cents: Option<Option<i64>>,
     pub budget_end: Option<Option<LocalDate>>,
+    pub employer: Option<String>,
+    pub employer_contact: Option<String>,
 }
 
 /// More than this many applications a week is surely a typo.
@@ -103,6 +105,13 @@ pub fn edit_trajectory(
     if let Some(v) = patch.budget_end {
         t.budget_end = v;
     }
+    if let Some(v) = patch.employer {
+        t.employer = input::optional_line("employer", Some(&v))?.unwrap_or_default();
+    }
+    if let Some(v) = patch.employer_contact {
+        t.employer_contact =
+            input::optional_line("employer_contact", Some(&v))?.unwrap_or_default();
+    }
     if let (Some(start), Some(sick)) = (t.start_date, t.first_sick_day) {
         if start < sick {
             return Err(KoersError::invalid(
@@ -114,5 +123,21 @@ pub fn edit_trajectory(
     if &t == current {
         return Ok(Done::unchanged(t));
     }
+    finish(doc, by, vec![Edit::PutTrajectory(t.clone())], t)
+}
+
+/// Closes (archives) the trajectory with the reason: from then on the dossier is read-only
+/// (`ops` refuses every further edit) and out of the coach's caseload by default.
+pub fn close_trajectory(
+    doc: &DossierDocument,
+    by: Acting,
+    reason: &str,
+    now: Timestamp,
+) -> Result<Done<Trajectory>> {
+    let reason = input::required_line("reason", reason)?;
+    let mut t = doc.trajectory.clone();
+    t.settle();
+    t.closed_on = Some(now.local_date());
+    t.closed_reason = reason;
     finish(doc, by, vec![Edit::PutTrajectory(t.clone())], t)
 }

@@ -406,6 +406,16 @@ pub fn apply_op<T>(
     })
 }
 
+/// How a refusal by the role rules (or a closed trajectory) starts, as opposed to a refused
+/// access (which says nothing about the dossier).
+const RULE_REFUSAL: &str = "Niet toegestaan: ";
+
+/// Whether `e` is an operation the rules refused (the web view shows the reason on the page
+/// instead of the "not found" it shows for a refused access).
+pub fn is_rule_refusal(e: &BureauError) -> bool {
+    matches!(e, BureauError::Refused { code: ErrorCode::Forbidden, message } if message.starts_with(RULE_REFUSAL))
+}
+
 /// The core's refusal of an operation, for the coach: a broken role rule is 403, an unknown
 /// record 404, unusable input 400; the reason is the core's, the same the phone shows.
 pub fn refusal(e: koers_core::KoersError) -> BureauError {
@@ -420,7 +430,7 @@ pub fn refusal(e: koers_core::KoersError) -> BureauError {
                 "trajectory" | "applications" | "appointments" | "actions" | "comments" | "schema"
             );
             if rule {
-                BureauError::refused(ErrorCode::Forbidden, format!("Niet toegestaan: {reason}."))
+                BureauError::refused(ErrorCode::Forbidden, format!("{RULE_REFUSAL}{reason}."))
             } else {
                 BureauError::refused(
                     ErrorCode::Malformed,

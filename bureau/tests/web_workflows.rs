@@ -65,6 +65,12 @@ fn the_coach_works_through_the_forms_until_the_trajectory_is_closed() {
     )
     .unwrap();
     let b = Browser::logged_in(&srv, "a@bureau.test");
+    let (_, caseload) = b.get("/coach");
+    assert!(caseload.contains("Petra"));
+    assert!(
+        !caseload.contains("weken onder doel"),
+        "a trajectory that started today has no missed weeks"
+    );
     let page = format!("/coach/werknemers/{id}");
     assert!(b.get(&page).1.contains("Bevestigen"));
 

@@ -4,15 +4,16 @@
 //! the Automerge document with the coach's actor through the same path as a sync, so the
 //! devices get them at their next sync. The web view calls the same functions.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use koers_core::model::{
     genesis_document, new_id, Action, Actor, Appointment, AppointmentKind, AppointmentStatus,
-    Comment, DossierDocument, LocalDate, Phase, Timestamp, TrajectoryKind,
+    Comment, DossierDocument, LocalDate, Phase, Timestamp, Trajectory, TrajectoryKind,
 };
+use koers_core::ops::{self, Acting};
 use koers_protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,15 @@ pub fn routes() -> Router<AppState> {
             patch(change_appointment_endpoint),
         )
         .route("/v1/coach/employees/{id}/actions", post(action_endpoint))
+        .route(
+            "/v1/coach/employees/{id}/actions/{action}",
+            patch(change_action_endpoint).delete(delete_action_endpoint),
+        )
+        .route(
+            "/v1/coach/employees/{id}/trajectory",
+            patch(trajectory_endpoint),
+        )
+        .route("/v1/coach/employees/{id}/close", post(close_endpoint))
         .route("/v1/coach/employees/{id}/comments", post(comment_endpoint))
         .route(
             "/v1/coach/employees/{id}/weekly-target",
@@ -196,18 +206,28 @@ pub fn create_employee(state: &AppState, coach_id: &str, input: &NewEmployee) ->
             message: e.to_string(),
         })?
         .with_actor(actor_for(&format!("coach:{coach_id}")));
-    let mut dossier: DossierDocument = hydrate(&doc)?;
-    let t = &mut dossier.trajectory;
-    t.kind = Some(input.kind);
-    t.first_sick_day = input.first_sick_day;
-    t.contract_end = input.contract_end;
-    t.start_date = Some(LocalDate::today());
-    t.coach = coach.name.clone();
-    t.bureau = input.bureau.clone().unwrap_or_default();
-    t.phase = Some(Phase::Intake);
-    t.weekly_target = input.weekly_target.unwrap_or(0);
+    // The trajectory is set up by the same operation as every later change of it.
+    let now = Timestamp::now();
+    let patch = ops::TrajectoryPatch {
+        kind: Some(input.kind),
+        first_sick_day: Some(input.first_sick_day),
+        contract_end: Some(input.contract_end),
+        start_date: Some(Some(now.local_date())),
+        coach: Some(coach.name.clone()),
+        bureau: input.bureau.clone(),
+        phase: Some(Phase::Intake),
+        weekly_target: input.weekly_target,
+        ..Default::default()
+    };
+    let done =
+        ops::edit_trajectory(&hydrate(&doc)?, Acting::coach(), patch, now).map_err(refusal)?;
     let mut tx = doc.transaction();
-    reconcile(&mut tx, &dossier)?;
+    for edit in &done.edits {
+        edit.apply_to_doc(&mut tx)
+            .map_err(|e| BureauError::Storage {
+                message: format!("cannot write the new dossier: {e}"),
+            })?;
+    }
     tx.commit();
     let employee = Employee {
         id: new_id(),
@@ -272,9 +292,21 @@ pub struct CaseloadEntry {
     pub applications: usize,
     pub devices: usize,
     pub last_seen_at: Option<i64>,
+    /// The day the trajectory was closed (archived), if it was.
+    #[serde(default)]
+    pub closed_on: Option<LocalDate>,
 }
 
+/// The coach's open trajectories (closed ones left out).
 pub fn caseload(state: &AppState, coach_id: &str) -> Result<Vec<CaseloadEntry>> {
+    Ok(caseload_with_closed(state, coach_id)?
+        .into_iter()
+        .filter(|e| e.closed_on.is_none())
+        .collect())
+}
+
+/// Every trajectory of the coach, closed ones included.
+pub fn caseload_with_closed(state: &AppState, coach_id: &str) -> Result<Vec<CaseloadEntry>> {
     let mut out = Vec::new();
     for e in state.storage.caseload(coach_id)? {
         let dossier: DossierDocument = state.documents.read(&e.id, hydrate)??;
@@ -287,6 +319,7 @@ pub fn caseload(state: &AppState, coach_id: &str) -> Result<Vec<CaseloadEntry>> 
             applications: dossier.applications.len(),
             devices: devices.iter().filter(|d| d.revoked_at.is_none()).count(),
             last_seen_at: devices.iter().filter_map(|d| d.last_seen_at).max(),
+            closed_on: dossier.trajectory.closed_on,
         });
     }
     Ok(out)
@@ -318,7 +351,8 @@ pub fn dossier(
 }
 
 /// Applies `edit` to the dossier as this coach: access check, the coach's role rules (an
-/// edit the coach may not make is refused whole), then stored like a synced change.
+/// edit the coach may not make is refused whole), then stored like a synced change. For
+/// seeding (the demo); a coach's own edits go through [`apply_op`].
 pub fn edit_dossier<T>(
     state: &AppState,
     coach_id: &str,
@@ -345,6 +379,102 @@ pub fn edit_dossier<T>(
     })
 }
 
+/// Runs one operation of `koers_core::ops` as this coach on the dossier as it is now, and
+/// stores the edits it returns as one change with the coach's actor, applied the same way the
+/// phone applies them (`Edit::apply_to_doc`). The bureau builds no record itself.
+pub fn apply_op<T>(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    op: impl FnOnce(&DossierDocument, Acting, Timestamp) -> koers_core::Result<ops::Done<T>>,
+) -> Result<T> {
+    own_employee(state, coach_id, employee_id, ip)?;
+    state.documents.edit(employee_id, |slot| {
+        let current: DossierDocument = hydrate(&slot.doc)?;
+        let done = op(&current, Acting::coach(), Timestamp::now()).map_err(refusal)?;
+        if done.edits.is_empty() {
+            return Ok((done.record, None, Persist::default()));
+        }
+        let mut fork = slot
+            .doc
+            .fork()
+            .with_actor(actor_for(&format!("coach:{coach_id}")));
+        let mut tx = fork.transaction();
+        for edit in &done.edits {
+            if let Err(e) = edit.apply_to_doc(&mut tx) {
+                tx.rollback();
+                return Err(BureauError::Storage {
+                    message: format!("cannot write the coach's edit: {e}"),
+                });
+            }
+        }
+        tx.commit();
+        Ok((done.record, Some(fork), Persist::default()))
+    })
+}
+
+/// How a refusal by the role rules (or a closed trajectory) starts, as opposed to a refused
+/// access (which says nothing about the dossier).
+const RULE_REFUSAL: &str = "Niet toegestaan: ";
+
+/// Whether `e` is an operation the rules refused (the web view shows the reason on the page
+/// instead of the "not found" it shows for a refused access).
+pub fn is_rule_refusal(e: &BureauError) -> bool {
+    matches!(e, BureauError::Refused { code: ErrorCode::Forbidden, message } if message.starts_with(RULE_REFUSAL))
+}
+
+/// The core's refusal of an operation, for the coach: a broken role rule is 403, an unknown
+/// record 404, unusable input 400; the reason is the core's, the same the phone shows.
+pub fn refusal(e: koers_core::KoersError) -> BureauError {
+    use koers_core::KoersError as E;
+    match e {
+        E::NotFound { what } => {
+            BureauError::refused(ErrorCode::NotFound, format!("Niet gevonden: {what}."))
+        }
+        E::InvalidInput { field, reason } => {
+            let rule = matches!(
+                field.as_str(),
+                "trajectory" | "applications" | "appointments" | "actions" | "comments" | "schema"
+            );
+            if rule {
+                BureauError::refused(ErrorCode::Forbidden, format!("{RULE_REFUSAL}{reason}."))
+            } else {
+                BureauError::refused(
+                    ErrorCode::Malformed,
+                    format!(
+                        "Niet opgeslagen: {} ({field}): {reason}.",
+                        field_label(&field)
+                    ),
+                )
+            }
+        }
+        other => BureauError::Storage {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// The Dutch name of an input field the core names.
+fn field_label(field: &str) -> &str {
+    match field {
+        "title" => "omschrijving",
+        "text" => "tekst",
+        "starts_at" => "begin",
+        "ends_at" => "einde",
+        "status" => "status",
+        "location" => "locatie",
+        "agenda" => "agenda",
+        "notes" => "notities",
+        "weekly_target" => "weekdoel",
+        "start_date" => "startdatum",
+        "goals" => "doelen",
+        "budget" => "budget",
+        "author_name" => "naam",
+        other => other,
+    }
+}
+
 fn hydrate(doc: &automerge::Automerge) -> Result<DossierDocument> {
     autosurgeon::hydrate(doc).map_err(|e| BureauError::Storage {
         message: format!("document does not hydrate: {e}"),
@@ -354,29 +484,6 @@ fn hydrate(doc: &automerge::Automerge) -> Result<DossierDocument> {
 fn reconcile(tx: &mut automerge::transaction::Transaction<'_>, d: &DossierDocument) -> Result<()> {
     autosurgeon::reconcile(tx, d).map_err(|e| BureauError::Storage {
         message: format!("cannot write document: {e}"),
-    })
-}
-
-fn not_found(what: &str) -> BureauError {
-    BureauError::refused(ErrorCode::NotFound, format!("{what} bestaat niet."))
-}
-
-fn bad(message: &str) -> BureauError {
-    BureauError::refused(ErrorCode::Malformed, message)
-}
-
-/// The core's rule for an appointment's times (the phone checks the same), refused in the
-/// coach's Dutch words rather than the core's English message.
-fn check_times(starts_at: Timestamp, ends_at: Timestamp) -> Result<()> {
-    koers_core::dossier::check_appointment_times(starts_at, ends_at).map_err(|_| {
-        if ends_at <= starts_at {
-            bad("Een afspraak moet eindigen na het begin.")
-        } else {
-            bad(&format!(
-                "Een afspraak duurt hoogstens {} uur.",
-                koers_core::dossier::MAX_APPOINTMENT_HOURS
-            ))
-        }
     })
 }
 
@@ -399,28 +506,21 @@ pub fn schedule_appointment(
     ip: &str,
     input: &NewAppointment,
 ) -> Result<Appointment> {
-    check_times(input.starts_at, input.ends_at)?;
-    edit_dossier(state, coach_id, employee_id, ip, |d| {
-        let now = Timestamp::now();
-        let a = Appointment {
-            id: new_id(),
-            starts_at: input.starts_at,
-            ends_at: input.ends_at,
-            kind: input.kind,
-            location: input.location.clone(),
-            agenda: input.agenda.clone(),
-            status: AppointmentStatus::Proposed,
-            proposed_by: Actor::Coach,
-            notes: String::new(),
-            created_at: now,
-            updated_at: now,
-        };
-        d.appointments.insert(a.id.clone(), a.clone());
-        Ok(a)
+    let new = ops::NewAppointment {
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        kind: input.kind,
+        location: input.location.clone(),
+        agenda: input.agenda.clone(),
+        notes: String::new(),
+    };
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        ops::propose_appointment(d, by, new, now)
     })
 }
 
-/// Moving, re-planning or cancelling an appointment; absent fields stay.
+/// Moving, re-planning, confirming, cancelling or marking an appointment as held; absent
+/// fields stay. A status change and a move in one request are done in that order.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AppointmentChange {
     #[serde(default)]
@@ -429,6 +529,8 @@ pub struct AppointmentChange {
     pub ends_at: Option<Timestamp>,
     #[serde(default)]
     pub status: Option<AppointmentStatus>,
+    #[serde(default)]
+    pub kind: Option<AppointmentKind>,
     #[serde(default)]
     pub location: Option<String>,
     #[serde(default)]
@@ -443,29 +545,58 @@ pub fn change_appointment(
     appointment_id: &str,
     change: &AppointmentChange,
 ) -> Result<Appointment> {
-    edit_dossier(state, coach_id, employee_id, ip, |d| {
-        let a = d
-            .appointments
-            .get_mut(appointment_id)
-            .ok_or_else(|| not_found("Deze afspraak"))?;
-        if let Some(s) = change.starts_at {
-            a.starts_at = s;
+    let patch = ops::AppointmentPatch {
+        starts_at: change.starts_at,
+        ends_at: change.ends_at,
+        kind: change.kind,
+        location: change.location.clone(),
+        agenda: change.agenda.clone(),
+        notes: None,
+    };
+    let status = change.status;
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        let mut edits = Vec::new();
+        let mut doc = std::borrow::Cow::Borrowed(d);
+        let mut record = None;
+        if patch != ops::AppointmentPatch::default() {
+            let done = ops::update_appointment(&doc, by, appointment_id, patch, now)?;
+            record = Some(done.record);
+            for e in &done.edits {
+                e.clone().apply_to_state(doc.to_mut());
+            }
+            edits.extend(done.edits);
         }
-        if let Some(e) = change.ends_at {
-            a.ends_at = e;
+        if let Some(status) = status.filter(|s| Some(*s) != record.as_ref().map(|r| r.status)) {
+            let done = match status {
+                AppointmentStatus::Confirmed => {
+                    ops::confirm_appointment(&doc, by, appointment_id, now)?
+                }
+                AppointmentStatus::Cancelled => {
+                    ops::cancel_appointment(&doc, by, appointment_id, now)?
+                }
+                AppointmentStatus::Done => {
+                    ops::complete_appointment(&doc, by, appointment_id, None, now)?
+                }
+                // Proposed again only by moving it.
+                AppointmentStatus::Proposed => {
+                    let current = doc.appointments.get(appointment_id).ok_or_else(|| {
+                        koers_core::KoersError::not_found(format!("appointment {appointment_id}"))
+                    })?;
+                    koers_core::rules::appointment_transition(current.status, status)
+                        .map_err(|r| koers_core::KoersError::invalid("status", r))?;
+                    ops::Done::unchanged(current.clone())
+                }
+            };
+            record = Some(done.record);
+            edits.extend(done.edits);
         }
-        check_times(a.starts_at, a.ends_at)?;
-        if let Some(s) = change.status {
-            a.status = s;
-        }
-        if let Some(l) = &change.location {
-            a.location.clone_from(l);
-        }
-        if let Some(g) = &change.agenda {
-            a.agenda.clone_from(g);
-        }
-        a.updated_at = Timestamp::now();
-        Ok(a.clone())
+        let record = match record {
+            Some(r) => r,
+            None => d.appointments.get(appointment_id).cloned().ok_or_else(|| {
+                koers_core::KoersError::not_found(format!("appointment {appointment_id}"))
+            })?,
+        };
+        Ok(ops::Done { edits, record })
     })
 }
 
@@ -488,22 +619,14 @@ pub fn add_action(
     ip: &str,
     input: &NewAction,
 ) -> Result<Action> {
-    if input.title.trim().is_empty() {
-        return Err(bad("Geef de actie een omschrijving."));
-    }
-    edit_dossier(state, coach_id, employee_id, ip, |d| {
-        let a = Action {
-            id: new_id(),
-            appointment_id: input.appointment_id.clone(),
-            title: input.title.trim().to_string(),
-            due: input.due,
-            owner: input.owner.unwrap_or(Actor::Employee),
-            done: false,
-            done_at: None,
-            created_at: Timestamp::now(),
-        };
-        d.actions.insert(a.id.clone(), a.clone());
-        Ok(a)
+    let new = ops::NewAction {
+        title: input.title.clone(),
+        due: input.due,
+        owner: input.owner,
+        appointment_id: input.appointment_id.clone(),
+    };
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        ops::add_action(d, by, new, now)
     })
 }
 
@@ -521,30 +644,18 @@ pub fn add_comment(
     ip: &str,
     input: &NewComment,
 ) -> Result<Comment> {
-    if input.text.trim().is_empty() {
-        return Err(bad("Een opmerking mag niet leeg zijn."));
-    }
-    let coach_name = state
+    let author_name = state
         .storage
         .coach_by_id(coach_id)?
         .map(|c| c.name)
         .unwrap_or_default();
-    edit_dossier(state, coach_id, employee_id, ip, |d| {
-        if let Some(app) = &input.application_id {
-            if !d.applications.contains_key(app) {
-                return Err(not_found("Deze sollicitatie"));
-            }
-        }
-        let c = Comment {
-            id: new_id(),
-            application_id: input.application_id.clone(),
-            author: Actor::Coach,
-            author_name: coach_name,
-            text: input.text.trim().to_string(),
-            at: Timestamp::now(),
-        };
-        d.comments.insert(c.id.clone(), c.clone());
-        Ok(c)
+    let new = ops::NewComment {
+        application_id: input.application_id.clone(),
+        text: input.text.clone(),
+        author_name,
+    };
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        ops::comment(d, by, new, now)
     })
 }
 
@@ -555,15 +666,17 @@ pub fn set_weekly_target(
     ip: &str,
     target: u32,
 ) -> Result<()> {
-    if target > 50 {
-        return Err(bad(
-            "Een weekdoel van meer dan 50 sollicitaties is niet realistisch.",
-        ));
-    }
-    edit_dossier(state, coach_id, employee_id, ip, |d| {
-        d.trajectory.weekly_target = target;
-        Ok(())
-    })
+    edit_trajectory(
+        state,
+        coach_id,
+        employee_id,
+        ip,
+        ops::TrajectoryPatch {
+            weekly_target: Some(target),
+            ..Default::default()
+        },
+    )
+    .map(drop)
 }
 
 pub fn set_phase(
@@ -573,9 +686,154 @@ pub fn set_phase(
     ip: &str,
     phase: Phase,
 ) -> Result<()> {
-    edit_dossier(state, coach_id, employee_id, ip, |d| {
-        d.trajectory.phase = Some(phase);
-        Ok(())
+    edit_trajectory(
+        state,
+        coach_id,
+        employee_id,
+        ip,
+        ops::TrajectoryPatch {
+            phase: Some(phase),
+            ..Default::default()
+        },
+    )
+    .map(drop)
+}
+
+/// Changes the trajectory's master data as the coach.
+pub fn edit_trajectory(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    patch: ops::TrajectoryPatch,
+) -> Result<Trajectory> {
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        ops::edit_trajectory(d, by, patch, now)
+    })
+}
+
+/// A change of an action: its title, its due date (`null` clears it), done or not.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ActionChange {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub due: Option<Option<LocalDate>>,
+    #[serde(default)]
+    pub done: Option<bool>,
+}
+
+/// A field that is present (possibly `null`) is `Some`, an absent one `None`.
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Edits and/or ticks off (or on again) an action, as one change.
+pub fn change_action(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    action_id: &str,
+    change: &ActionChange,
+) -> Result<Action> {
+    let patch = ops::ActionPatch {
+        title: change.title.clone(),
+        due: change.due,
+    };
+    let done = change.done;
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        let edited = ops::edit_action(d, by, action_id, patch)?;
+        let Some(done) = done else {
+            return Ok(edited);
+        };
+        let mut doc = d.clone();
+        for e in &edited.edits {
+            e.clone().apply_to_state(&mut doc);
+        }
+        let ticked = ops::set_action_done(&doc, by, action_id, done, now)?;
+        let mut edits = edited.edits;
+        edits.extend(ticked.edits);
+        Ok(ops::Done {
+            edits,
+            record: ticked.record,
+        })
+    })
+}
+
+pub fn delete_action(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    action_id: &str,
+) -> Result<()> {
+    apply_op(state, coach_id, employee_id, ip, |d, by, _| {
+        ops::delete_action(d, by, action_id)
+    })
+}
+
+/// The trajectory's master data as the coach changes it; absent fields stay, `null` clears
+/// an optional date.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrajectoryChange {
+    #[serde(default)]
+    pub kind: Option<TrajectoryKind>,
+    #[serde(default, deserialize_with = "present")]
+    pub first_sick_day: Option<Option<LocalDate>>,
+    #[serde(default, deserialize_with = "present")]
+    pub contract_end: Option<Option<LocalDate>>,
+    #[serde(default, deserialize_with = "present")]
+    pub start_date: Option<Option<LocalDate>>,
+    #[serde(default)]
+    pub goals: Option<Vec<String>>,
+    #[serde(default)]
+    pub employer: Option<String>,
+    #[serde(default)]
+    pub employer_contact: Option<String>,
+    #[serde(default)]
+    pub bureau: Option<String>,
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    #[serde(default)]
+    pub weekly_target: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    pub budget_end: Option<Option<LocalDate>>,
+}
+
+impl From<&TrajectoryChange> for ops::TrajectoryPatch {
+    fn from(c: &TrajectoryChange) -> Self {
+        ops::TrajectoryPatch {
+            kind: c.kind,
+            first_sick_day: c.first_sick_day,
+            contract_end: c.contract_end,
+            start_date: c.start_date,
+            goals: c.goals.clone(),
+            employer: c.employer.clone(),
+            employer_contact: c.employer_contact.clone(),
+            bureau: c.bureau.clone(),
+            phase: c.phase,
+            weekly_target: c.weekly_target,
+            budget_end: c.budget_end,
+            ..Default::default()
+        }
+    }
+}
+
+/// Closes (archives) the trajectory with the reason; the dossier is read-only from then on.
+pub fn close_trajectory(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    reason: &str,
+) -> Result<Trajectory> {
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        ops::close_trajectory(d, by, reason, now)
     })
 }
 
@@ -677,13 +935,25 @@ async fn logout(State(state): State<AppState>, client: ClientAddr, headers: Head
     }
 }
 
+#[derive(Deserialize)]
+struct CaseloadQuery {
+    /// Include closed (archived) trajectories.
+    #[serde(default)]
+    archived: bool,
+}
+
 async fn caseload_endpoint(
     State(state): State<AppState>,
     client: ClientAddr,
+    Query(q): Query<CaseloadQuery>,
     headers: HeaderMap,
 ) -> Response {
-    as_coach(state, client, headers, StatusCode::OK, |s, c, _| {
-        caseload(s, c)
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, _| {
+        if q.archived {
+            caseload_with_closed(s, c)
+        } else {
+            caseload(s, c)
+        }
     })
     .await
 }
@@ -842,6 +1112,62 @@ async fn phase_endpoint(
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         set_phase(s, c, &id, ip, body.phase)
+    })
+    .await
+}
+
+async fn change_action_endpoint(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<ActionChange>,
+) -> Response {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
+        change_action(s, c, &id, ip, &action, &body)
+    })
+    .await
+}
+
+async fn delete_action_endpoint(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
+        delete_action(s, c, &id, ip, &action)
+    })
+    .await
+}
+
+async fn trajectory_endpoint(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<TrajectoryChange>,
+) -> Response {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
+        edit_trajectory(s, c, &id, ip, (&body).into())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct CloseBody {
+    reason: String,
+}
+
+async fn close_endpoint(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<CloseBody>,
+) -> Response {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
+        close_trajectory(s, c, &id, ip, &body.reason)
     })
     .await
 }

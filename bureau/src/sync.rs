@@ -336,12 +336,18 @@ fn check_rules(
     if violations.is_empty() {
         return Ok(vec![]);
     }
+    let words: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
     let mut tx = fork.transaction();
     autosurgeon::reconcile(&mut tx, &kept).map_err(|e| BureauError::Storage {
         message: format!("cannot write correction: {e}"),
     })?;
-    tx.commit();
-    let words: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
+    // The words travel in the change itself, so every device learns of the correction by
+    // whichever exchange brings it (a lost reply included).
+    tx.commit_with(
+        automerge::transaction::CommitOptions::default()
+            .with_message(koers_protocol::correction_message(&words))
+            .with_time(crate::now_ms() / 1000),
+    );
     for w in &words {
         tracing::warn!(peer, employee_id, violation = %w, "sync: edit not allowed for role; corrected");
     }

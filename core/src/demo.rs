@@ -249,6 +249,18 @@ pub fn sample_document(full: bool) -> DossierDocument {
         weekly_target: 3,
         budget_cents: full.then_some(500_000),
         budget_end: full.then_some(day),
+        target_history: vec![crate::model::TargetChange {
+            from: day,
+            weekly_target: 3,
+        }],
+        phase_history: vec![crate::model::PhaseChange {
+            from: day,
+            phase: Phase::JobHunting,
+        }],
+        employer: "Werkgever".into(),
+        employer_contact: "Contact".into(),
+        closed_on: full.then_some(day),
+        closed_reason: String::new(),
     };
     let application = Application {
         id: id.clone(),

@@ -25,12 +25,16 @@ pub enum Topic {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
     PutApplication(Application),
+    /// Removes an application and the comments on it (they are about nothing any more).
     RemoveApplication(String),
     PutAppointment(Appointment),
     PutAction(Action),
     RemoveAction(String),
     PutComment(Comment),
     PutTrajectory(Trajectory),
+    /// Raises the document's shape version (`crate::ops` does, with a peer's first write to
+    /// a document of an older shape).
+    PutSchema(u64),
 }
 
 impl Edit {
@@ -40,7 +44,7 @@ impl Edit {
             Edit::PutAppointment(_) => Topic::Appointments,
             Edit::PutAction(_) | Edit::RemoveAction(_) => Topic::Actions,
             Edit::PutComment(_) => Topic::Comments,
-            Edit::PutTrajectory(_) => Topic::Trajectory,
+            Edit::PutTrajectory(_) | Edit::PutSchema(_) => Topic::Trajectory,
         }
     }
 
@@ -54,6 +58,10 @@ impl Edit {
             Edit::RemoveApplication(id) => {
                 let obj = collection(tx, "applications")?;
                 tx.delete(&obj, id.as_str())?;
+                let comments = collection(tx, "comments")?;
+                for key in comments_on(tx, &comments, id)? {
+                    tx.delete(&comments, key.as_str())?;
+                }
             }
             Edit::PutAppointment(a) => {
                 autosurgeon::reconcile_prop(tx, ROOT, "appointments", Entry(&a.id, a))?;
@@ -71,6 +79,9 @@ impl Edit {
             Edit::PutTrajectory(t) => {
                 autosurgeon::reconcile_prop(tx, ROOT, "trajectory", t)?;
             }
+            Edit::PutSchema(v) => {
+                tx.put(ROOT, "schema", *v)?;
+            }
         }
         Ok(())
     }
@@ -83,6 +94,9 @@ impl Edit {
             }
             Edit::RemoveApplication(id) => {
                 state.applications.remove(&id);
+                state
+                    .comments
+                    .retain(|_, c| c.application_id.as_deref() != Some(id.as_str()));
             }
             Edit::PutAppointment(a) => {
                 state.appointments.insert(a.id.clone(), a);
@@ -97,6 +111,7 @@ impl Edit {
                 state.comments.insert(c.id.clone(), c);
             }
             Edit::PutTrajectory(t) => state.trajectory = t,
+            Edit::PutSchema(v) => state.schema = v,
         }
     }
 }
@@ -109,6 +124,22 @@ pub(crate) fn collection(tx: &impl ReadDoc, name: &str) -> Result<automerge::Obj
             message: format!("the dossier has no {name} collection"),
         }),
     }
+}
+
+/// The keys of the comments in `comments` about application `id`.
+fn comments_on(doc: &impl ReadDoc, comments: &automerge::ObjId, id: &str) -> Result<Vec<String>> {
+    let mut keys = Vec::new();
+    for key in doc.keys(comments) {
+        let Some((automerge::Value::Object(_), comment)) = doc.get(comments, key.as_str())? else {
+            continue;
+        };
+        if let Some((value, _)) = doc.get(&comment, "application_id")? {
+            if value.as_str() == Some(id) {
+                keys.push(key);
+            }
+        }
+    }
+    Ok(keys)
 }
 
 /// One record put into a root collection, reconciled through the collection's map so that a

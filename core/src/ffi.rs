@@ -304,6 +304,7 @@ impl TryFrom<TrajectoryUpdate> for TrajectoryPatch {
                 })
                 .transpose()?,
             budget_end: patch_opt_date("budget_end", u.budget_end)?,
+            ..Default::default()
         })
     }
 }

@@ -15,6 +15,7 @@ pub mod incremental;
 pub mod input;
 pub mod milestones;
 pub mod model;
+pub mod ops;
 pub mod overview;
 pub mod progress;
 pub mod reminder_ledger;

@@ -74,15 +74,10 @@ pub fn today_overview(doc: &DossierDocument, now: Timestamp) -> TodayOverview {
         .min_by(|a, b| (a.starts_at, &a.id).cmp(&(b.starts_at, &b.id)))
         .cloned();
 
-    let this_week = applications_per_week(
-        doc.applications.values(),
-        today,
-        today,
-        doc.trajectory.weekly_target,
-    )
-    .into_iter()
-    .next()
-    .unwrap_or_else(|| empty_week(today, doc.trajectory.weekly_target));
+    let this_week = applications_per_week(doc.applications.values(), today, today, &doc.trajectory)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| empty_week(today, doc.trajectory.target_on(today)));
 
     let mut open_actions: Vec<Action> = doc.actions.values().filter(|a| !a.done).cloned().collect();
     // `None` sorts first in `Option`'s order; flip that so actions without a due day go last.

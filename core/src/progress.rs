@@ -1,12 +1,14 @@
 //! Job applications counted per ISO week against the weekly target agreed with the coach,
-//! the streak of weeks that met it, and how many applications sit in each status.
+//! the streak of weeks that met it, and how many applications sit in each status. Each week
+//! is judged by the target in force in it (`Trajectory::target_for_week`); weeks before the
+//! trajectory's start have no target and never count as missed.
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Days, NaiveDate};
 use serde::Serialize;
 
-use crate::model::{Application, ApplicationStatus, DossierDocument, LocalDate};
+use crate::model::{Application, ApplicationStatus, DossierDocument, LocalDate, Trajectory};
 
 /// Applications in one ISO week (Monday to Sunday).
 #[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
@@ -19,6 +21,7 @@ pub struct WeekCount {
     pub week_start: LocalDate,
     /// Applications dated in this week whose status counts as applied.
     pub applications: u32,
+    /// The target in force in this week; 0 when none was agreed (or before the start).
     pub target: u32,
     /// Whether a target is set (above 0) and reached.
     pub met: bool,
@@ -36,7 +39,7 @@ pub struct FunnelCount {
 /// The employee's progress against the weekly target.
 #[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct WeeklyProgress {
-    /// Applications per week agreed with the coach; 0 means none agreed.
+    /// Applications per week agreed with the coach for this week; 0 means none agreed.
     pub target: u32,
     /// The last `weeks` ISO weeks up to and including the current one, oldest first.
     pub weeks: Vec<WeekCount>,
@@ -59,7 +62,7 @@ pub fn week_start(date: LocalDate) -> LocalDate {
 
 /// The employee's weekly progress as seen on `today`, over the last `weeks` ISO weeks.
 pub fn weekly_progress(doc: &DossierDocument, today: LocalDate, weeks: u32) -> WeeklyProgress {
-    let target = doc.trajectory.weekly_target;
+    let trajectory = &doc.trajectory;
     let apps = || doc.applications.values();
     let current = week_start(today);
     let per_week = counts_per_week(apps());
@@ -71,11 +74,11 @@ pub fn weekly_progress(doc: &DossierDocument, today: LocalDate, weeks: u32) -> W
                 .0
                 .checked_sub_days(Days::new(7 * u64::from(earlier)))
                 .unwrap_or(NaiveDate::MIN);
-            weeks_between(LocalDate(from), current, target, &per_week)
+            weeks_between(LocalDate(from), current, trajectory, &per_week)
         }
     };
-    let this_week = week_count(current, target, &per_week);
-    let current_streak = streak(current, target, &per_week);
+    let this_week = week_count(current, trajectory, &per_week);
+    let current_streak = streak(current, trajectory, &per_week);
 
     let funnel = ApplicationStatus::ALL
         .iter()
@@ -87,7 +90,7 @@ pub fn weekly_progress(doc: &DossierDocument, today: LocalDate, weeks: u32) -> W
         .collect();
 
     WeeklyProgress {
-        target,
+        target: this_week.target,
         weeks: list,
         this_week,
         current_streak,
@@ -98,18 +101,19 @@ pub fn weekly_progress(doc: &DossierDocument, today: LocalDate, weeks: u32) -> W
 
 /// The applications per ISO week for every week that `from ..= to` touches, oldest first.
 /// Weeks are counted whole, also where the period starts or ends mid-week, so that each
-/// entry means the same as in `weekly_progress`. Empty when `from` is after `to`.
+/// entry means the same as in `weekly_progress`, each judged by the target of
+/// `trajectory` in force in it. Empty when `from` is after `to`.
 pub fn applications_per_week<'a>(
     apps: impl IntoIterator<Item = &'a Application>,
     from: LocalDate,
     to: LocalDate,
-    target: u32,
+    trajectory: &Trajectory,
 ) -> Vec<WeekCount> {
     if from > to {
         return Vec::new();
     }
     let per_week = counts_per_week(apps);
-    weeks_between(week_start(from), week_start(to), target, &per_week)
+    weeks_between(week_start(from), week_start(to), trajectory, &per_week)
 }
 
 /// Applications that count as applied, keyed by the Monday of their week.
@@ -129,13 +133,13 @@ fn counts_per_week<'a>(
 fn weeks_between(
     first: LocalDate,
     last: LocalDate,
-    target: u32,
+    trajectory: &Trajectory,
     per_week: &BTreeMap<NaiveDate, u32>,
 ) -> Vec<WeekCount> {
     let mut out = Vec::new();
     let mut monday = first.0;
     while monday <= last.0 {
-        out.push(week_count(LocalDate(monday), target, per_week));
+        out.push(week_count(LocalDate(monday), trajectory, per_week));
         match monday.checked_add_days(Days::new(7)) {
             Some(next) => monday = next,
             None => break,
@@ -144,7 +148,12 @@ fn weeks_between(
     out
 }
 
-fn week_count(monday: LocalDate, target: u32, per_week: &BTreeMap<NaiveDate, u32>) -> WeekCount {
+fn week_count(
+    monday: LocalDate,
+    trajectory: &Trajectory,
+    per_week: &BTreeMap<NaiveDate, u32>,
+) -> WeekCount {
+    let target = trajectory.target_for_week(monday);
     let iso = monday.0.iso_week();
     let applications = per_week.get(&monday.0).copied().unwrap_or(0);
     WeekCount {
@@ -157,13 +166,13 @@ fn week_count(monday: LocalDate, target: u32, per_week: &BTreeMap<NaiveDate, u32
     }
 }
 
-/// Consecutive weeks meeting the target, back from the current week (the Monday `current`)
-/// if it meets the target already, else from the week before.
-fn streak(current: LocalDate, target: u32, per_week: &BTreeMap<NaiveDate, u32>) -> u32 {
-    if target == 0 {
-        return 0;
-    }
-    let meets = |monday: NaiveDate| per_week.get(&monday).copied().unwrap_or(0) >= target;
+/// Consecutive weeks meeting their target, back from the current week (the Monday
+/// `current`) if it meets its target already, else from the week before.
+fn streak(current: LocalDate, trajectory: &Trajectory, per_week: &BTreeMap<NaiveDate, u32>) -> u32 {
+    let meets = |monday: NaiveDate| {
+        let target = trajectory.target_for_week(LocalDate(monday));
+        target > 0 && per_week.get(&monday).copied().unwrap_or(0) >= target
+    };
     let mut monday = current.0;
     if !meets(monday) {
         match monday.checked_sub_days(Days::new(7)) {
@@ -172,7 +181,7 @@ fn streak(current: LocalDate, target: u32, per_week: &BTreeMap<NaiveDate, u32>) 
         }
     }
     let mut count = 0;
-    // Ends at the first week below target; there are finitely many weeks with applications.
+    // Ends at the first week below its target; finitely many weeks have applications.
     while meets(monday) {
         count += 1;
         match monday.checked_sub_days(Days::new(7)) {
@@ -195,6 +204,14 @@ mod tests {
 
     fn app(id: &str, date: &str, status: ApplicationStatus) -> Application {
         fixtures::application(id, d(date), status)
+    }
+
+    /// A trajectory with one target and no start date: every week counts.
+    fn flat(target: u32) -> Trajectory {
+        Trajectory {
+            weekly_target: target,
+            ..Default::default()
+        }
     }
 
     fn doc(target: u32, apps: Vec<Application>) -> DossierDocument {
@@ -239,7 +256,7 @@ mod tests {
             app("d", "2025-01-05", ApplicationStatus::Rejected), // Sunday, still 2025-W01
             app("e", "2025-01-06", ApplicationStatus::Applied),  // 2025-W02
         ];
-        let weeks = applications_per_week(&apps, d("2024-12-23"), d("2025-01-06"), 2);
+        let weeks = applications_per_week(&apps, d("2024-12-23"), d("2025-01-06"), &flat(2));
         assert_eq!(
             weeks_summary(&weeks),
             [
@@ -263,7 +280,7 @@ mod tests {
             app("c", "2027-01-03", ApplicationStatus::Applied),
             app("d", "2027-01-04", ApplicationStatus::Applied), // 2027-W01
         ];
-        let weeks = applications_per_week(&apps, d("2026-12-31"), d("2027-01-04"), 1);
+        let weeks = applications_per_week(&apps, d("2026-12-31"), d("2027-01-04"), &flat(1));
         assert_eq!(
             weeks_summary(&weeks),
             [
@@ -272,7 +289,7 @@ mod tests {
             ]
         );
         // And 2025 has none: its last week is W52, then 2026-W01 starts on 29 December 2025.
-        let weeks = applications_per_week(&[], d("2025-12-22"), d("2026-01-04"), 1);
+        let weeks = applications_per_week(&[], d("2025-12-22"), d("2026-01-04"), &flat(1));
         assert_eq!(
             weeks_summary(&weeks),
             [
@@ -286,13 +303,15 @@ mod tests {
     fn a_period_counts_whole_weeks_and_can_be_empty() {
         let apps = [app("a", "2026-03-02", ApplicationStatus::Applied)];
         // Wednesday to Wednesday touches the weeks of both Wednesdays, counted whole.
-        let weeks = applications_per_week(&apps, d("2026-03-04"), d("2026-03-11"), 1);
+        let weeks = applications_per_week(&apps, d("2026-03-04"), d("2026-03-11"), &flat(1));
         assert_eq!(weeks.len(), 2);
         assert_eq!(weeks[0].applications, 1);
-        assert!(applications_per_week(&apps, d("2026-03-11"), d("2026-03-04"), 1).is_empty());
+        assert!(
+            applications_per_week(&apps, d("2026-03-11"), d("2026-03-04"), &flat(1)).is_empty()
+        );
         // One day is one week.
         assert_eq!(
-            applications_per_week(&apps, d("2026-03-04"), d("2026-03-04"), 1).len(),
+            applications_per_week(&apps, d("2026-03-04"), d("2026-03-04"), &flat(1)).len(),
             1
         );
     }
@@ -304,7 +323,7 @@ mod tests {
             app("b", "2026-03-03", ApplicationStatus::Withdrawn),
             app("c", "2026-03-03", ApplicationStatus::Hired),
         ];
-        let weeks = applications_per_week(&apps, d("2026-03-03"), d("2026-03-03"), 2);
+        let weeks = applications_per_week(&apps, d("2026-03-03"), d("2026-03-03"), &flat(2));
         assert_eq!(weeks[0].applications, 2);
         assert!(weeks[0].met);
     }
@@ -312,7 +331,7 @@ mod tests {
     #[test]
     fn no_target_is_never_met() {
         let apps = [app("a", "2026-03-03", ApplicationStatus::Applied)];
-        let weeks = applications_per_week(&apps, d("2026-03-03"), d("2026-03-03"), 0);
+        let weeks = applications_per_week(&apps, d("2026-03-03"), d("2026-03-03"), &flat(0));
         assert!(!weeks[0].met);
         let p = weekly_progress(&doc(0, apps.to_vec()), d("2026-03-04"), 4);
         assert_eq!(p.current_streak, 0);
@@ -414,5 +433,43 @@ mod tests {
         let json = serde_json::to_value(&p).unwrap();
         assert_eq!(json["this_week"]["week_start"], "2026-03-16");
         assert_eq!(json["funnel"][0]["status"], "interest");
+    }
+
+    #[test]
+    fn lowering_the_target_does_not_rewrite_the_weeks_before() {
+        // Target 3 from the start, 12 weeks with one application each, then lowered to 1.
+        let mut t = Trajectory {
+            start_date: Some(d("2026-09-07")),
+            ..Default::default()
+        };
+        t.agree_target(3, d("2026-09-07"));
+        let apps: Vec<Application> = (0..12)
+            .map(|i| {
+                let date = LocalDate(d("2026-09-08").0 + Days::new(7 * i));
+                app(
+                    &i.to_string(),
+                    &date.to_string(),
+                    ApplicationStatus::Applied,
+                )
+            })
+            .collect();
+        t.agree_target(1, d("2026-11-30"));
+        let weeks = applications_per_week(&apps, d("2026-09-07"), d("2026-11-29"), &t);
+        assert_eq!(weeks.len(), 12);
+        assert!(weeks.iter().all(|w| w.target == 3 && !w.met), "{weeks:?}");
+        let after = applications_per_week(&apps, d("2026-11-30"), d("2026-12-06"), &t);
+        assert_eq!(after[0].target, 1);
+    }
+
+    #[test]
+    fn a_trajectory_started_today_has_no_missed_weeks_before_it() {
+        let mut d0 = doc(0, vec![]);
+        d0.trajectory.start_date = Some(d("2026-12-02"));
+        d0.trajectory.agree_target(3, d("2026-12-02"));
+        let p = weekly_progress(&d0, d("2026-12-02"), 3);
+        let targets: Vec<u32> = p.weeks.iter().map(|w| w.target).collect();
+        assert_eq!(targets, [0, 0, 3]);
+        assert!(p.weeks.iter().all(|w| !w.met));
+        assert_eq!(p.target, 3);
     }
 }

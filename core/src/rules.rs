@@ -7,13 +7,21 @@
 //! - The employee owns their applications, the actions they own, the appointments they
 //!   proposed, and their own comments; on the coach's appointments they may only confirm or
 //!   cancel and keep notes; on the coach's actions they may only tick them done (or undo).
-//! - Nobody changes `schema`; nobody edits or removes the other's comments.
+//! - Nobody changes `schema` except to raise it to a shape this code knows (a migration);
+//!   nobody edits or removes the other's comments, except that an
+//!   application's comments go with it when the employee deletes it.
+//! - A correction undoes only what was not allowed: it never deletes a record the employee
+//!   made (a new appointment in a status they may not set becomes their proposal).
+//!
+//! Appointment status transitions (`appointment_transition`) live here too, so the phone
+//! and the bureau refuse the same ones.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::model::{
     Action, Actor, Appointment, AppointmentStatus, Comment, DossierDocument, Trajectory,
+    DOCUMENT_SCHEMA,
 };
 
 /// One edit the role may not make, in words a person understands (Dutch).
@@ -59,7 +67,10 @@ pub fn permitted(
     };
     let mut out = after.clone();
 
-    if before.schema != after.schema {
+    // Raising the shape to one this code knows is a migration any peer may write
+    // (`ops::upgrade`); anything else is not.
+    let raised = after.schema > before.schema && after.schema <= DOCUMENT_SCHEMA;
+    if before.schema != after.schema && !raised {
         v.push("schema", "het schema van het dossier mag niemand wijzigen");
         out.schema = before.schema;
     }
@@ -82,11 +93,55 @@ pub fn permitted(
         appointment(&mut v, b, a)
     });
     out.actions = merge_maps(&before.actions, &after.actions, |b, a| action(&mut v, b, a));
+    // An application deleted in this edit takes its comments along.
+    let removed_applications: std::collections::BTreeSet<&str> = before
+        .applications
+        .keys()
+        .filter(|id| !after.applications.contains_key(*id))
+        .map(String::as_str)
+        .collect();
     out.comments = merge_maps(&before.comments, &after.comments, |b, a| {
+        let goes_with_application = a.is_none()
+            && role == Actor::Employee
+            && b.and_then(|c| c.application_id.as_deref())
+                .is_some_and(|id| removed_applications.contains(id));
+        if goes_with_application {
+            return None;
+        }
         comment(&mut v, b, a)
     });
 
     (out, v.list)
+}
+
+/// Whether an appointment may go from status `from` to `to` (the same status is always
+/// fine); the reason otherwise. `to == Proposed` from another status means it was moved.
+pub fn appointment_transition(
+    from: AppointmentStatus,
+    to: AppointmentStatus,
+) -> Result<(), String> {
+    use AppointmentStatus::*;
+    let ok = from == to
+        || match to {
+            Proposed => matches!(from, Confirmed),
+            Confirmed => from == Proposed,
+            Cancelled => from != Done,
+            Done => from != Cancelled,
+        };
+    if ok {
+        return Ok(());
+    }
+    Err(match (from, to) {
+        (Done, Proposed) | (Cancelled, Proposed) => format!(
+            "an appointment that is {} cannot be moved; plan a new one",
+            from.as_str()
+        ),
+        _ => format!(
+            "an appointment that is {} cannot become {}",
+            from.as_str(),
+            to.as_str()
+        ),
+    })
 }
 
 struct Violations {
@@ -140,6 +195,18 @@ fn trajectory(v: &mut Violations, before: &Trajectory, after: &Trajectory) -> Tr
         ("phase", before.phase != after.phase),
         ("goals", before.goals != after.goals),
         ("weekly_target", before.weekly_target != after.weekly_target),
+        (
+            "target_history",
+            before.target_history != after.target_history,
+        ),
+        ("phase_history", before.phase_history != after.phase_history),
+        ("employer", before.employer != after.employer),
+        (
+            "employer_contact",
+            before.employer_contact != after.employer_contact,
+        ),
+        ("closed_on", before.closed_on != after.closed_on),
+        ("closed_reason", before.closed_reason != after.closed_reason),
         ("budget_cents", before.budget_cents != after.budget_cents),
         ("budget_end", before.budget_end != after.budget_end),
     ];
@@ -167,30 +234,45 @@ fn appointment(
         (Actor::Coach, None, Some(a)) => Some(a.clone()),
         (Actor::Coach, Some(_), None) => None,
         (Actor::Coach, Some(b), Some(a)) => {
-            // The coach moves, cancels, re-plans; the notes are the employee's.
-            if a.notes != b.notes || a.proposed_by != b.proposed_by {
+            // The coach moves, cancels, re-plans; the notes are the employee's. Moving makes
+            // it the coach's new proposal.
+            let reproposed = a.proposed_by == Actor::Coach
+                && a.status == AppointmentStatus::Proposed
+                && (a.starts_at != b.starts_at || a.ends_at != b.ends_at);
+            if a.notes != b.notes || (a.proposed_by != b.proposed_by && !reproposed) {
                 v.push(
                     path,
                     "de coach mag de notities van de werknemer of de voorsteller van een afspraak niet wijzigen",
                 );
                 let mut kept = a.clone();
                 kept.notes.clone_from(&b.notes);
-                kept.proposed_by = b.proposed_by;
+                if !reproposed {
+                    kept.proposed_by = b.proposed_by;
+                }
                 Some(kept)
             } else {
                 Some(a.clone())
             }
         }
         (Actor::Employee, None, Some(a)) => {
-            if a.proposed_by == Actor::Employee && a.status == AppointmentStatus::Proposed {
-                Some(a.clone())
-            } else {
+            // A new appointment is judged as the employee's proposal followed by whatever
+            // they did to it before it was synced (confirmed, cancelled ...): a forbidden
+            // part is undone, the appointment they made stays.
+            let proposal = Appointment {
+                status: AppointmentStatus::Proposed,
+                proposed_by: Actor::Employee,
+                ..a.clone()
+            };
+            if a.proposed_by != Actor::Employee {
                 v.push(
-                    path,
+                    path.clone(),
                     "de werknemer mag een afspraak alleen voorstellen, niet namens de coach vastleggen",
                 );
-                None
+                let mut kept = a.clone();
+                kept.proposed_by = Actor::Employee;
+                return appointment(v, Some(&proposal), Some(&kept));
             }
+            appointment(v, Some(&proposal), Some(a))
         }
         (Actor::Employee, Some(b), None) => {
             if b.proposed_by == Actor::Employee {
@@ -202,6 +284,7 @@ fn appointment(
         }
         (Actor::Employee, Some(b), Some(a)) => {
             let own = b.proposed_by == Actor::Employee;
+            let moved = a.starts_at != b.starts_at || a.ends_at != b.ends_at;
             let mut kept = b.clone();
             // Always the employee's: the notes, the last-changed stamp, and confirming or
             // cancelling (not marking as held: that is the coach's record).
@@ -211,7 +294,9 @@ fn appointment(
                 || matches!(
                     a.status,
                     AppointmentStatus::Confirmed | AppointmentStatus::Cancelled
-                );
+                )
+                // Moving their own proposal makes it a proposal again.
+                || (own && moved && a.status == AppointmentStatus::Proposed);
             if status_ok {
                 kept.status = a.status;
             }
@@ -225,10 +310,14 @@ fn appointment(
                 kept.created_at = a.created_at;
             }
             if &kept != a {
-                v.push(
-                    path,
-                    "de werknemer mag een afspraak van de coach alleen bevestigen of annuleren en er notities bij maken",
-                );
+                let reason = if a.status == AppointmentStatus::Done && !status_ok {
+                    "alleen de coach markeert een afspraak als gehouden"
+                } else if own {
+                    "de werknemer mag niet veranderen wie een afspraak voorstelde"
+                } else {
+                    "de werknemer mag een afspraak van de coach alleen bevestigen of annuleren en er notities bij maken"
+                };
+                v.push(path, reason);
             }
             Some(kept)
         }
@@ -495,15 +584,42 @@ mod tests {
             d.appointments
                 .insert("m2".into(), appointment("m2", Actor::Employee));
         }));
-        assert!(!allowed(Actor::Employee, |d| {
-            d.appointments
-                .insert("m2".into(), appointment("m2", Actor::Coach));
-        }));
-        assert!(!allowed(Actor::Employee, |d| {
+        // Proposed and then confirmed before the first sync: the same as two syncs.
+        assert!(allowed(Actor::Employee, |d| {
             let mut m = appointment("m2", Actor::Employee);
             m.status = AppointmentStatus::Confirmed;
             d.appointments.insert("m2".into(), m);
         }));
+        assert!(!allowed(Actor::Employee, |d| {
+            d.appointments
+                .insert("m2".into(), appointment("m2", Actor::Coach));
+        }));
+        // A forbidden part is undone, the appointment the employee made stays.
+        let before = base();
+        let mut after = base();
+        let mut m = appointment("m2", Actor::Employee);
+        m.status = AppointmentStatus::Done;
+        m.notes = "meenemen: CV".into();
+        after.appointments.insert("m2".into(), m);
+        let (kept, v) = permitted(Actor::Employee, &before, &after);
+        assert_eq!(v.len(), 1);
+        assert!(v[0].reason.contains("alleen de coach markeert"), "{}", v[0]);
+        assert_eq!(kept.appointments["m2"].status, AppointmentStatus::Proposed);
+        assert_eq!(kept.appointments["m2"].notes, "meenemen: CV");
+    }
+
+    #[test]
+    fn the_employee_moves_their_own_confirmed_proposal() {
+        let mut before = base();
+        let mut own = appointment("m2", Actor::Employee);
+        own.status = AppointmentStatus::Confirmed;
+        before.appointments.insert("m2".into(), own);
+        let mut after = before.clone();
+        let m = after.appointments.get_mut("m2").unwrap();
+        m.starts_at = ts("2026-03-12T09:00:00Z");
+        m.ends_at = ts("2026-03-12T10:00:00Z");
+        m.status = AppointmentStatus::Proposed;
+        assert!(check_edit(Actor::Employee, &before, &after).is_ok());
     }
 
     #[test]
@@ -568,7 +684,10 @@ mod tests {
 
     #[test]
     fn nobody_changes_the_schema() {
-        assert!(!allowed(Actor::Coach, |d| d.schema = 2));
-        assert!(!allowed(Actor::Employee, |d| d.schema = 2));
+        assert!(!allowed(Actor::Coach, |d| d.schema = DOCUMENT_SCHEMA + 1));
+        assert!(!allowed(Actor::Employee, |d| d.schema = DOCUMENT_SCHEMA + 1));
+        assert!(!allowed(Actor::Employee, |d| d.schema = 0));
+        // base() is schema 1: raising it to the current shape is a migration.
+        assert!(allowed(Actor::Employee, |d| d.schema = DOCUMENT_SCHEMA));
     }
 }

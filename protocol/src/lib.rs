@@ -245,6 +245,28 @@ pub enum WireError {
     Encode(String),
 }
 
+/// The first line of the message of a correcting change the bureau writes (SYNC.md,
+/// "Roles"); each further line is one edit it undid. The change reaches every device of the
+/// dossier by whatever exchange carries it, so a device learns of the correction even when
+/// the reply that listed it in `corrected` was lost.
+pub const CORRECTION_HEADER: &str = "koers-correction";
+
+/// The message for a correcting change that undid `undone`.
+pub fn correction_message(undone: &[String]) -> String {
+    let mut m = CORRECTION_HEADER.to_string();
+    for line in undone {
+        m.push('\n');
+        m.push_str(&line.replace('\n', " "));
+    }
+    m
+}
+
+/// What a correcting change undid, read from its message; `None` for any other change.
+pub fn corrections_in(message: &str) -> Option<Vec<String>> {
+    let mut lines = message.split('\n');
+    (lines.next() == Some(CORRECTION_HEADER)).then(|| lines.map(str::to_string).collect())
+}
+
 /// Below this many bytes of changes, packing is not worth its overhead.
 pub const PACK_THRESHOLD: usize = 4 * 1024;
 
@@ -298,6 +320,17 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn correction_messages_round_trip_and_other_messages_are_not_corrections() {
+        let undone = vec!["a (trajectory.phase)".to_string(), "b\nc".to_string()];
+        let m = correction_message(&undone);
+        assert_eq!(
+            corrections_in(&m),
+            Some(vec!["a (trajectory.phase)".to_string(), "b c".to_string()])
+        );
+        assert_eq!(corrections_in("log application"), None);
+    }
 
     #[test]
     fn many_changes_pack_small_and_unpack_exactly() {

@@ -338,6 +338,53 @@ async function main() {
       await shot(page, "enrol.png");
     });
 
+    await test("the coach confirms the employee's proposal and ticks off an action", async () => {
+      phone(phoneDb, ["appointment", "add", "--start", `${day(4)}T10:00`, "--kind", "coaching",
+        "--location", "Voorstel van Sanne"]);
+      phone(phoneDb, ["sync"]);
+      await page.goto(`${url}/coach/werknemers/${employeeId}`);
+      const item = page.locator("#afspraken li.appointment", { hasText: "Voorstel van Sanne" });
+      await item.getByRole("button", { name: "Bevestigen" }).click();
+      await page.getByText("Afspraak bevestigd").waitFor();
+      const action = page.locator("#acties li", { hasText: "Cv aanpassen op logistiek" });
+      await action.getByRole("button", { name: "Afvinken" }).click();
+      await page.getByText("Actie afgevinkt").waitFor();
+      phone(phoneDb, ["sync"]);
+      const list = phoneJson(phoneDb, ["appointment", "list"]);
+      const items = Array.isArray(list) ? list : list.appointments || [];
+      const a = items.find((x) => x.location === "Voorstel van Sanne");
+      assert(a && a.status === "confirmed", `not confirmed on the phone: ${JSON.stringify(a)}`);
+    });
+
+    await test("the coach writes a general note and corrects the trajectory's master data", async () => {
+      await page.getByText("Notitie schrijven").click();
+      await page.getByRole("textbox", { name: /^Notitie/ }).fill("Intake besproken; motivatie goed.");
+      await page.locator("#notities").getByRole("button", { name: "Plaatsen" }).click();
+      await page.getByText("Notitie geplaatst").waitFor();
+      await page.locator("#notities").getByText("Intake besproken; motivatie goed.").waitFor();
+      await page.getByText("Gegevens wijzigen").click();
+      await page.getByLabel("Werkgever", { exact: true }).fill("Transportbedrijf De Vries");
+      await page.getByLabel("Contactpersoon werkgever").fill("J. de Vries");
+      await page.getByLabel(/^Doelen/).fill("Passend werk in de logistiek\nRijbewijs C");
+      await page.locator("form[action$='/gegevens'] button").click();
+      await page.getByText("Trajectgegevens opgeslagen").waitFor();
+      await page.locator("#traject li", { hasText: "Rijbewijs C" }).waitFor();
+    });
+
+    await test("a closed trajectory is read-only and out of the caseload", async () => {
+      await page.getByText("Traject afsluiten").click();
+      await page.getByLabel("Reden").fill("Geplaatst bij Transportbedrijf De Vries");
+      await page.locator("form[action$='/afsluiten'] button").click();
+      await page.getByText("Traject afgesloten").waitFor();
+      await page.getByText("Notitie schrijven").click();
+      await page.getByRole("textbox", { name: /^Notitie/ }).fill("Nog een notitie");
+      await page.locator("#notities").getByRole("button", { name: "Plaatsen" }).click();
+      await page.getByText(/kan alleen nog worden gelezen/).waitFor();
+      assert(!(await page.content()).includes("Notitie geplaatst"), "a closed dossier took a note");
+      await page.goto(`${url}/coach`);
+      assert(!(await page.content()).includes("Sanne Jansen"), "closed trajectory still in the caseload");
+    });
+
     await test("logging out ends the session on the server", async () => {
       const before = (await context.cookies(url)).find((c) => c.name === "koers_sessie");
       await page.goto(`${url}/coach`);

@@ -296,7 +296,15 @@ fn the_trajectory_is_set_and_gives_milestones() {
 #[test]
 fn the_week_summary_counts_per_iso_week_against_the_target() {
     let k = Koers::new();
-    k.ok(&["trajectory", "set", "--weekly-target", "2"]);
+    // The first target holds from the trajectory's start; weeks before it never count.
+    k.ok(&[
+        "trajectory",
+        "set",
+        "--start",
+        "2026-11-09",
+        "--weekly-target",
+        "2",
+    ]);
     // ISO week 2026-W47 is 16-22 November; W48 starts Monday 23 November.
     for date in ["2026-11-16", "2026-11-18", "2026-11-23"] {
         k.log(&["Acme", "Planner", "--date", date]);

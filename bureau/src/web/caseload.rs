@@ -199,11 +199,11 @@ pub fn rows(state: &AppState, session: &CoachSession) -> crate::Result<Vec<Row>>
             .iter()
             .filter(|a| a.follow_up.is_some_and(|f| f < today))
             .count();
-        // The two full weeks before this one, both under the agreed target.
+        // The two full weeks before this one, both under the target agreed for them (weeks
+        // before the trajectory's start have none and never count).
         let progress = weekly_progress(doc, today, 3);
-        let under_target = doc.trajectory.weekly_target > 0
-            && progress.weeks.len() == 3
-            && progress.weeks[..2].iter().all(|w| !w.met);
+        let under_target =
+            progress.weeks.len() == 3 && progress.weeks[..2].iter().all(|w| w.target > 0 && !w.met);
         let started = doc.trajectory.start_date.unwrap_or(today);
         let stale = match entry.last_seen_at {
             Some(t) => now_ms() - t > STALE_MS,

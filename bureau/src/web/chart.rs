@@ -23,7 +23,7 @@ fn n(x: f64) -> String {
 pub fn weekly(id: &str, weeks: &[WeekCount], target: u32) -> Markup {
     let max_value = weeks
         .iter()
-        .map(|w| w.applications)
+        .flat_map(|w| [w.applications, w.target])
         .chain([target, 1])
         .max()
         .unwrap_or(1);
@@ -42,10 +42,12 @@ pub fn weekly(id: &str, weeks: &[WeekCount], target: u32) -> Markup {
     let slot = plot_w / weeks.len().max(1) as f64;
     let bar_w = (slot * 0.62).min(46.0);
     let met = weeks.iter().filter(|w| w.met).count();
-    let desc = if target > 0 {
+    let judged = weeks.iter().filter(|w| w.target > 0).count();
+    let desc = if judged > 0 {
         format!(
-            "{}; het doel van {target} per week is {met} keer gehaald. {}",
+            "{}; het weekdoel is in {met} van de {} met een doel gehaald. {}",
             format::count(weeks.len(), "week", "weken"),
+            format::count(judged, "week", "weken"),
             weeks
                 .iter()
                 .map(|w| format!("{}: {}", format::week(w.iso_week), w.applications))
@@ -78,7 +80,8 @@ pub fn weekly(id: &str, weeks: &[WeekCount], target: u32) -> Markup {
             @for (i, w) in weeks.iter().enumerate() {
                 @let cx = LEFT + slot * (i as f64 + 0.5);
                 @let top = y(w.applications);
-                @let class = if target == 0 { "bar" } else if w.met { "bar bar-met" } else { "bar bar-under" };
+                // Each week by the target agreed for it (none before the start).
+                @let class = if w.target == 0 { "bar" } else if w.met { "bar bar-met" } else { "bar bar-under" };
                 @if w.applications > 0 {
                     rect class=(class) x=(n(cx - bar_w / 2.0)) y=(n(top)) width=(n(bar_w))
                         height=(n(TOP + plot_h - top)) rx="3" {}
@@ -87,13 +90,16 @@ pub fn weekly(id: &str, weeks: &[WeekCount], target: u32) -> Markup {
                 text.axis x=(n(cx)) y=(n(HEIGHT - BOTTOM + 16.0)) text-anchor="middle" { (format::week(w.iso_week)) }
                 text.axis.axis-sub x=(n(cx)) y=(n(HEIGHT - BOTTOM + 30.0)) text-anchor="middle" { (format::day_short(w.week_start).split_once(' ').map_or(String::new(), |(_, d)| d.to_string())) }
             }
+            // The target line steps with the agreements: a segment per week that had one.
+            @for (i, w) in weeks.iter().enumerate().filter(|(_, w)| w.target > 0) {
+                line.target x1=(n(LEFT + slot * i as f64)) x2=(n(LEFT + slot * (i as f64 + 1.0))) y1=(n(y(w.target))) y2=(n(y(w.target))) {}
+            }
             @if target > 0 {
-                line.target x1=(n(LEFT)) x2=(n(WIDTH - RIGHT)) y1=(n(y(target))) y2=(n(y(target))) {}
                 text.target-label x=(n(WIDTH - RIGHT)) y=(n(y(target) - 6.0)) text-anchor="end" { "doel " (target) }
             }
             line.baseline x1=(n(LEFT)) x2=(n(WIDTH - RIGHT)) y1=(n(TOP + plot_h)) y2=(n(TOP + plot_h)) {}
         }
-        @if target > 0 {
+        @if judged > 0 {
             p.legend aria-hidden="true" {
                 span { span.key.key-met {} "doel gehaald" }
                 span { span.key.key-under {} "onder het doel" }
@@ -103,8 +109,10 @@ pub fn weekly(id: &str, weeks: &[WeekCount], target: u32) -> Markup {
     }
 }
 
-/// The weeks as a table (the chart's data, for reading aloud and for print).
+/// The weeks as a table (the chart's data, for reading aloud and for print); each week with
+/// the target agreed for it ("–" where none was, e.g. before the start).
 pub fn weekly_table(weeks: &[WeekCount], target: u32) -> Markup {
+    let any_target = target > 0 || weeks.iter().any(|w| w.target > 0);
     html! {
         table.data {
             caption.visually-hidden { "Sollicitaties per week" }
@@ -112,7 +120,7 @@ pub fn weekly_table(weeks: &[WeekCount], target: u32) -> Markup {
                 th scope="col" { "Week" }
                 th scope="col" { "Vanaf" }
                 th scope="col" .num { "Sollicitaties" }
-                @if target > 0 { th scope="col" .num { "Doel" } th scope="col" { "Gehaald" } }
+                @if any_target { th scope="col" .num { "Doel" } th scope="col" { "Gehaald" } }
             } }
             tbody {
                 @for w in weeks {
@@ -120,9 +128,14 @@ pub fn weekly_table(weeks: &[WeekCount], target: u32) -> Markup {
                         th scope="row" { (format::week(w.iso_week)) " " (w.iso_year) }
                         td { (format::date(w.week_start)) }
                         td.num { (w.applications) }
-                        @if target > 0 {
-                            td.num { (w.target) }
-                            td { @if w.met { "ja" } @else { "nee" } }
+                        @if any_target {
+                            @if w.target > 0 {
+                                td.num { (w.target) }
+                                td { @if w.met { "ja" } @else { "nee" } }
+                            } @else {
+                                td.num { "–" }
+                                td { "–" }
+                            }
                         }
                     }
                 }

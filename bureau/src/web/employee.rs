@@ -44,6 +44,13 @@ fn done_message(key: &str) -> Option<&'static str> {
         "opmerking" => "Opmerking geplaatst.",
         "weekdoel" => "Weekdoel opgeslagen.",
         "fase" => "Fase gewijzigd.",
+        "bevestigd" => "Afspraak bevestigd.",
+        "afgevinkt" => "Actie afgevinkt.",
+        "heropend" => "Actie weer open gezet.",
+        "actie-verwijderd" => "Actie verwijderd.",
+        "notitie" => "Notitie geplaatst.",
+        "gegevens" => "Trajectgegevens opgeslagen.",
+        "afgesloten" => "Traject afgesloten. Het dossier is nu alleen nog te lezen.",
         _ => return None,
     })
 }
@@ -98,6 +105,16 @@ async fn edit(
     let CoachForm { session, fields } = form;
     let (st, s, i) = (state.clone(), session.clone(), id.clone());
     match blocking(move || f(&st, &s, &i, &fields)).await {
+        Err(WebError::Refused(message)) => {
+            respond(
+                state,
+                session,
+                id,
+                Some(Notice::Problem(message)),
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
         Ok(()) => {
             Redirect::to(&format!("/coach/werknemers/{id}?ok={done}#{anchor}")).into_response()
         }
@@ -168,6 +185,7 @@ pub async fn change_appointment(
     let done = match op.as_str() {
         "annuleren" => "geannuleerd",
         "gehouden" => "gehouden",
+        "bevestigen" => "bevestigd",
         _ => "verplaatst",
     };
     edit(state, id, form, done, "afspraken", move |st, s, id, f| {
@@ -180,13 +198,16 @@ pub async fn change_appointment(
                 status: Some(AppointmentStatus::Done),
                 ..Default::default()
             },
+            "bevestigen" => AppointmentChange {
+                status: Some(AppointmentStatus::Confirmed),
+                ..Default::default()
+            },
             "verplaatsen" => {
                 let (starts_at, ends_at) = when(f)?;
                 AppointmentChange {
+                    // Moved, it is the coach's new proposal (`ops::update_appointment`).
                     starts_at: Some(starts_at),
                     ends_at: Some(ends_at),
-                    // A moved appointment needs the employee's confirmation again.
-                    status: Some(AppointmentStatus::Proposed),
                     ..Default::default()
                 }
             }
@@ -274,6 +295,92 @@ pub async fn phase(
     edit(state, id, form, "fase", "traject", |st, s, id, f| {
         let phase: Phase = f.parse("phase", "Fase")?;
         coach_api::set_phase(st, &s.coach_id, id, &s.ip, phase)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Ticks an action off, opens it again, or deletes it (`op`).
+pub async fn change_action(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(String, String)>,
+    form: CoachForm,
+) -> Response {
+    let op = form.fields.get("op").to_string();
+    let done = match op.as_str() {
+        "afvinken" => "afgevinkt",
+        "heropenen" => "heropend",
+        _ => "actie-verwijderd",
+    };
+    edit(state, id, form, done, "acties", move |st, s, id, _| {
+        match op.as_str() {
+            "afvinken" | "heropenen" => {
+                let change = coach_api::ActionChange {
+                    done: Some(op == "afvinken"),
+                    ..Default::default()
+                };
+                coach_api::change_action(st, &s.coach_id, id, &s.ip, &action, &change)?;
+            }
+            "verwijderen" => coach_api::delete_action(st, &s.coach_id, id, &s.ip, &action)?,
+            _ => return Err(WebError::Invalid("Onbekende wijziging.".into())),
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// A general note in the dossier (not about one application).
+pub async fn add_note(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CoachForm,
+) -> Response {
+    edit(state, id, form, "notitie", "notities", |st, s, id, f| {
+        coach_api::add_comment(
+            st,
+            &s.coach_id,
+            id,
+            &s.ip,
+            &NewComment {
+                application_id: None,
+                text: f.get("text").to_string(),
+            },
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// The trajectory's master data: dates, goals (one per line), employer and contact.
+pub async fn master_data(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CoachForm,
+) -> Response {
+    edit(state, id, form, "gegevens", "traject", |st, s, id, f| {
+        let change = coach_api::TrajectoryChange {
+            first_sick_day: Some(f.parse_opt::<LocalDate>("first_sick_day", "Eerste ziektedag")?),
+            contract_end: Some(f.parse_opt::<LocalDate>("contract_end", "Einde contract")?),
+            start_date: Some(f.parse_opt::<LocalDate>("start_date", "Start traject")?),
+            goals: Some(f.get("goals").lines().map(str::to_string).collect()),
+            employer: Some(f.get("employer").to_string()),
+            employer_contact: Some(f.get("employer_contact").to_string()),
+            ..Default::default()
+        };
+        coach_api::edit_trajectory(st, &s.coach_id, id, &s.ip, (&change).into())?;
+        Ok(())
+    })
+    .await
+}
+
+/// Closes (archives) the trajectory with the reason.
+pub async fn close(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CoachForm,
+) -> Response {
+    edit(state, id, form, "afgesloten", "traject", |st, s, id, f| {
+        coach_api::close_trajectory(st, &s.coach_id, id, &s.ip, f.get("reason"))?;
         Ok(())
     })
     .await
@@ -436,6 +543,53 @@ fn trajectory(view: &DossierView, session: &CoachSession, base: &str, today: Loc
                             button.button type="submit" { "Opslaan" }
                         }
                     }
+                }
+            }
+            details.add {
+                summary.button { "Gegevens wijzigen" }
+                form.stack method="post" action={(base) "/gegevens"} {
+                    (csrf_field(session))
+                    div.field-pair {
+                        div.field {
+                            label for="start_date" { "Start traject" }
+                            input id="start_date" name="start_date" type="date" value=(t.start_date.map(|d| d.to_string()).unwrap_or_default());
+                        }
+                        div.field {
+                            label for="first_sick_day" { "Eerste ziektedag" }
+                            input id="first_sick_day" name="first_sick_day" type="date" value=(t.first_sick_day.map(|d| d.to_string()).unwrap_or_default());
+                        }
+                    }
+                    div.field {
+                        label for="contract_end" { "Einde contract" }
+                        input id="contract_end" name="contract_end" type="date" value=(t.contract_end.map(|d| d.to_string()).unwrap_or_default());
+                    }
+                    div.field {
+                        label for="goals" { "Doelen (één per regel)" }
+                        textarea id="goals" name="goals" rows="3" { (t.goals.join("\n")) }
+                    }
+                    div.field-pair {
+                        div.field {
+                            label for="employer" { "Werkgever" }
+                            input id="employer" name="employer" type="text" maxlength="300" value=(t.employer);
+                        }
+                        div.field {
+                            label for="employer_contact" { "Contactpersoon werkgever" }
+                            input id="employer_contact" name="employer_contact" type="text" maxlength="300" value=(t.employer_contact);
+                        }
+                    }
+                    button.button.button-primary type="submit" { "Opslaan" }
+                }
+            }
+            details.add {
+                summary.button.button-danger { "Traject afsluiten" }
+                form.stack method="post" action={(base) "/afsluiten"} {
+                    (csrf_field(session))
+                    div.field {
+                        label for="close-reason" { "Reden" }
+                        input id="close-reason" name="reason" type="text" required maxlength="300";
+                    }
+                    p.sub { "Daarna is het dossier alleen nog te lezen en staat het niet meer in de caseload." }
+                    button.button.button-danger type="submit" { "Afsluiten" }
                 }
             }
             h3 { "Mijlpalen" }
@@ -610,6 +764,13 @@ fn appointment_item(a: &Appointment, session: &CoachSession, base: &str, upcomin
                             button.button.button-small type="submit" { "Gehouden" }
                         }
                     }
+                    @if a.status == AppointmentStatus::Proposed && a.proposed_by == Actor::Employee {
+                        form method="post" action=(action) {
+                            (csrf_field(session))
+                            input type="hidden" name="op" value="bevestigen";
+                            button.button.button-small.button-primary type="submit" { "Bevestigen" }
+                        }
+                    }
                     form method="post" action=(action) {
                         (csrf_field(session))
                         input type="hidden" name="op" value="annuleren";
@@ -646,6 +807,24 @@ fn actions(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
                             @else if a.due.is_some_and(|d| d < today) { (badge("warn", "over tijd")) }
                             @else { (badge("info", "open")) }
                         }
+                        @let action = format!("{base}/acties/{}", a.id);
+                        div.item-actions {
+                            form method="post" action=(action) {
+                                (csrf_field(session))
+                                @if a.done {
+                                    input type="hidden" name="op" value="heropenen";
+                                    button.button.button-small type="submit" { "Weer open" }
+                                } @else {
+                                    input type="hidden" name="op" value="afvinken";
+                                    button.button.button-small type="submit" { "Afvinken" }
+                                }
+                            }
+                            form method="post" action=(action) {
+                                (csrf_field(session))
+                                input type="hidden" name="op" value="verwijderen";
+                                button.button.button-small.button-danger type="submit" { "Verwijderen" }
+                            }
+                        }
                     }
                 }
             }
@@ -671,6 +850,43 @@ fn actions(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
                         }
                     }
                     button.button.button-primary type="submit" { "Actie toevoegen" }
+                }
+            }
+        }
+        (notes(view, session, base))
+    }
+}
+
+/// General notes: comments that are not about one application.
+fn notes(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
+    let mut list: Vec<_> = view
+        .dossier
+        .comments
+        .values()
+        .filter(|c| c.application_id.is_none())
+        .collect();
+    list.sort_by_key(|c| std::cmp::Reverse(c.at));
+    html! {
+        section.card id="notities" aria-labelledby="h-notities" {
+            h2 id="h-notities" { "Notities" }
+            @if list.is_empty() { p.muted { "Nog geen algemene notities." } }
+            ul.items {
+                @for c in &list {
+                    li.item {
+                        div.sub { (format::datetime(c.at)) " · " (if c.author_name.is_empty() { c.author.label_nl() } else { c.author_name.as_str() }) }
+                        p.item-body { (c.text) }
+                    }
+                }
+            }
+            details.add {
+                summary.button.button-primary { "Notitie schrijven" }
+                form.stack method="post" action={(base) "/notities"} {
+                    (csrf_field(session))
+                    div.field {
+                        label for="note-text" { "Notitie (de werknemer ziet die ook)" }
+                        textarea id="note-text" name="text" rows="3" required {}
+                    }
+                    button.button.button-primary type="submit" { "Plaatsen" }
                 }
             }
         }

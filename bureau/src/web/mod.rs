@@ -73,6 +73,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/coach/werknemers/{id}/acties", post(employee::add_action))
         .route(
+            "/coach/werknemers/{id}/acties/{action}",
+            post(employee::change_action),
+        )
+        .route("/coach/werknemers/{id}/notities", post(employee::add_note))
+        .route(
+            "/coach/werknemers/{id}/gegevens",
+            post(employee::master_data),
+        )
+        .route("/coach/werknemers/{id}/afsluiten", post(employee::close))
+        .route(
             "/coach/werknemers/{id}/opmerkingen",
             post(employee::add_comment),
         )
@@ -158,12 +168,17 @@ pub(crate) enum WebError {
     Forbidden,
     /// Input that cannot be used; the message says why (Dutch).
     Invalid(String),
+    /// An edit the rules do not allow (e.g. of a closed trajectory); the message says why.
+    Refused(String),
     RateLimited(String),
     Unavailable,
 }
 
 impl From<BureauError> for WebError {
     fn from(e: BureauError) -> Self {
+        if crate::coach_api::is_rule_refusal(&e) {
+            return Self::Refused(e.to_string());
+        }
         match e {
             BureauError::Refused { code, message } => match code {
                 ErrorCode::Unauthorized => Self::Login,
@@ -197,6 +212,7 @@ impl IntoResponse for WebError {
                     .to_string(),
             ),
             Self::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, "Niet opgeslagen", m),
+            Self::Refused(m) => (StatusCode::FORBIDDEN, "Niet toegestaan", m),
             Self::RateLimited(m) => (StatusCode::TOO_MANY_REQUESTS, "Even geduld", m),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -379,13 +379,10 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
         .collect();
     apps.sort_by_key(|a| (a.date, a.created_at));
     let applied = apps.iter().filter(|a| a.status.counts_as_applied()).count();
-    let weeks = applications_per_week(
-        doc.applications.values(),
-        input.from,
-        input.to,
-        t.weekly_target,
-    );
+    let weeks = applications_per_week(doc.applications.values(), input.from, input.to, t);
     let weeks_met = weeks.iter().filter(|w| w.met).count();
+    // Weeks before the start or without an agreed target are not judged.
+    let weeks_judged: Vec<_> = weeks.iter().filter(|w| w.target > 0).cloned().collect();
     // Interviews and offers reached in the period, from the status history.
     let reached = |statuses: &[ApplicationStatus]| {
         doc.applications
@@ -486,10 +483,10 @@ pub fn report(view: &DossierView, coach_name: &str, input: &ReportInput) -> Mark
                     (stat(offers, "aanbieding", "aanbiedingen"))
                     (stat(held.len(), "gesprek met de coach", "gesprekken met de coach"))
                     (stat(done_actions, "afgeronde actie", "afgeronde acties"))
-                    @if t.weekly_target > 0 {
+                    @if !weeks_judged.is_empty() {
                         li {
-                            strong { (weeks_met) " van " (weeks.len()) }
-                            " " (format::plural(weeks.len(), "week", "weken")) " het weekdoel gehaald"
+                            strong { (weeks_met) " van " (weeks_judged.len()) }
+                            " " (format::plural(weeks_judged.len(), "week", "weken")) " het weekdoel gehaald"
                         }
                     }
                 }

@@ -137,6 +137,7 @@ fn patch(a: SetArgs) -> Result<TrajectoryPatch> {
         weekly_target,
         budget_cents,
         budget_end: clearable_date("budget_end", a.budget_end)?,
+        ..Default::default()
     })
 }
 

@@ -1,39 +1,21 @@
-//! Actions agreed with the coach: a small to-do list with due dates and owners.
+//! Actions agreed with the coach: a small to-do list with due dates and owners. Every write
+//! is an operation of `crate::ops`, run on the current state inside `commit_with`.
 
 use crate::error::{KoersError, Result};
-use crate::input;
-use crate::model::{new_id, Action, Actor, LocalDate, Timestamp};
+use crate::model::{Action, LocalDate, Timestamp};
+use crate::ops::{self, ActionPatch};
 use crate::store::Projection;
 
-use super::{Dossier, Edit};
+use super::Dossier;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewAction {
-    pub title: String,
-    pub due: Option<LocalDate>,
-    /// Defaults to the employee.
-    pub owner: Option<Actor>,
-    pub appointment_id: Option<String>,
-}
+pub use crate::ops::NewAction;
 
 impl Dossier {
     pub fn add_action(&mut self, new: NewAction) -> Result<Action> {
-        let title = input::required_line("title", &new.title)?;
-        if let Some(appointment) = &new.appointment_id {
-            self.appointment(appointment)?;
-        }
-        let action = Action {
-            id: new_id(),
-            appointment_id: new.appointment_id,
-            title,
-            due: new.due,
-            owner: new.owner.unwrap_or(Actor::Employee),
-            done: false,
-            done_at: None,
-            created_at: Timestamp::now(),
-        };
-        self.commit("add action", vec![Edit::PutAction(action.clone())])?;
-        Ok(action)
+        let by = self.acting()?;
+        self.commit_with("add action", |current| {
+            ops::add_action(current, by, new, Timestamp::now()).map(ops::Done::into_parts)
+        })
     }
 
     pub fn action(&self, id: &str) -> Result<Action> {
@@ -46,14 +28,10 @@ impl Dossier {
 
     /// Ticks an action off (or on again).
     pub fn set_action_done(&mut self, id: &str, done: bool) -> Result<Action> {
-        let mut action = self.action(id)?;
-        if action.done == done {
-            return Ok(action);
-        }
-        action.done = done;
-        action.done_at = done.then(Timestamp::now);
-        self.commit("action done", vec![Edit::PutAction(action.clone())])?;
-        Ok(action)
+        let by = self.acting()?;
+        self.commit_with("action done", |current| {
+            ops::set_action_done(current, by, id, done, Timestamp::now()).map(ops::Done::into_parts)
+        })
     }
 
     /// Changes an action's title or due date (`Some(None)` clears the due date).
@@ -63,23 +41,17 @@ impl Dossier {
         title: Option<String>,
         due: Option<Option<LocalDate>>,
     ) -> Result<Action> {
-        let mut action = self.action(id)?;
-        if let Some(t) = title {
-            action.title = input::required_line("title", &t)?;
-        }
-        if let Some(d) = due {
-            action.due = d;
-        }
-        if self.state.actions.get(id) == Some(&action) {
-            return Ok(action);
-        }
-        self.commit("edit action", vec![Edit::PutAction(action.clone())])?;
-        Ok(action)
+        let by = self.acting()?;
+        self.commit_with("edit action", |current| {
+            ops::edit_action(current, by, id, ActionPatch { title, due }).map(ops::Done::into_parts)
+        })
     }
 
     pub fn delete_action(&mut self, id: &str) -> Result<()> {
-        self.action(id)?;
-        self.commit("delete action", vec![Edit::RemoveAction(id.to_string())])
+        let by = self.acting()?;
+        self.commit_with("delete action", |current| {
+            ops::delete_action(current, by, id).map(ops::Done::into_parts)
+        })
     }
 
     /// Open actions first (by due date, undated last), then the done ones.

@@ -1,91 +1,54 @@
-//! The application log: quick logging, editing, status changes with history, lists.
+//! The application log: quick logging, editing, status changes with history, lists. Every
+//! write is an operation of `crate::ops`, run on the current state inside `commit_with`.
 
 use crate::error::{KoersError, Result};
-use crate::input;
-use crate::model::{
-    new_id, Application, ApplicationStatus, Comment, LocalDate, Source, StatusChange, Timestamp,
-};
+use crate::model::{Actor, Application, ApplicationStatus, Comment, Timestamp};
+use crate::ops::{self, Acting};
 use crate::store::{ApplicationQuery, Projection};
 
-use super::{Dossier, Edit};
+use super::Dossier;
 
-/// A new application. Only employer and role are needed; the rest can come later.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct NewApplication {
-    pub employer: String,
-    pub role: String,
-    pub source: Option<Source>,
-    pub vacancy_url: Option<String>,
-    pub location: Option<String>,
-    /// Defaults to today.
-    pub date: Option<LocalDate>,
-    pub contact: Option<String>,
-    pub salary: Option<String>,
-    pub notes: Option<String>,
-    /// Defaults to `applied`.
-    pub status: Option<ApplicationStatus>,
-    pub follow_up: Option<LocalDate>,
-}
-
-/// Changes to an application's content. `None` leaves a field as it is; for optional fields
-/// `Some(None)` clears it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApplicationPatch {
-    pub employer: Option<String>,
-    pub role: Option<String>,
-    pub source: Option<Option<Source>>,
-    pub vacancy_url: Option<Option<String>>,
-    pub location: Option<Option<String>>,
-    pub date: Option<LocalDate>,
-    pub contact: Option<Option<String>>,
-    pub salary: Option<Option<String>>,
-    pub notes: Option<String>,
-    pub follow_up: Option<Option<LocalDate>>,
-}
-
-fn clean_opt_line(field: &str, v: Option<String>) -> Result<Option<String>> {
-    input::optional_line(field, v.as_deref())
-}
+pub use crate::ops::{ApplicationPatch, NewApplication};
 
 impl Dossier {
-    /// Logs an application and returns it.
-    pub fn log_application(&mut self, new: NewApplication) -> Result<Application> {
-        let employer = input::required_line("employer", &new.employer)?;
-        let role = input::required_line("role", &new.role)?;
-        self.log_checked(employer, role, new)
+    /// Who this device acts as for `crate::ops`: the employee, bound by the bureau's rules
+    /// once the phone is linked to one.
+    pub(crate) fn acting(&self) -> Result<Acting> {
+        Ok(match self.role {
+            Actor::Coach => Acting::coach(),
+            Actor::Employee if self.is_enrolled()? => Acting::employee(),
+            Actor::Employee => Acting::employee_alone(),
+        })
     }
 
+    /// Acts as `role` from now on: lets tests run the coach's operations through the
+    /// phone's write path (the phone itself is always the employee).
+    #[cfg(any(test, feature = "fixtures"))]
+    pub fn act_as(&mut self, role: Actor) {
+        self.role = role;
+    }
+
+    /// Logs an application and returns it.
+    pub fn log_application(&mut self, new: NewApplication) -> Result<Application> {
+        let by = self.acting()?;
+        self.commit_with("log application", |current| {
+            ops::log_application(current, by, new, Timestamp::now()).map(ops::Done::into_parts)
+        })
+    }
+
+    /// Logs an application whose employer and role were checked already (or are left
+    /// empty on purpose: a vacancy link read later).
     pub(crate) fn log_checked(
         &mut self,
         employer: String,
         role: String,
         new: NewApplication,
     ) -> Result<Application> {
-        let now = Timestamp::now();
-        let status = new.status.unwrap_or(ApplicationStatus::Applied);
-        let app = Application {
-            id: new_id(),
-            employer,
-            role,
-            source: new.source,
-            vacancy_url: input::optional_url("vacancy_url", new.vacancy_url.as_deref())?,
-            location: clean_opt_line("location", new.location)?,
-            date: new.date.unwrap_or_else(|| now.local_date()),
-            contact: clean_opt_line("contact", new.contact)?,
-            salary: clean_opt_line("salary", new.salary)?,
-            notes: input::text("notes", new.notes.as_deref().unwrap_or(""))?,
-            status,
-            history: vec![StatusChange {
-                status,
-                at: now,
-                by: self.role,
-            }],
-            follow_up: new.follow_up,
-            created_at: now,
-            updated_at: now,
-        };
-        self.commit("log application", vec![Edit::PutApplication(app.clone())])?;
-        Ok(app)
+        let by = self.acting()?;
+        self.commit_with("log application", |current| {
+            ops::log_named(current, by, employer, role, new, Timestamp::now())
+                .map(ops::Done::into_parts)
+        })
     }
 
     /// One application by id.
@@ -99,72 +62,29 @@ impl Dossier {
 
     /// Edits an application's content (not its status: see `set_status`).
     pub fn edit_application(&mut self, id: &str, patch: ApplicationPatch) -> Result<Application> {
-        let mut app = self.application(id)?;
-        if let Some(v) = patch.employer {
-            app.employer = input::required_line("employer", &v)?;
-        }
-        if let Some(v) = patch.role {
-            app.role = input::required_line("role", &v)?;
-        }
-        if let Some(v) = patch.source {
-            app.source = v;
-        }
-        if let Some(v) = patch.vacancy_url {
-            app.vacancy_url = input::optional_url("vacancy_url", v.as_deref())?;
-        }
-        if let Some(v) = patch.location {
-            app.location = clean_opt_line("location", v)?;
-        }
-        if let Some(v) = patch.date {
-            app.date = v;
-        }
-        if let Some(v) = patch.contact {
-            app.contact = clean_opt_line("contact", v)?;
-        }
-        if let Some(v) = patch.salary {
-            app.salary = clean_opt_line("salary", v)?;
-        }
-        if let Some(v) = patch.notes {
-            app.notes = input::text("notes", &v)?;
-        }
-        if let Some(v) = patch.follow_up {
-            app.follow_up = v;
-        }
-        let unchanged = self.state.applications.get(id) == Some(&app);
-        if unchanged {
-            return Ok(app);
-        }
-        app.updated_at = Timestamp::now();
-        self.commit("edit application", vec![Edit::PutApplication(app.clone())])?;
-        Ok(app)
+        let by = self.acting()?;
+        self.commit_with("edit application", |current| {
+            ops::edit_application(current, by, id, patch, Timestamp::now())
+                .map(ops::Done::into_parts)
+        })
     }
 
     /// Moves an application to `status`, adding a dated entry to its history. Setting the
     /// status it already has changes nothing.
     pub fn set_status(&mut self, id: &str, status: ApplicationStatus) -> Result<Application> {
-        let mut app = self.application(id)?;
-        if app.status == status {
-            return Ok(app);
-        }
-        let now = Timestamp::now();
-        app.status = status;
-        app.history.push(StatusChange {
-            status,
-            at: now,
-            by: self.role,
-        });
-        app.updated_at = now;
-        self.commit("change status", vec![Edit::PutApplication(app.clone())])?;
-        Ok(app)
+        let by = self.acting()?;
+        self.commit_with("change status", |current| {
+            ops::set_status(current, by, id, status, Timestamp::now()).map(ops::Done::into_parts)
+        })
     }
 
-    /// Deletes an application from the log (and from the bureau's copy at the next sync).
+    /// Deletes an application and the comments on it from the log (and from the bureau's
+    /// copy at the next sync).
     pub fn delete_application(&mut self, id: &str) -> Result<()> {
-        self.application(id)?;
-        self.commit(
-            "delete application",
-            vec![Edit::RemoveApplication(id.to_string())],
-        )?;
+        let by = self.acting()?;
+        self.commit_with("delete application", |current| {
+            ops::delete_application(current, by, id).map(ops::Done::into_parts)
+        })?;
         self.forget_vacancy_fetch(id)?;
         Ok(())
     }
@@ -180,21 +100,20 @@ impl Dossier {
 
     /// Adds a comment to an application, as this device's role.
     pub fn comment_on_application(&mut self, id: &str, text: &str) -> Result<Comment> {
-        self.application(id)?;
-        let text = input::text("text", text)?;
-        if text.trim().is_empty() {
-            return Err(KoersError::invalid("text", "may not be empty"));
-        }
-        let comment = Comment {
-            id: new_id(),
-            application_id: Some(id.to_string()),
-            author: self.role,
+        self.comment(Some(id), text)
+    }
+
+    /// Adds a comment on an application, or a general note (`application_id` `None`).
+    pub fn comment(&mut self, application_id: Option<&str>, text: &str) -> Result<Comment> {
+        let by = self.acting()?;
+        let new = ops::NewComment {
+            application_id: application_id.map(str::to_string),
+            text: text.to_string(),
             author_name: String::new(),
-            text,
-            at: Timestamp::now(),
         };
-        self.commit("comment", vec![Edit::PutComment(comment.clone())])?;
-        Ok(comment)
+        self.commit_with("comment", |current| {
+            ops::comment(current, by, new, Timestamp::now()).map(ops::Done::into_parts)
+        })
     }
 
     /// Comments on one application, oldest first.

@@ -220,6 +220,11 @@ impl Dossier {
         self.store.conn()
     }
 
+    /// Whether this device is linked to a bureau (then the bureau's edit rules apply here).
+    pub(crate) fn is_enrolled(&self) -> Result<bool> {
+        Ok(Settings::get(self.conn(), sync::SERVER_KEY)?.is_some())
+    }
+
     pub(crate) fn journal_key(&self) -> &JournalKey {
         &self.journal_key
     }
@@ -270,10 +275,6 @@ impl Dossier {
         doc.as_mut().ok_or_else(not_loaded)
     }
 
-    pub(crate) fn commit(&mut self, message: &str, edits: Vec<Edit>) -> Result<()> {
-        self.commit_with(message, |_| Ok((edits, ())))
-    }
-
     /// Runs `build` on the dossier's current state and stores the edits it returns as one
     /// change; `build` also returns what the caller hands back (the new record, say).
     ///
@@ -289,7 +290,6 @@ impl Dossier {
         build: impl FnOnce(&DossierDocument) -> Result<(Vec<Edit>, T)>,
     ) -> Result<T> {
         let now = Timestamp::now();
-        let role = self.role;
         let Self {
             store,
             doc: doc_slot,
@@ -309,11 +309,6 @@ impl Dossier {
         if edits.is_empty() {
             tx.commit()?;
             return Ok(value);
-        }
-        if Settings::get(&tx, sync::SERVER_KEY)?.is_some() {
-            if let Err(e) = check_rules(role, state, &edits) {
-                return tx.commit().map_err(Into::into).and(Err(e));
-            }
         }
         let doc = doc_slot.as_mut().ok_or_else(not_loaded)?;
         let mut atx = doc.transaction();
@@ -620,44 +615,6 @@ fn load_or_repair(conn: &Connection, actor: ActorId) -> Result<(Automerge, Curso
     }
 }
 
-/// Refuses, before anything is written, an edit the bureau would undo (`crate::rules`):
-/// on a linked phone the coach owns the trajectory and their appointments and actions.
-/// Only the records the edits touch are compared, so this stays cheap.
-fn check_rules(role: Actor, state: &DossierDocument, edits: &[Edit]) -> Result<()> {
-    let mut before = DossierDocument {
-        schema: state.schema,
-        trajectory: state.trajectory.clone(),
-        ..Default::default()
-    };
-    for edit in edits {
-        match edit {
-            Edit::PutApplication(a) => {
-                copy_entry(&state.applications, &mut before.applications, &a.id)
-            }
-            Edit::RemoveApplication(id) => {
-                copy_entry(&state.applications, &mut before.applications, id)
-            }
-            Edit::PutAppointment(a) => {
-                copy_entry(&state.appointments, &mut before.appointments, &a.id)
-            }
-            Edit::PutAction(a) => copy_entry(&state.actions, &mut before.actions, &a.id),
-            Edit::RemoveAction(id) => copy_entry(&state.actions, &mut before.actions, id),
-            Edit::PutComment(c) => copy_entry(&state.comments, &mut before.comments, &c.id),
-            Edit::PutTrajectory(_) => {}
-        }
-    }
-    let mut after = before.clone();
-    for edit in edits {
-        edit.clone().apply_to_state(&mut after);
-    }
-    crate::rules::check_edit(role, &before, &after).map_err(|v| {
-        KoersError::invalid(
-            v.path.split(['.', '/']).next().unwrap_or("dossier"),
-            v.reason,
-        )
-    })
-}
-
 fn note_differences(
     changed: &mut BTreeSet<Topic>,
     before: &DossierDocument,
@@ -696,16 +653,6 @@ pub fn load_document_at(path: &Path) -> Result<PreloadedDocument> {
             message: "the dossier has no document yet".into(),
         })?;
     Ok(PreloadedDocument { doc, cursor })
-}
-
-fn copy_entry<T: Clone>(
-    from: &std::collections::BTreeMap<String, T>,
-    to: &mut std::collections::BTreeMap<String, T>,
-    id: &str,
-) {
-    if let Some(v) = from.get(id) {
-        to.insert(id.to_string(), v.clone());
-    }
 }
 
 #[cfg(test)]

@@ -1,97 +1,25 @@
-//! The trajectory: kind, dates, phase, plan goals, weekly target, budget.
+//! The trajectory: kind, dates, phase, plan goals, weekly target, budget. Changed through
+//! `crate::ops::edit_trajectory` inside `commit_with`.
 
-use crate::error::{KoersError, Result};
-use crate::input;
-use crate::model::{LocalDate, Phase, Trajectory, TrajectoryKind};
+use crate::error::Result;
+use crate::model::{Timestamp, Trajectory};
+use crate::ops;
 
-use super::{Dossier, Edit};
+use super::Dossier;
 
-/// Changes to the trajectory. `None` leaves a field as it is; `Some(None)` clears it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TrajectoryPatch {
-    pub kind: Option<TrajectoryKind>,
-    pub first_sick_day: Option<Option<LocalDate>>,
-    pub contract_end: Option<Option<LocalDate>>,
-    pub start_date: Option<Option<LocalDate>>,
-    pub bureau: Option<String>,
-    pub coach: Option<String>,
-    pub phase: Option<Phase>,
-    pub goals: Option<Vec<String>>,
-    pub weekly_target: Option<u32>,
-    pub budget_cents: Option<Option<i64>>,
-    pub budget_end: Option<Option<LocalDate>>,
-}
-
-/// More than this many applications a week is surely a typo.
-const MAX_WEEKLY_TARGET: u32 = 50;
+pub use crate::ops::TrajectoryPatch;
 
 impl Dossier {
     pub fn trajectory(&self) -> &Trajectory {
         &self.state.trajectory
     }
 
-    /// Sets up or changes the trajectory. On a phone linked to a bureau the coach owns most
-    /// of these fields; unlinked, the employee keeps them up to date themselves.
+    /// Sets up or changes the trajectory. On a phone linked to a bureau the coach owns these
+    /// fields; unlinked, the employee keeps them up to date themselves.
     pub fn update_trajectory(&mut self, patch: TrajectoryPatch) -> Result<Trajectory> {
-        let mut t = self.state.trajectory.clone();
-        if let Some(v) = patch.kind {
-            t.kind = Some(v);
-        }
-        if let Some(v) = patch.first_sick_day {
-            t.first_sick_day = v;
-        }
-        if let Some(v) = patch.contract_end {
-            t.contract_end = v;
-        }
-        if let Some(v) = patch.start_date {
-            t.start_date = v;
-        }
-        if let Some(v) = patch.bureau {
-            t.bureau = input::optional_line("bureau", Some(&v))?.unwrap_or_default();
-        }
-        if let Some(v) = patch.coach {
-            t.coach = input::optional_line("coach", Some(&v))?.unwrap_or_default();
-        }
-        if let Some(v) = patch.phase {
-            t.phase = Some(v);
-        }
-        if let Some(goals) = patch.goals {
-            t.goals = goals
-                .iter()
-                .map(|g| input::text("goals", g))
-                .filter(|g| !matches!(g, Ok(s) if s.trim().is_empty()))
-                .collect::<Result<_>>()?;
-        }
-        if let Some(v) = patch.weekly_target {
-            if v > MAX_WEEKLY_TARGET {
-                return Err(KoersError::invalid(
-                    "weekly_target",
-                    format!("{v} is more than {MAX_WEEKLY_TARGET} applications a week"),
-                ));
-            }
-            t.weekly_target = v;
-        }
-        if let Some(v) = patch.budget_cents {
-            if v.is_some_and(|c| c < 0) {
-                return Err(KoersError::invalid("budget", "may not be negative"));
-            }
-            t.budget_cents = v;
-        }
-        if let Some(v) = patch.budget_end {
-            t.budget_end = v;
-        }
-        if let (Some(start), Some(sick)) = (t.start_date, t.first_sick_day) {
-            if start < sick {
-                return Err(KoersError::invalid(
-                    "start_date",
-                    "the trajectory cannot start before the first day of sickness",
-                ));
-            }
-        }
-        if t == self.state.trajectory {
-            return Ok(t);
-        }
-        self.commit("update trajectory", vec![Edit::PutTrajectory(t.clone())])?;
-        Ok(t)
+        let by = self.acting()?;
+        self.commit_with("update trajectory", |current| {
+            ops::edit_trajectory(current, by, patch, Timestamp::now()).map(ops::Done::into_parts)
+        })
     }
 }

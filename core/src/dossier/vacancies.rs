@@ -7,7 +7,8 @@ use crate::input;
 use crate::model::{Application, Timestamp};
 use crate::vacancy::{self, VacancyDetails};
 
-use super::{Dossier, Edit, NewApplication};
+use super::{ApplicationPatch, Dossier, NewApplication};
+use crate::ops;
 
 /// Give up fetching a page after this many failed tries.
 const MAX_FETCH_ATTEMPTS: i64 = 5;
@@ -109,35 +110,35 @@ impl Dossier {
         Ok(report)
     }
 
+    /// Fills the fields the employee left empty, as an edit of the application as it is
+    /// now (`ops::edit_application`); false when nothing was left to fill or it was deleted.
     fn fill_from_vacancy(&mut self, id: &str, details: VacancyDetails) -> Result<bool> {
-        let Ok(mut app) = self.application(id) else {
-            return Ok(false); // deleted in the meantime
-        };
-        let before = app.clone();
-        let fill = |field: &mut String, value: Option<String>| {
-            if field.trim().is_empty() {
-                if let Some(v) =
-                    value.and_then(|v| input::optional_line("x", Some(&v)).ok().flatten())
-                {
-                    *field = v;
-                }
+        let by = self.acting()?;
+        self.commit_with("fill from vacancy page", |current| {
+            let Some(app) = current.applications.get(id) else {
+                return Ok((Vec::new(), false)); // deleted in the meantime
+            };
+            let line = |v: Option<String>| {
+                v.and_then(|v| input::optional_line("x", Some(&v)).ok().flatten())
+            };
+            let patch = ApplicationPatch {
+                employer: line(details.employer).filter(|_| app.employer.trim().is_empty()),
+                role: line(details.role).filter(|_| app.role.trim().is_empty()),
+                location: line(details.location)
+                    .filter(|_| app.location.is_none())
+                    .map(Some),
+                salary: line(details.salary)
+                    .filter(|_| app.salary.is_none())
+                    .map(Some),
+                ..Default::default()
+            };
+            if patch == ApplicationPatch::default() {
+                return Ok((Vec::new(), false));
             }
-        };
-        fill(&mut app.employer, details.employer);
-        fill(&mut app.role, details.role);
-        let fill_opt = |field: &mut Option<String>, value: Option<String>| {
-            if field.is_none() {
-                *field = value.and_then(|v| input::optional_line("x", Some(&v)).ok().flatten());
-            }
-        };
-        fill_opt(&mut app.location, details.location);
-        fill_opt(&mut app.salary, details.salary);
-        if app == before {
-            return Ok(false);
-        }
-        app.updated_at = Timestamp::now();
-        self.commit("fill from vacancy page", vec![Edit::PutApplication(app)])?;
-        Ok(true)
+            let done = ops::edit_application(current, by, id, patch, Timestamp::now())?;
+            let filled = !done.edits.is_empty();
+            Ok((done.edits, filled))
+        })
     }
 
     pub(crate) fn forget_vacancy_fetch(&mut self, id: &str) -> Result<()> {

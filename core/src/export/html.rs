@@ -138,7 +138,7 @@ fn render(
     // Per ISO week.
     h.push_str("<section>\n<h2>Sollicitaties per week</h2>\n");
     let weeks = from
-        .map(|f| weeks(apps.iter().copied(), f, to, t.weekly_target))
+        .map(|f| weeks(apps.iter().copied(), f, to, t))
         .unwrap_or_default();
     if weeks.is_empty() {
         h.push_str("<p>Geen weken in deze periode.</p>\n");
@@ -171,12 +171,14 @@ fn render(
             "<p>Totaal: {total} {}",
             plural(total as usize, "sollicitatie", "sollicitaties")
         );
-        if t.weekly_target > 0 {
+        // Only weeks with a target in force count (not those before the start).
+        let judged = weeks.iter().filter(|w| w.met.is_some()).count();
+        if judged > 0 {
             let met = weeks.iter().filter(|w| w.met == Some(true)).count();
             let _ = write!(
                 h,
                 "; weekdoel gehaald in {met} van {}",
-                count(weeks.len(), "week", "weken")
+                count(judged, "week", "weken")
             );
         }
         h.push_str(".</p>\n");
@@ -306,13 +308,13 @@ fn weeks<'a>(
     apps: impl IntoIterator<Item = &'a Application>,
     from: LocalDate,
     to: LocalDate,
-    target: u32,
+    trajectory: &crate::model::Trajectory,
 ) -> Vec<Week> {
     if from > to {
         return Vec::new();
     }
     let in_period = apps.into_iter().filter(|a| a.date >= from && a.date <= to);
-    crate::progress::applications_per_week(in_period, from, to, target)
+    crate::progress::applications_per_week(in_period, from, to, trajectory)
         .into_iter()
         .map(|w| {
             let sunday = w.week_start.0 + Duration::days(6);
@@ -322,8 +324,8 @@ fn weeks<'a>(
                 first: LocalDate(w.week_start.0.max(from.0)),
                 last: LocalDate(sunday.min(to.0)),
                 count: w.applications,
-                target,
-                met: (target > 0).then_some(w.met),
+                target: w.target,
+                met: (w.target > 0).then_some(w.met),
             }
         })
         .collect()
@@ -525,12 +527,23 @@ mod tests {
     #[test]
     fn iso_weeks_across_the_year_end() {
         let apps = [app("a", "2026-01-01", "X", "Y")];
-        let w = weeks(apps.iter(), day("2025-12-29"), day("2026-01-04"), 0);
+        let w = weeks(
+            apps.iter(),
+            day("2025-12-29"),
+            day("2026-01-04"),
+            &Trajectory::default(),
+        );
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].label, "2026-W01");
         assert_eq!(w[0].count, 1);
         assert_eq!(w[0].met, None);
-        assert!(weeks(apps.iter(), day("2026-02-01"), day("2026-01-01"), 1).is_empty());
+        assert!(weeks(
+            apps.iter(),
+            day("2026-02-01"),
+            day("2026-01-01"),
+            &Trajectory::default()
+        )
+        .is_empty());
     }
 
     #[test]

@@ -10,8 +10,9 @@ use crate::model::{
 };
 
 /// Bump when the derived tables' content changes meaning: they are then rebuilt on open.
-/// Version 3: rebuilt once from the stored document, because the version before it could
-/// derive them from a stale in-memory copy when several processes wrote at once.
+/// Version 3: records hold settled applications (status from history) and dated trajectory
+/// agreements, and every file rebuilds them once from the stored document, because versions
+/// before it could derive them from a stale in-memory copy when several processes wrote at once.
 pub const PROJECTION_VERSION: u32 = 3;
 
 // Kinds of rows in the `records` table.
@@ -74,6 +75,7 @@ impl Projection {
             Edit::RemoveAction(id) => Self::delete_action(conn, id),
             Edit::PutComment(c) => Self::put_comment(conn, c),
             Edit::PutTrajectory(t) => Self::put_trajectory(conn, t),
+            Edit::PutSchema(v) => Self::put_schema(conn, *v),
         }
     }
 
@@ -118,6 +120,10 @@ impl Projection {
         put_record(conn, TRAJECTORY, "", t)
     }
 
+    pub fn put_schema(conn: &Connection, schema: u64) -> Result<()> {
+        put_record(conn, SCHEMA, "", &schema)
+    }
+
     pub fn put_comment(conn: &Connection, c: &Comment) -> Result<()> {
         put_record(conn, COMMENT, &c.id, c)
     }
@@ -159,6 +165,11 @@ impl Projection {
 
     pub fn delete_application(conn: &Connection, id: &str) -> Result<()> {
         delete_record(conn, APPLICATION, id)?;
+        // Its comments go with it (`Edit::RemoveApplication`).
+        conn.prepare_cached(
+            "DELETE FROM records WHERE kind = ?1 AND json_extract(json, '$.application_id') = ?2",
+        )?
+        .execute(params![COMMENT, id])?;
         conn.prepare_cached("DELETE FROM applications WHERE id = ?1")?
             .execute([id])?;
         conn.prepare_cached("DELETE FROM applications_fts WHERE id = ?1")?

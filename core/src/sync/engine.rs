@@ -287,11 +287,21 @@ pub fn absorb(
             }
         }
     }
-    absorbed.applied_changes = doc
-        .get_changes(&before)
-        .into_iter()
-        .map(|c| c.raw_bytes().to_vec())
-        .collect();
+    let applied = doc.get_changes(&before);
+    // A correcting change names what it undid: learn it from the change too, whichever
+    // exchange carries it (the reply that listed it may have been lost).
+    for change in &applied {
+        for line in change
+            .message()
+            .and_then(koers_protocol::corrections_in)
+            .unwrap_or_default()
+        {
+            if !absorbed.corrected.contains(&line) {
+                absorbed.corrected.push(line);
+            }
+        }
+    }
+    absorbed.applied_changes = applied.iter().map(|c| c.raw_bytes().to_vec()).collect();
     Ok(absorbed)
 }
 

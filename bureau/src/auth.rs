@@ -13,11 +13,9 @@ use sha2::{Digest, Sha256};
 use crate::storage::Storage;
 use crate::{BureauError, Result};
 
-/// Characters of an enrolment code: no 0/O, 1/I/L look-alikes, so it can be read aloud and
-/// typed from paper.
-const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-/// Letters in a code; the first half is its public lookup part.
-const CODE_LEN: usize = 8;
+// The code's alphabet, length and reading are the core's, shared with the phones.
+pub use koers_core::enrolment::normalize_code;
+use koers_core::enrolment::{CODE_ALPHABET, CODE_LEN};
 /// How long a code may be redeemed.
 pub const CODE_VALID_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Wrong guesses at one code before it stops working.
@@ -85,7 +83,7 @@ pub fn new_code(key: &CodeKey) -> Result<NewCode> {
         };
         let limit = 256 - (256 % CODE_ALPHABET.len());
         if (b as usize) < limit {
-            letters.push(CODE_ALPHABET[b as usize % CODE_ALPHABET.len()] as char);
+            letters.push(CODE_ALPHABET.as_bytes()[b as usize % CODE_ALPHABET.len()] as char);
         }
     }
     Ok(NewCode {
@@ -93,16 +91,6 @@ pub fn new_code(key: &CodeKey) -> Result<NewCode> {
         lookup: key.lookup(&letters),
         hash: key.hash(&letters),
     })
-}
-
-/// The code as typed, without spaces or dashes, upper case; `None` if it cannot be a code.
-pub fn normalize_code(typed: &str) -> Option<String> {
-    let code: String = typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    (code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
 }
 
 /// The bureau's secret for enrolment codes. A code is stored as an HMAC-SHA256 with it

@@ -243,23 +243,22 @@ impl Dossier {
     /// changed; the changed topics are reported through `take_changes`. Returns whether
     /// anything was read.
     pub fn refresh(&mut self) -> Result<bool> {
-        let Self {
-            store,
-            doc,
-            cursor,
-            state,
-            changed,
-            actor,
-            ..
-        } = self;
-        let tx = store.begin_read()?;
-        let moved = catch_up(&tx, doc, cursor, state, changed, actor, false)?;
-        tx.commit()?;
-        Ok(moved)
+        let caught = self.caught_up(false, false)?;
+        caught.tx.commit()?;
+        Ok(caught.moved)
     }
 
     /// The document, loaded (or caught up) from what is stored now.
     fn current_doc(&mut self) -> Result<&mut Automerge> {
+        let Caught { tx, doc, .. } = self.caught_up(false, true)?;
+        tx.commit()?;
+        doc.as_mut().ok_or_else(not_loaded)
+    }
+
+    /// Opens a transaction (with `write`, the file's write lock, waiting for other writers)
+    /// and brings the state, and the document when loaded or `need_doc`, up to what is
+    /// stored: the first step of every read of the document and every write.
+    fn caught_up(&mut self, write: bool, need_doc: bool) -> Result<Caught<'_>> {
         let Self {
             store,
             doc,
@@ -269,10 +268,20 @@ impl Dossier {
             actor,
             ..
         } = self;
-        let tx = store.begin_read()?;
-        catch_up(&tx, doc, cursor, state, changed, actor, true)?;
-        tx.commit()?;
-        doc.as_mut().ok_or_else(not_loaded)
+        let tx = if write {
+            store.begin_write()?
+        } else {
+            store.begin_read()?
+        };
+        let moved = catch_up(&tx, doc, cursor, state, changed, actor, need_doc)?;
+        Ok(Caught {
+            tx,
+            doc,
+            cursor,
+            state,
+            changed,
+            moved,
+        })
     }
 
     /// Runs `build` on the dossier's current state and stores the edits it returns as one
@@ -290,17 +299,14 @@ impl Dossier {
         build: impl FnOnce(&DossierDocument) -> Result<(Vec<Edit>, T)>,
     ) -> Result<T> {
         let now = Timestamp::now();
-        let Self {
-            store,
+        let Caught {
+            tx,
             doc: doc_slot,
             cursor,
             state,
             changed,
-            actor,
             ..
-        } = self;
-        let tx = store.begin_write()?;
-        catch_up(&tx, doc_slot, cursor, state, changed, actor, true)?;
+        } = self.caught_up(true, true)?;
         // A refusal still commits what catching up may have had to write (a repair).
         let (edits, value) = match build(state) {
             Ok(built) => built,
@@ -462,17 +468,9 @@ impl Dossier {
     /// `COMPACT_AFTER_CHANGES` writes). Only the rows read before folding are deleted.
     pub fn compact(&mut self) -> Result<()> {
         let now = Timestamp::now();
-        let Self {
-            store,
-            doc,
-            cursor,
-            state,
-            changed,
-            actor,
-            ..
-        } = self;
-        let tx = store.begin_write()?;
-        catch_up(&tx, doc, cursor, state, changed, actor, true)?;
+        let Caught {
+            tx, doc, cursor, ..
+        } = self.caught_up(true, true)?;
         let doc = doc.as_ref().ok_or_else(not_loaded)?;
         StoredDocument::compact(&tx, doc, cursor, now.millis())?;
         tx.commit()?;
@@ -519,6 +517,17 @@ fn not_loaded() -> KoersError {
     KoersError::Document {
         message: "the dossier's document could not be loaded".into(),
     }
+}
+
+/// A transaction with the parts of a `Dossier` it works on, caught up with what is stored.
+struct Caught<'a> {
+    tx: rusqlite::Transaction<'a>,
+    doc: &'a mut Option<Automerge>,
+    cursor: &'a mut Cursor,
+    state: &'a mut DossierDocument,
+    changed: &'a mut BTreeSet<Topic>,
+    /// Whether catching up read anything new.
+    moved: bool,
 }
 
 /// The cursor of a state read from the record cache at `position`.

@@ -1,6 +1,7 @@
 //! The coach's JSON API and the functions behind it: log in, list the caseload, create an
-//! employee (with their enrolment code), revoke a device, and edit a dossier as the coach
-//! (appointments, actions, comments, weekly target, phase). Edits change the server's copy of
+//! employee (with their enrolment code), revoke a device, hand an employee over to another
+//! coach, and edit a dossier as the coach (appointments, actions, comments, weekly target,
+//! phase). Edits change the server's copy of
 //! the Automerge document with the coach's actor through the same path as a sync, so the
 //! devices get them at their next sync. The web view calls the same functions.
 
@@ -53,6 +54,10 @@ pub fn routes() -> Router<AppState> {
             patch(trajectory_endpoint),
         )
         .route("/v1/coach/employees/{id}/close", post(close_endpoint))
+        .route(
+            "/v1/coach/employees/{id}/hand-over",
+            post(hand_over_endpoint),
+        )
         .route("/v1/coach/employees/{id}/comments", post(comment_endpoint))
         .route(
             "/v1/coach/employees/{id}/weekly-target",
@@ -837,6 +842,84 @@ pub fn close_trajectory(
     })
 }
 
+/// Revokes one of the employee's devices (a lost phone) as their coach: it cannot sync from
+/// then on. Audited by `devices::revoke_device_of`. The devices as they are afterwards.
+pub fn revoke_device(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    device_id: &str,
+) -> Result<Vec<koers_protocol::DeviceInfo>> {
+    own_employee(state, coach_id, employee_id, ip)?;
+    crate::devices::revoke_device_of(
+        state,
+        employee_id,
+        device_id,
+        &format!("coach:{coach_id}"),
+        ip,
+    )?;
+    Ok(crate::devices::device_list(state, employee_id, None)?.devices)
+}
+
+/// Who has the dossier after a hand-over.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HandedOver {
+    pub employee_id: String,
+    pub coach_id: String,
+    pub coach_name: String,
+}
+
+/// Hands the employee over to another coach of this bureau, named by their e-mail address:
+/// the trajectory's `coach` in the shared document is changed through the core's ops (so a
+/// closed dossier stays as it is), then the caseload; from then on only the new coach has
+/// access. Audited.
+pub fn hand_over(
+    state: &AppState,
+    coach_id: &str,
+    employee_id: &str,
+    ip: &str,
+    to_email: &str,
+) -> Result<HandedOver> {
+    own_employee(state, coach_id, employee_id, ip)?;
+    let account = to_email.trim().to_lowercase();
+    let Some(to) = state.storage.coach_by_email(&account)? else {
+        return Err(BureauError::refused(
+            ErrorCode::Malformed,
+            "Er is bij dit bureau geen coach met dit e-mailadres.",
+        ));
+    };
+    if to.id == coach_id {
+        return Err(BureauError::refused(
+            ErrorCode::Malformed,
+            "Dit dossier staat al op jouw caseload; kies een andere coach.",
+        ));
+    }
+    let patch = ops::TrajectoryPatch {
+        coach: Some(to.name.clone()),
+        ..Default::default()
+    };
+    apply_op(state, coach_id, employee_id, ip, |d, by, now| {
+        ops::edit_trajectory(d, by, patch, now)
+    })?;
+    if !state.storage.change_coach(employee_id, coach_id, &to.id)? {
+        return Err(BureauError::Conflict {
+            message: "Dit dossier is intussen al aan een andere coach overgedragen.".into(),
+        });
+    }
+    state.audit(
+        "employee_handed_over",
+        Some(&format!("coach:{coach_id}")),
+        ip,
+        &format!("{employee_id}: naar coach:{}", to.id),
+    );
+    Ok(HandedOver {
+        employee_id: employee_id.to_string(),
+        coach_id: to.id,
+        coach_name: to.name,
+    })
+}
+
 // ---- HTTP ----
 
 #[derive(Serialize)]
@@ -1009,9 +1092,7 @@ async fn revoke_endpoint(
     headers: HeaderMap,
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
-        own_employee(s, c, &id, ip)?;
-        crate::devices::revoke_device_of(s, &id, &device, &format!("coach:{c}"), ip)?;
-        Ok(crate::devices::device_list(s, &id, None)?.devices)
+        revoke_device(s, c, &id, ip, &device)
     })
     .await
 }
@@ -1168,6 +1249,25 @@ async fn close_endpoint(
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         close_trajectory(s, c, &id, ip, &body.reason)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct HandOverBody {
+    /// The e-mail address the new coach logs in with.
+    to: String,
+}
+
+async fn hand_over_endpoint(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<HandOverBody>,
+) -> Response {
+    as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
+        hand_over(s, c, &id, ip, &body.to)
     })
     .await
 }

@@ -332,7 +332,8 @@ fn check_rules(
             "Dit dossier heeft een nieuwere vorm dan het bureau kent.",
         ));
     }
-    let (kept, violations) = koers_core::rules::permitted(role, &before, &after);
+    let (kept, violations) = koers_core::rules::closed_dossier(role, &before, &after)
+        .unwrap_or_else(|| koers_core::rules::permitted(role, &before, &after));
     if violations.is_empty() {
         return Ok(vec![]);
     }

@@ -114,6 +114,58 @@ pub fn permitted(
     (out, v.list)
 }
 
+/// A closed (archived) trajectory is read-only: when `before` is closed, nothing of `after`
+/// is kept (a phone's edits made offline before it learned of the closure are undone, not
+/// stored), with one violation per record that was touched. `None` when `before` is open
+/// (then [`permitted`] judges) or nothing changed. Same shape as [`permitted`], so the
+/// bureau writes the correction the same way.
+pub fn closed_dossier(
+    role: Actor,
+    before: &DossierDocument,
+    after: &DossierDocument,
+) -> Option<(DossierDocument, Vec<RuleViolation>)> {
+    let day = before.trajectory.closed_on?;
+    if before == after {
+        return None;
+    }
+    let reason =
+        format!("het traject is op {day} afgesloten; het dossier kan alleen nog worden gelezen");
+    let mut v = Violations {
+        role,
+        list: Vec::new(),
+    };
+    let mut touched = |kind: &str, ids: Vec<&String>| {
+        for id in ids {
+            v.push(format!("{kind}/{id}"), reason.clone());
+        }
+    };
+    touched(
+        "applications",
+        changed_keys(&before.applications, &after.applications),
+    );
+    touched(
+        "appointments",
+        changed_keys(&before.appointments, &after.appointments),
+    );
+    touched("actions", changed_keys(&before.actions, &after.actions));
+    touched("comments", changed_keys(&before.comments, &after.comments));
+    if before.trajectory != after.trajectory || before.schema != after.schema {
+        v.push("trajectory", reason.clone());
+    }
+    Some((before.clone(), v.list))
+}
+
+/// The keys whose values differ between two maps (added, changed or removed).
+fn changed_keys<'a, T: PartialEq>(
+    before: &'a BTreeMap<String, T>,
+    after: &'a BTreeMap<String, T>,
+) -> Vec<&'a String> {
+    let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect()
+}
+
 /// Whether an appointment may go from status `from` to `to` (the same status is always
 /// fine); the reason otherwise. `to == Proposed` from another status means it was moved.
 pub fn appointment_transition(
@@ -689,5 +741,37 @@ mod tests {
         assert!(!allowed(Actor::Employee, |d| d.schema = 0));
         // base() is schema 1: raising it to the current shape is a migration.
         assert!(allowed(Actor::Employee, |d| d.schema = DOCUMENT_SCHEMA));
+    }
+
+    #[test]
+    fn a_closed_dossier_takes_no_edits_and_an_open_one_is_left_to_permitted() {
+        let mut closed = base();
+        closed.trajectory.closed_on = Some(day("2026-04-01"));
+        closed.trajectory.closed_reason = "Geplaatst".into();
+        assert_eq!(closed_dossier(Actor::Employee, &closed, &closed), None);
+        assert_eq!(closed_dossier(Actor::Employee, &base(), &base()), None);
+        let mut after = base();
+        after.applications.insert("a2".into(), application("a2"));
+        assert_eq!(
+            closed_dossier(Actor::Employee, &base(), &after),
+            None,
+            "open: the role rules judge"
+        );
+
+        let mut after = closed.clone();
+        after.applications.insert("a2".into(), application("a2"));
+        after.actions.get_mut("e1").unwrap().done = true;
+        after.comments.remove("k2");
+        let (kept, violations) = closed_dossier(Actor::Employee, &closed, &after).unwrap();
+        assert_eq!(kept, closed, "everything undone");
+        let paths: Vec<&str> = violations.iter().map(|v| v.path.as_str()).collect();
+        assert_eq!(paths, ["applications/a2", "actions/e1", "comments/k2"]);
+        assert!(violations[0].reason.contains("afgesloten"));
+        // The coach is bound too (their ops refuse it already; a coach's device would not).
+        let mut after = closed.clone();
+        after.trajectory.weekly_target = 5;
+        let (kept, violations) = closed_dossier(Actor::Coach, &closed, &after).unwrap();
+        assert_eq!(kept, closed);
+        assert_eq!(violations[0].path, "trajectory");
     }
 }

@@ -385,6 +385,29 @@ async function main() {
       assert(!(await page.content()).includes("Sanne Jansen"), "closed trajectory still in the caseload");
     });
 
+    await test("the coach revokes a lost phone and hands the employee over to another coach", async () => {
+      await page.goto(`${url}/coach`);
+      await page.getByRole("link", { name: "Ahmed El Amrani" }).first().click();
+      const ahmed = page.url().split("?")[0].split("#")[0];
+      await page.locator("#telefoons li", { hasText: "Telefoon Ahmed" })
+        .getByRole("button", { name: /intrekken/i }).click();
+      await page.getByText("Telefoon ingetrokken").waitFor();
+      let synced = true;
+      try {
+        execFileSync(KOERS, ["--db", join(work, "phone2.db"), "sync"], { stdio: "pipe" });
+      } catch {
+        synced = false;
+      }
+      assert(!synced, "a revoked phone still syncs");
+      await page.getByText("Overdragen aan een andere coach").click();
+      await page.getByLabel("E-mailadres van de nieuwe coach").fill("ander@bureau.test");
+      await page.getByRole("button", { name: "Overdragen", exact: true }).click();
+      await page.waitForURL(`${url}/coach`);
+      assert(!(await page.content()).includes("Ahmed El Amrani"), "still in the old coach's caseload");
+      const r = await page.goto(ahmed);
+      assert(r.status() === 404, `the old coach still opens the dossier: ${r.status()}`);
+    });
+
     await test("logging out ends the session on the server", async () => {
       const before = (await context.cookies(url)).find((c) => c.name === "koers_sessie");
       await page.goto(`${url}/coach`);

@@ -172,6 +172,9 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<()>;
     fn employee(&self, id: &str) -> Result<Option<Employee>>;
     fn caseload(&self, coach_id: &str) -> Result<Vec<Employee>>;
+    /// Moves the employee from coach `from` to coach `to` (a hand-over); false when the
+    /// employee is not (any more) `from`'s, so two hand-overs at once cannot both win.
+    fn change_coach(&self, employee_id: &str, from: &str, to: &str) -> Result<bool>;
     /// A new code for an existing employee; earlier unused codes stop working.
     fn replace_code(&self, code: &EnrolmentCode) -> Result<()>;
     fn code_lookup_taken(&self, lookup: &str, now: i64) -> Result<bool>;

@@ -608,6 +608,19 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn change_coach(&self, employee_id: &str, from: &str, to: &str) -> Result<bool> {
+        self.run(async {
+            let client = self.client().await?;
+            let n = client
+                .execute(
+                    "UPDATE employees SET coach_id = $3 WHERE id = $1 AND coach_id = $2",
+                    &[&employee_id, &from, &to],
+                )
+                .await?;
+            Ok(n > 0)
+        })
+    }
+
     fn revoke_device(&self, device_id: &str, now: i64) -> Result<bool> {
         self.run(async {
             let client = self.client().await?;

@@ -473,6 +473,14 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    fn change_coach(&self, employee_id: &str, from: &str, to: &str) -> Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE employees SET coach_id = ?3 WHERE id = ?1 AND coach_id = ?2",
+            params![employee_id, from, to],
+        )?;
+        Ok(n > 0)
+    }
+
     fn revoke_device(&self, device_id: &str, now: i64) -> Result<bool> {
         let n = self.conn().execute(
             "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",

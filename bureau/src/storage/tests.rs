@@ -43,6 +43,7 @@ macro_rules! for_each_backend {
 
 for_each_backend!(
     coaches_and_sessions,
+    an_employee_is_handed_over_once,
     codes_count_attempts_and_are_single_use,
     codes_expire_run_out_and_are_replaced,
     devices_are_listed_touched_and_revoked,
@@ -149,6 +150,29 @@ fn coaches_and_sessions(b: &Backend) {
     assert_eq!(s.caseload("c1").unwrap().len(), 1);
     assert!(s.caseload("c2").unwrap().is_empty());
     s.ping().unwrap();
+}
+
+fn an_employee_is_handed_over_once(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    s.insert_coach(&Coach {
+        id: "c2".into(),
+        email: "d@x".into(),
+        name: "D".into(),
+        password_hash: "h".into(),
+        is_admin: false,
+    })
+    .unwrap();
+    assert!(s.change_coach("e1", "c1", "c2").unwrap());
+    assert_eq!(s.employee("e1").unwrap().unwrap().coach_id, "c2");
+    assert!(s.caseload("c1").unwrap().is_empty());
+    assert_eq!(s.caseload("c2").unwrap().len(), 1);
+    assert!(
+        !s.change_coach("e1", "c1", "c2").unwrap(),
+        "no longer c1's: a second hand-over by c1 does nothing"
+    );
+    assert!(!s.change_coach("nobody", "c2", "c1").unwrap());
+    assert_eq!(s.employee("e1").unwrap().unwrap().coach_id, "c2");
 }
 
 fn codes_count_attempts_and_are_single_use(b: &Backend) {

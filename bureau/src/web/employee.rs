@@ -1,7 +1,8 @@
 //! One employee's dossier as the coach sees it: trajectory and milestones on a timeline,
 //! progress charts, appointments, actions and the application log with status history;
 //! and the coach's edits (appointments, actions, comments, weekly target, phase), each
-//! through `coach_api` into the same Automerge document the phone syncs.
+//! through `coach_api` into the same Automerge document the phone syncs; and the employee's
+//! phones (revoke a lost one) and the hand-over to another coach.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -51,6 +52,7 @@ fn done_message(key: &str) -> Option<&'static str> {
         "notitie" => "Notitie geplaatst.",
         "gegevens" => "Trajectgegevens opgeslagen.",
         "afgesloten" => "Traject afgesloten. Het dossier is nu alleen nog te lezen.",
+        "ingetrokken" => "Telefoon ingetrokken. Hij kan niet meer synchroniseren.",
         _ => return None,
     })
 }
@@ -386,6 +388,66 @@ pub async fn close(
     .await
 }
 
+/// Revokes one of the employee's phones (lost or replaced): it cannot sync any more.
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    Path((id, device)): Path<(String, String)>,
+    form: CoachForm,
+) -> Response {
+    edit(
+        state,
+        id,
+        form,
+        "ingetrokken",
+        "telefoons",
+        move |st, s, id, _| {
+            coach_api::revoke_device(st, &s.coach_id, id, &s.ip, &device)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Hands the employee over to another coach of the bureau (by e-mail address). The dossier
+/// is not this coach's any more afterwards, so back to the caseload.
+pub async fn hand_over(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    form: CoachForm,
+) -> Response {
+    let CoachForm { session, fields } = form;
+    let (st, s, i) = (state.clone(), session.clone(), id.clone());
+    let done = blocking(move || {
+        coach_api::hand_over(&st, &s.coach_id, &i, &s.ip, fields.get("to"))?;
+        Ok(())
+    })
+    .await;
+    match done {
+        Ok(()) => Redirect::to("/coach").into_response(),
+        Err(WebError::Invalid(message)) => {
+            respond(
+                state,
+                session,
+                id,
+                Some(Notice::Problem(message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(WebError::Refused(message)) => {
+            respond(
+                state,
+                session,
+                id,
+                Some(Notice::Problem(message)),
+                StatusCode::FORBIDDEN,
+            )
+            .await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
 // ---- rendering ----
 
 pub fn status_tone(s: ApplicationStatus) -> &'static str {
@@ -496,6 +558,7 @@ fn render(view: &DossierView, session: &CoachSession, notice: Option<&Notice>) -
                 (trajectory(view, session, &base, today))
                 (appointments(view, session, &base, now))
                 (actions(view, session, &base))
+                (phones(view, session, &base))
             }
         }
     }
@@ -581,6 +644,18 @@ fn trajectory(view: &DossierView, session: &CoachSession, base: &str, today: Loc
                 }
             }
             details.add {
+                summary.button { "Overdragen aan een andere coach" }
+                form.stack method="post" action={(base) "/overdragen"} {
+                    (csrf_field(session))
+                    div.field {
+                        label for="hand-over-to" { "E-mailadres van de nieuwe coach" }
+                        input id="hand-over-to" name="to" type="email" required maxlength="320" autocomplete="off";
+                    }
+                    p.sub { "Daarna ziet alleen de nieuwe coach dit dossier." }
+                    button.button type="submit" { "Overdragen" }
+                }
+            }
+            details.add {
                 summary.button.button-danger { "Traject afsluiten" }
                 form.stack method="post" action={(base) "/afsluiten"} {
                     (csrf_field(session))
@@ -616,6 +691,35 @@ fn trajectory(view: &DossierView, session: &CoachSession, base: &str, today: Loc
                     }
                     @if first_open.is_none() {
                         li.today { span { "Vandaag · " (format::date(today)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The employee's phones, each active one with a button to revoke it (a lost phone).
+fn phones(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
+    html! {
+        section.card id="telefoons" aria-labelledby="h-telefoons" {
+            h2 id="h-telefoons" { "Telefoons" }
+            @if view.devices.is_empty() {
+                p.muted { "Nog geen telefoon gekoppeld." }
+            } @else {
+                ul.plain {
+                    @for d in &view.devices {
+                        li {
+                            strong { (d.name) }
+                            " · gekoppeld " (format::millis(d.enrolled_at))
+                            @if d.revoked {
+                                " " (badge("muted", "ingetrokken"))
+                            } @else {
+                                form method="post" action={(base) "/telefoons/" (d.device_id) "/intrekken"} {
+                                    (csrf_field(session))
+                                    button.button.button-danger type="submit" aria-label={(d.name) " intrekken"} { "Intrekken" }
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -83,6 +83,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/coach/werknemers/{id}/afsluiten", post(employee::close))
         .route(
+            "/coach/werknemers/{id}/overdragen",
+            post(employee::hand_over),
+        )
+        .route(
+            "/coach/werknemers/{id}/telefoons/{device}/intrekken",
+            post(employee::revoke_device),
+        )
+        .route(
             "/coach/werknemers/{id}/opmerkingen",
             post(employee::add_comment),
         )

@@ -342,6 +342,7 @@ fn main() -> Res<()> {
             v: koers_protocol::PROTOCOL_VERSION,
             code,
             device_name: "bench".into(),
+            request_id: None,
         })?;
         let e = koers_bureau::devices::redeem(
             &server.state,

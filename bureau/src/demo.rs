@@ -515,6 +515,7 @@ fn seed_person(state: &AppState, coach_id: &str, p: &Person) -> Result<String> {
             "Telefoon van {}",
             p.name.split(' ').next().unwrap_or(p.name)
         ),
+        request_id: None,
     })
     .map_err(storage)?;
     let device = crate::devices::redeem(state, "demo", &request)?;

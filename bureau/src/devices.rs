@@ -33,7 +33,9 @@ fn invalid_code() -> BureauError {
 }
 
 /// Redeems a code: checks the client's limit, the code, and creates the device. Wrong,
-/// expired and spent codes count as the client's failures.
+/// expired and spent codes count as the client's failures. A retry of an enrolment whose
+/// reply was lost (same code, same request id, code still valid) gets the device it created
+/// again, with a new token that replaces the old one.
 pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> {
     let client = throttle::client_key(ip);
     if let Some(wait) = state.enrol_by_client.refused(&client) {
@@ -64,6 +66,19 @@ pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> 
             ),
         ));
     }
+    let request_hash = match request.request_id.as_deref() {
+        None => None,
+        Some(id) => Some(request_id_hash(id).ok_or_else(|| {
+            BureauError::refused(
+                ErrorCode::Malformed,
+                format!(
+                    "Het verzoeknummer van de app klopt niet (niet {} tot {} letters, cijfers, - of _); werk de app bij.",
+                    limits::MIN_REQUEST_ID,
+                    limits::MAX_REQUEST_ID
+                ),
+            )
+        })?),
+    };
     let failed = |detail: &str| {
         state.enrol_by_client.failed(&client);
         state.refuse("enrol_failed", None, ip, detail);
@@ -89,6 +104,7 @@ pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> 
             CODE_MAX_ATTEMPTS,
             &device,
             &token_hash,
+            request_hash.as_deref(),
         )
     };
     let key = &state.code_key;
@@ -97,8 +113,13 @@ pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> 
         Redeemed::Unknown => redeem(auth::legacy::lookup(&code), &auth::legacy::hash(&code))?,
         outcome => outcome,
     };
-    let employee_id = match outcome {
-        Redeemed::Enrolled { employee_id } => employee_id,
+    let (employee_id, device_id, event) = match outcome {
+        Redeemed::Enrolled { employee_id } => (employee_id, device.id, "device_enrolled"),
+        // The reply to the first try was lost: the same device, with a new token.
+        Redeemed::Repeated {
+            employee_id,
+            device_id,
+        } => (employee_id, device_id, "device_enrolled_again"),
         Redeemed::Expired => {
             failed("verlopen code");
             return Err(BureauError::refused(
@@ -113,18 +134,28 @@ pub fn redeem(state: &AppState, ip: &str, body: &[u8]) -> Result<EnrolResponse> 
     };
     let document = state.documents.read(&employee_id, |doc| doc.save())?;
     state.audit(
-        "device_enrolled",
-        Some(&format!("device:{}", device.id)),
+        event,
+        Some(&format!("device:{device_id}")),
         ip,
         &format!("{employee_id}: {name}"),
     );
     Ok(EnrolResponse {
         v: PROTOCOL_VERSION,
         employee_id,
-        device_id: device.id,
+        device_id,
         token,
         document: Bytes(document),
     })
+}
+
+/// What is stored of an enrolment request id (never the id itself: with the code it would
+/// give a device token), or `None` when the id is not 16 to 64 letters, digits, `-` or `_`.
+fn request_id_hash(id: &str) -> Option<Vec<u8>> {
+    let fits = (limits::MIN_REQUEST_ID..=limits::MAX_REQUEST_ID).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    fits.then(|| auth::sha256(format!("koers-enrol-request:{id}").as_bytes()))
 }
 
 fn device_only(state: &AppState, headers: &HeaderMap, ip: &str) -> Result<(String, String)> {

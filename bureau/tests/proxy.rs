@@ -124,6 +124,7 @@ fn enrol(srv: &TestServer, client: &str, code: &str) -> StatusCode {
         v: koers_protocol::PROTOCOL_VERSION,
         code: code.into(),
         device_name: "Testtelefoon".into(),
+        request_id: None,
     })
     .unwrap();
     Client::new()

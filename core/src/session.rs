@@ -285,16 +285,21 @@ impl Session {
     /// Links this device to the bureau. Safe to retry: the secret store is tried before the
     /// code is spent, and the credential is stored before the dossier records the link; if
     /// storing it fails anyway, the new device is revoked at once so no half-linked phone
-    /// is left on either side.
+    /// is left on either side. A retry after a lost reply sends the same request id, so the
+    /// bureau answers the enrolment it already made instead of "code already used".
     pub fn enrol(&self, server_url: &str, code: &str, device_name: &str) -> Result<EnrolmentInfo> {
         let _one = self.one_at_a_time();
-        let (code, device_name) = self.lock().check_enrolment(code, device_name)?;
+        let (code, device_name, request_id) = {
+            let dossier = self.lock();
+            let (code, device_name) = dossier.check_enrolment(code, device_name)?;
+            (code, device_name, dossier.enrolment_request_id()?)
+        };
         let transport = HttpTransport::new(server_url)?;
         self.secrets
             .put(PROBE_SECRET.into(), "1".into())
             .map_err(|e| not_stored(e, false))?;
         self.secrets.delete(PROBE_SECRET.into());
-        let enrolment = transport.enrol(&code, &device_name)?;
+        let enrolment = transport.enrol_as(&code, &device_name, Some(&request_id))?;
         if let Err(e) = self
             .secrets
             .put(TOKEN_SECRET.into(), enrolment.token.clone())

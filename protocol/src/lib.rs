@@ -37,6 +37,9 @@ pub mod limits {
     pub const MAX_HEADS: usize = 256;
     /// Longest device name.
     pub const MAX_DEVICE_NAME: usize = 80;
+    /// Shortest and longest enrolment request id (`EnrolRequest::request_id`).
+    pub const MIN_REQUEST_ID: usize = 16;
+    pub const MAX_REQUEST_ID: usize = 64;
     /// Rounds of the full protocol a client runs before giving up for now.
     pub const MAX_FULL_ROUNDS: usize = 12;
 }
@@ -71,6 +74,12 @@ pub struct EnrolRequest {
     pub code: String,
     /// What the employee calls the device, e.g. "Pixel van Sanne"; shown when revoking.
     pub device_name: String,
+    /// Chosen at random by the device once per enrolment and sent again with every retry
+    /// of it: a retry with the same code and id after a lost reply gets the same enrolment
+    /// again (a fresh token for the same device) instead of "code already used". Absent
+    /// from older apps, whose retries are refused as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// The reply to a successful enrolment.
@@ -322,6 +331,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_enrol_request_without_request_id_still_decodes() {
+        #[derive(Serialize)]
+        struct Older {
+            v: u16,
+            code: String,
+            device_name: String,
+        }
+        let older = encode(&Older {
+            v: 1,
+            code: "ABCD-EFGH".into(),
+            device_name: "telefoon".into(),
+        })
+        .unwrap();
+        let request: EnrolRequest = decode(&older).unwrap();
+        assert_eq!(request.request_id, None);
+        // And a request without one is encoded exactly as an older app encodes it.
+        let same = EnrolRequest {
+            v: 1,
+            code: "ABCD-EFGH".into(),
+            device_name: "telefoon".into(),
+            request_id: None,
+        };
+        assert_eq!(encode(&same).unwrap(), older);
+    }
+
+    #[test]
     fn correction_messages_round_trip_and_other_messages_are_not_corrections() {
         let undone = vec!["a (trajectory.phase)".to_string(), "b\nc".to_string()];
         let m = correction_message(&undone);
@@ -406,6 +441,7 @@ mod tests {
             v: 1,
             code: "ABCD-EFGH".into(),
             device_name: "telefoon".into(),
+            request_id: Some("0123456789abcdef0123456789abcdef".into()),
         })
         .unwrap();
         for cut in 0..good.len() {

@@ -140,6 +140,12 @@ pub enum Redeemed {
     Enrolled {
         employee_id: String,
     },
+    /// A retry of the enrolment that used the code (same code, same request id, still
+    /// valid): the device it created now has the new token; its old token no longer works.
+    Repeated {
+        employee_id: String,
+        device_id: String,
+    },
     /// No code has this lookup part.
     Unknown,
     /// The code exists but the rest did not match; its attempts were counted.
@@ -178,7 +184,13 @@ pub trait Storage: Send + Sync + 'static {
     /// A new code for an existing employee; earlier unused codes stop working.
     fn replace_code(&self, code: &EnrolmentCode) -> Result<()>;
     fn code_lookup_taken(&self, lookup: &str, now: i64) -> Result<bool>;
-    /// Checks the code and, if right, creates the device and uses up the code, atomically.
+    /// Checks the code and, if right, creates the device and uses up the code, atomically,
+    /// remembering `request_hash` (the hash of the enrolment's request id) and the device.
+    /// A used code redeemed again with the same hash before it expires is a retry of that
+    /// enrolment: the device (if not revoked) gets `token_hash` instead of its old one and
+    /// no attempt is counted; every other use of a used code is [`Redeemed::Spent`].
+    // One transaction's inputs; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     fn redeem_code(
         &self,
         lookup: &str,
@@ -187,6 +199,7 @@ pub trait Storage: Send + Sync + 'static {
         max_attempts: u32,
         device: &Device,
         token_hash: &[u8],
+        request_hash: Option<&[u8]>,
     ) -> Result<Redeemed>;
 
     fn device_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Device>>;
@@ -235,6 +248,23 @@ pub fn open(database: &str) -> Result<Arc<dyn Storage>> {
     } else {
         Ok(Arc::new(sqlite::SqliteStorage::open(Path::new(database))?))
     }
+}
+
+/// The device whose enrolment a redemption of the used `code` repeats: the code and the
+/// request id's hash match what used it and the code has not expired. The one rule both
+/// backends follow.
+pub(crate) fn retry_of(
+    code: &EnrolmentCode,
+    code_hash: &[u8],
+    now: i64,
+    request_hash: Option<&[u8]>,
+    used_by: Option<Vec<u8>>,
+    used_for: Option<String>,
+) -> Option<String> {
+    let (asked, stored) = (request_hash?, used_by?);
+    let same = crate::auth::constant_time_eq(&code.code_hash, code_hash)
+        && crate::auth::constant_time_eq(&stored, asked);
+    (same && code.expires_at > now).then_some(used_for?)
 }
 
 /// What a cache at `cached` lacks, given the stored `version` and the highest sequence number

@@ -21,7 +21,8 @@ use super::{
 use crate::{BureauError, Result};
 
 /// The schema, one entry per version; never edit an entry once released, add one.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE coaches (
     id TEXT PRIMARY KEY,
     email TEXT NOT NULL UNIQUE,
@@ -86,7 +87,13 @@ CREATE TABLE audit (
     ip TEXT,
     detail TEXT NOT NULL
 );
-"#];
+"#,
+    // v2: retryable enrolment. A used code remembers the hash of the request id that used
+    // it and the device it created, so a retry after a lost reply gets that device again.
+    r#"
+ALTER TABLE enrolment_codes ADD COLUMN request_hash BYTEA, ADD COLUMN device_id TEXT;
+"#,
+];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -482,7 +489,8 @@ impl Storage for PostgresStorage {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
             tx.execute(
-                "UPDATE enrolment_codes SET used = TRUE WHERE employee_id = $1",
+                // A new code also ends the retry window of the one that was used.
+                "UPDATE enrolment_codes SET used = TRUE, request_hash = NULL WHERE employee_id = $1",
                 &[&code.employee_id],
             )
             .await?;
@@ -520,6 +528,7 @@ impl Storage for PostgresStorage {
         max_attempts: u32,
         device: &Device,
         token_hash: &[u8],
+        request_hash: Option<&[u8]>,
     ) -> Result<Redeemed> {
         self.run(async {
             let mut client = self.client().await?;
@@ -527,7 +536,8 @@ impl Storage for PostgresStorage {
             // FOR UPDATE: attempts on one code from several nodes are counted one by one.
             let Some(row) = tx
                 .query_opt(
-                    "SELECT code_hash, employee_id, expires_at, attempts, used
+                    "SELECT code_hash, employee_id, expires_at, attempts, used, request_hash,
+                            device_id
                      FROM enrolment_codes WHERE lookup = $1 FOR UPDATE",
                     &[&lookup],
                 )
@@ -535,15 +545,40 @@ impl Storage for PostgresStorage {
             else {
                 return Ok(Redeemed::Unknown);
             };
-            let stored_hash: Vec<u8> = row.get(0);
-            let employee_id: String = row.get(1);
-            let expires_at: i64 = row.get(2);
-            let attempts = row.get::<_, i32>(3).max(0) as u32;
-            let used: bool = row.get(4);
-            if used || attempts >= max_attempts {
+            let code = EnrolmentCode {
+                lookup: lookup.to_string(),
+                code_hash: row.get(0),
+                employee_id: row.get(1),
+                expires_at: row.get(2),
+                attempts: row.get::<_, i32>(3).max(0) as u32,
+                used: row.get(4),
+            };
+            let (used_by, used_for): (Option<Vec<u8>>, Option<String>) = (row.get(5), row.get(6));
+            if code.used {
+                if let Some(device_id) =
+                    super::retry_of(&code, code_hash, now, request_hash, used_by, used_for)
+                {
+                    let changed = tx
+                        .execute(
+                            "UPDATE devices SET token_hash = $1
+                             WHERE id = $2 AND revoked_at IS NULL",
+                            &[&token_hash, &device_id],
+                        )
+                        .await?;
+                    if changed == 1 {
+                        tx.commit().await?;
+                        return Ok(Redeemed::Repeated {
+                            employee_id: code.employee_id,
+                            device_id,
+                        });
+                    }
+                }
                 return Ok(Redeemed::Spent);
             }
-            if expires_at <= now {
+            if code.attempts >= max_attempts {
+                return Ok(Redeemed::Spent);
+            }
+            if code.expires_at <= now {
                 return Ok(Redeemed::Expired);
             }
             tx.execute(
@@ -551,15 +586,16 @@ impl Storage for PostgresStorage {
                 &[&lookup],
             )
             .await?;
-            if !crate::auth::constant_time_eq(&stored_hash, code_hash) {
+            if !crate::auth::constant_time_eq(&code.code_hash, code_hash) {
                 tx.commit().await?;
                 return Ok(Redeemed::Wrong {
-                    attempts_left: max_attempts.saturating_sub(attempts + 1),
+                    attempts_left: max_attempts.saturating_sub(code.attempts + 1),
                 });
             }
             tx.execute(
-                "UPDATE enrolment_codes SET used = TRUE WHERE lookup = $1",
-                &[&lookup],
+                "UPDATE enrolment_codes SET used = TRUE, request_hash = $2, device_id = $3
+                 WHERE lookup = $1",
+                &[&lookup, &request_hash, &device.id],
             )
             .await?;
             tx.execute(
@@ -567,7 +603,7 @@ impl Storage for PostgresStorage {
                  VALUES ($1, $2, $3, $4, $5)",
                 &[
                     &device.id,
-                    &employee_id,
+                    &code.employee_id,
                     &device.name,
                     &token_hash,
                     &device.enrolled_at,
@@ -575,7 +611,9 @@ impl Storage for PostgresStorage {
             )
             .await?;
             tx.commit().await?;
-            Ok(Redeemed::Enrolled { employee_id })
+            Ok(Redeemed::Enrolled {
+                employee_id: code.employee_id,
+            })
         })
     }
 

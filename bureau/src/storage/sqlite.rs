@@ -91,6 +91,12 @@ ALTER TABLE documents ADD COLUMN folded_seq INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX changes_by_document ON changes(employee_id, seq);
 CREATE INDEX devices_by_employee ON devices(employee_id);
 "#,
+    // v3: retryable enrolment. A used code remembers the hash of the request id that used
+    // it and the device it created, so a retry after a lost reply gets that device again.
+    r#"
+ALTER TABLE enrolment_codes ADD COLUMN request_hash BLOB;
+ALTER TABLE enrolment_codes ADD COLUMN device_id TEXT;
+"#,
 ];
 
 /// The schema version this code writes.
@@ -370,7 +376,8 @@ impl Storage for SqliteStorage {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "UPDATE enrolment_codes SET used = 1 WHERE employee_id = ?1",
+            // A new code also ends the retry window of the one that was used.
+            "UPDATE enrolment_codes SET used = 1, request_hash = NULL WHERE employee_id = ?1",
             [&code.employee_id],
         )?;
         insert_code(&tx, code)?;
@@ -401,29 +408,53 @@ impl Storage for SqliteStorage {
         max_attempts: u32,
         device: &Device,
         token_hash: &[u8],
+        request_hash: Option<&[u8]>,
     ) -> Result<Redeemed> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let found = tx
             .query_row(
-                "SELECT code_hash, employee_id, expires_at, attempts, used FROM enrolment_codes WHERE lookup = ?1",
+                "SELECT code_hash, employee_id, expires_at, attempts, used, request_hash, device_id
+                 FROM enrolment_codes WHERE lookup = ?1",
                 [lookup],
                 |r| {
-                    Ok(EnrolmentCode {
-                        lookup: lookup.to_string(),
-                        code_hash: r.get(0)?,
-                        employee_id: r.get(1)?,
-                        expires_at: r.get(2)?,
-                        attempts: r.get(3)?,
-                        used: r.get(4)?,
-                    })
+                    Ok((
+                        EnrolmentCode {
+                            lookup: lookup.to_string(),
+                            code_hash: r.get(0)?,
+                            employee_id: r.get(1)?,
+                            expires_at: r.get(2)?,
+                            attempts: r.get(3)?,
+                            used: r.get(4)?,
+                        },
+                        r.get::<_, Option<Vec<u8>>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                    ))
                 },
             )
             .optional()?;
-        let Some(code) = found else {
+        let Some((code, used_by, used_for)) = found else {
             return Ok(Redeemed::Unknown);
         };
-        if code.used || code.attempts >= max_attempts {
+        if code.used {
+            if let Some(device_id) =
+                super::retry_of(&code, code_hash, now, request_hash, used_by, used_for)
+            {
+                let changed = tx.execute(
+                    "UPDATE devices SET token_hash = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                    params![token_hash, device_id],
+                )?;
+                if changed == 1 {
+                    tx.commit()?;
+                    return Ok(Redeemed::Repeated {
+                        employee_id: code.employee_id,
+                        device_id,
+                    });
+                }
+            }
+            return Ok(Redeemed::Spent);
+        }
+        if code.attempts >= max_attempts {
             return Ok(Redeemed::Spent);
         }
         if code.expires_at <= now {
@@ -440,8 +471,8 @@ impl Storage for SqliteStorage {
             });
         }
         tx.execute(
-            "UPDATE enrolment_codes SET used = 1 WHERE lookup = ?1",
-            [lookup],
+            "UPDATE enrolment_codes SET used = 1, request_hash = ?2, device_id = ?3 WHERE lookup = ?1",
+            params![lookup, request_hash, device.id],
         )?;
         tx.execute(
             "INSERT INTO devices (id, employee_id, name, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -46,6 +46,8 @@ for_each_backend!(
     an_employee_is_handed_over_once,
     codes_count_attempts_and_are_single_use,
     codes_expire_run_out_and_are_replaced,
+    a_used_code_repeats_its_enrolment_for_the_same_request_only,
+    a_new_code_ends_the_retry_of_the_used_one,
     devices_are_listed_touched_and_revoked,
     a_new_document_is_whole_then_current,
     another_node_catches_up_with_the_rows_it_lacks,
@@ -179,24 +181,24 @@ fn codes_count_attempts_and_are_single_use(b: &Backend) {
     let s = (b.open)();
     setup(s.as_ref());
     assert_eq!(
-        s.redeem_code("ABCD", &[2; 32], 10, 5, &device("d0"), b"t0")
+        s.redeem_code("ABCD", &[2; 32], 10, 5, &device("d0"), b"t0", None)
             .unwrap(),
         Redeemed::Wrong { attempts_left: 4 }
     );
     assert_eq!(
-        s.redeem_code("ZZZZ", &[1; 32], 10, 5, &device("d0"), b"t0")
+        s.redeem_code("ZZZZ", &[1; 32], 10, 5, &device("d0"), b"t0", None)
             .unwrap(),
         Redeemed::Unknown
     );
     assert_eq!(
-        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
+        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1", None)
             .unwrap(),
         Redeemed::Enrolled {
             employee_id: "e1".into()
         }
     );
     assert_eq!(
-        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d2"), b"t2")
+        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d2"), b"t2", None)
             .unwrap(),
         Redeemed::Spent
     );
@@ -209,17 +211,17 @@ fn codes_expire_run_out_and_are_replaced(b: &Backend) {
     let s = (b.open)();
     setup(s.as_ref());
     assert_eq!(
-        s.redeem_code("ABCD", &[1; 32], 1000, 5, &device("d1"), b"t1")
+        s.redeem_code("ABCD", &[1; 32], 1000, 5, &device("d1"), b"t1", None)
             .unwrap(),
         Redeemed::Expired
     );
     assert!(s.code_lookup_taken("ABCD", 10).unwrap());
     for _ in 0..5 {
-        s.redeem_code("ABCD", &[9; 32], 10, 5, &device("d1"), b"t1")
+        s.redeem_code("ABCD", &[9; 32], 10, 5, &device("d1"), b"t1", None)
             .unwrap();
     }
     assert_eq!(
-        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
+        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1", None)
             .unwrap(),
         Redeemed::Spent
     );
@@ -233,7 +235,7 @@ fn codes_expire_run_out_and_are_replaced(b: &Backend) {
     })
     .unwrap();
     assert_eq!(
-        s.redeem_code("EFGH", &[3; 32], 10, 5, &device("d1"), b"t1")
+        s.redeem_code("EFGH", &[3; 32], 10, 5, &device("d1"), b"t1", None)
             .unwrap(),
         Redeemed::Enrolled {
             employee_id: "e1".into()
@@ -243,10 +245,97 @@ fn codes_expire_run_out_and_are_replaced(b: &Backend) {
     assert!(!s.code_lookup_taken("EFGH", 10).unwrap());
 }
 
+fn a_used_code_repeats_its_enrolment_for_the_same_request_only(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    let request: &[u8] = &[7; 32];
+    let redeem = |hash: &[u8], now: i64, dev: &str, token: &[u8], req: Option<&[u8]>| {
+        s.redeem_code("ABCD", hash, now, 5, &device(dev), token, req)
+            .unwrap()
+    };
+    assert_eq!(
+        redeem(&[1; 32], 10, "d1", b"t1", Some(request)),
+        Redeemed::Enrolled {
+            employee_id: "e1".into()
+        }
+    );
+    // The same request again: the same device, now with the new token only.
+    assert_eq!(
+        redeem(&[1; 32], 20, "d2", b"t2", Some(request)),
+        Redeemed::Repeated {
+            employee_id: "e1".into(),
+            device_id: "d1".into()
+        }
+    );
+    assert!(s.device_by_token_hash(b"t1").unwrap().is_none());
+    assert_eq!(s.device_by_token_hash(b"t2").unwrap().unwrap().id, "d1");
+    assert_eq!(s.devices_of("e1").unwrap().len(), 1);
+    // Another request, no request, the wrong code, or after expiry: spent.
+    assert_eq!(
+        redeem(&[1; 32], 20, "d3", b"t3", Some(&[8; 32])),
+        Redeemed::Spent
+    );
+    assert_eq!(redeem(&[1; 32], 20, "d3", b"t3", None), Redeemed::Spent);
+    assert_eq!(
+        redeem(&[2; 32], 20, "d3", b"t3", Some(request)),
+        Redeemed::Spent
+    );
+    assert_eq!(
+        redeem(&[1; 32], 1000, "d3", b"t3", Some(request)),
+        Redeemed::Spent
+    );
+    assert!(s.device_by_token_hash(b"t3").unwrap().is_none());
+    // A revoked device is not brought back.
+    assert!(s.revoke_device("d1", 30).unwrap());
+    assert_eq!(
+        redeem(&[1; 32], 40, "d4", b"t4", Some(request)),
+        Redeemed::Spent
+    );
+    assert!(s.device_by_token_hash(b"t4").unwrap().is_none());
+    // A code used without a request id is never repeated.
+    s.replace_code(&EnrolmentCode {
+        lookup: "EFGH".into(),
+        code_hash: vec![3; 32],
+        employee_id: "e1".into(),
+        expires_at: 1000,
+        attempts: 0,
+        used: false,
+    })
+    .unwrap();
+    let plain = |token: &[u8], req: Option<&[u8]>| {
+        s.redeem_code("EFGH", &[3; 32], 10, 5, &device("d5"), token, req)
+            .unwrap()
+    };
+    assert!(matches!(plain(b"t5", None), Redeemed::Enrolled { .. }));
+    assert_eq!(plain(b"t6", None), Redeemed::Spent);
+}
+
+fn a_new_code_ends_the_retry_of_the_used_one(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    let request: &[u8] = &[7; 32];
+    let redeem = |token: &[u8]| {
+        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), token, Some(request))
+            .unwrap()
+    };
+    assert!(matches!(redeem(b"t1"), Redeemed::Enrolled { .. }));
+    s.replace_code(&EnrolmentCode {
+        lookup: "EFGH".into(),
+        code_hash: vec![3; 32],
+        employee_id: "e1".into(),
+        expires_at: 1000,
+        attempts: 0,
+        used: false,
+    })
+    .unwrap();
+    assert_eq!(redeem(b"t2"), Redeemed::Spent);
+    assert_eq!(s.device_by_token_hash(b"t1").unwrap().unwrap().id, "d1");
+}
+
 fn devices_are_listed_touched_and_revoked(b: &Backend) {
     let s = (b.open)();
     setup(s.as_ref());
-    s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
+    s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1", None)
         .unwrap();
     s.touch_device("d1", 42).unwrap();
     let all = s.devices_of("e1").unwrap();
@@ -284,7 +373,7 @@ fn a_new_document_is_whole_then_current(b: &Backend) {
     assert_eq!(v2, v1);
     assert_eq!(s.load_document("e1").unwrap().unwrap().changes.len(), 1);
     // The peer's state and the device's last sighting go into the same transaction.
-    s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1")
+    s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1", None)
         .unwrap();
     s.with_document("e1", Access::Write, Some(v2), Some("d1"), &mut |o| {
         assert_eq!(o.peer_state, None);

@@ -21,6 +21,9 @@ const PEER_KEY: &str = "sync.peer_state";
 const LAST_SYNCED_KEY: &str = "sync.last_synced_at";
 const LAST_ATTEMPT_KEY: &str = "sync.last_attempt_at";
 const LAST_ERROR_KEY: &str = "sync.last_error";
+/// The id of the enrolment under way, kept until it succeeds so a retry after a lost reply
+/// is the same enrolment to the bureau.
+const ENROL_REQUEST_KEY: &str = "sync.enrol_request_id";
 
 /// The link between this device and its bureau (the token is returned, not stored).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Serialize)]
@@ -124,8 +127,22 @@ impl Dossier {
     ) -> Result<(EnrolmentInfo, String)> {
         let (code, device_name) = self.check_enrolment(code, device_name)?;
         let transport = HttpTransport::new(server_url)?;
-        let enrolment = transport.enrol(&code, &device_name)?;
+        let request_id = self.enrolment_request_id()?;
+        let enrolment = transport.enrol_as(&code, &device_name, Some(&request_id))?;
         self.adopt(enrolment)
+    }
+
+    /// The id this device sends with its enrolment request: made (and stored) before the
+    /// first try, the same for every retry until an enrolment is adopted. A retry with the
+    /// same code and id after a lost reply gets the enrolment the bureau already made.
+    pub fn enrolment_request_id(&self) -> Result<String> {
+        if let Some(id) = Settings::get_text(self.conn(), ENROL_REQUEST_KEY)? {
+            return Ok(id);
+        }
+        // Random (not time-ordered): with the code, it is what a retry proves itself by.
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        Settings::put(self.conn(), ENROL_REQUEST_KEY, id.as_bytes())?;
+        Ok(id)
     }
 
     /// Checks that this device may enrol and cleans the code and device name (split from
@@ -166,6 +183,7 @@ impl Dossier {
                 Settings::put(tx, EMPLOYEE_KEY, info.employee_id.as_bytes())?;
                 Settings::put(tx, DEVICE_KEY, info.device_id.as_bytes())?;
                 Settings::put(tx, PEER_KEY, &peer.borrow().to_bytes())?;
+                Settings::delete(tx, ENROL_REQUEST_KEY)?;
                 Settings::delete(tx, LAST_ERROR_KEY)
             },
         )?;

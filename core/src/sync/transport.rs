@@ -20,7 +20,8 @@ const REPLY_LOST: &str = "Het antwoord van het bureau kwam niet aan. Wat je vers
      misschien al bij het bureau opgeslagen; de volgende synchronisatie bevestigt het, en \
      niets komt dubbel.";
 const ENROL_REPLY_LOST: &str = "Het antwoord van het bureau kwam niet aan. Probeer het \
-     opnieuw; zegt het bureau dan dat de code al gebruikt is, vraag je coach om een nieuwe.";
+     opnieuw met dezelfde code; zegt het bureau dan dat de code al gebruikt is, vraag je coach \
+     om een nieuwe.";
 const SERVER_FAILED: &str = "Er ging iets mis bij het bureau; we proberen het later opnieuw.";
 const NOT_LINKED: &str =
     "Dit apparaat is niet (meer) gekoppeld aan het bureau. Koppel opnieuw met een code van je coach.";
@@ -111,12 +112,26 @@ impl HttpTransport {
         }
     }
 
-    /// Redeems an enrolment code. Not retried: every attempt counts against the code.
+    /// Redeems an enrolment code, with no request id: a retry after a lost reply finds the
+    /// code used. Not retried: every attempt counts against the code.
     pub fn enrol(&self, code: &str, device_name: &str) -> Result<Enrolment> {
+        self.enrol_as(code, device_name, None)
+    }
+
+    /// Redeems an enrolment code as the enrolment `request_id` names (see
+    /// [`crate::Dossier::enrolment_request_id`]): sent again with the same code after a lost
+    /// reply, it gets the same device with a new token. Not retried here.
+    pub fn enrol_as(
+        &self,
+        code: &str,
+        device_name: &str,
+        request_id: Option<&str>,
+    ) -> Result<Enrolment> {
         let request = EnrolRequest {
             v: PROTOCOL_VERSION,
             code: code.to_string(),
             device_name: device_name.to_string(),
+            request_id: request_id.map(str::to_string),
         };
         let reply: EnrolResponse = self.call(
             reqwest::Method::POST,

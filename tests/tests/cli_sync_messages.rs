@@ -77,10 +77,17 @@ fn the_bureau_logs_to_stderr_without_colour_codes_when_not_on_a_terminal() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Read the log until the bureau says it listens (a line about the database comes first).
     let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    for _ in 0..10 {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert!(!line.contains('\u{1b}'), "colour codes in {line:?}");
+        if line.contains("koers-bureau luistert") {
+            break;
+        }
+    }
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(line.contains("koers-bureau luistert"), "{line:?}");

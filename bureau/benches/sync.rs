@@ -1,8 +1,11 @@
 //! Sync measurements for docs/PERFORMANCE.md ("## Sync"): bytes on the wire and round trips
 //! for the common cases, the first full sync of a two-year dossier, and the server's
-//! throughput and memory with 1,000 enrolled devices each pushing one change.
+//! throughput and memory with 1,000 enrolled devices each pushing one change; and the
+//! server's CPU per sync session and the caseload's time when every dossier is a two-year
+//! one (docs/PERFORMANCE.md, "Bureau: cost per sync on a two-year dossier").
 //!
-//! Run: `cargo bench -p koers-bureau --bench sync` (add `-- --quick` for a smaller load).
+//! Run: `cargo bench -p koers-bureau --bench sync` (add `-- --quick` for a smaller load,
+//! `-- --two-year` for only the two-year part).
 //! Client and server run in this one process on loopback; on a 2-core machine they share
 //! the cores, so the throughput is a lower bound for the server alone.
 
@@ -142,8 +145,162 @@ fn employee(server: &TestServer, coach: &str, name: &str) -> Res<String> {
     .enrolment_code)
 }
 
+/// CPU time this thread has used.
+fn thread_cpu() -> Duration {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to write to; the clock id is a constant.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Median, 90th percentile and mean of `v`, in ms.
+fn spread(mut v: Vec<Duration>) -> (f64, f64, f64) {
+    v.sort_unstable();
+    if v.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    let mean = v.iter().sum::<Duration>() / v.len() as u32;
+    (ms(v[v.len() / 2]), ms(v[v.len() * 9 / 10]), ms(mean))
+}
+
+/// Server CPU per sync session and the caseload, with every dossier a two-year one.
+fn two_year(
+    server: &TestServer,
+    data_dir: &std::path::Path,
+    dossiers: usize,
+    sessions: usize,
+) -> Res<()> {
+    use koers_bureau::auth::Principal;
+    use koers_bureau::documents::Persist;
+    use koers_core::demo::{fill_fast, DossierSize};
+    use koers_core::sync::{absorb, prepare};
+    use koers_protocol::{SyncRequest, PROTOCOL_VERSION};
+
+    let state = &server.state;
+    let coach = coach_api::create_coach(
+        state,
+        "twee@bureau.example",
+        "Twee",
+        "twee-wachtwoord",
+        false,
+    )?
+    .id;
+    // One two-year dossier as the core's demo writes it (the phone's and the coach's edits),
+    // merged into every employee's document on the server, as if synced over two years.
+    let build = Instant::now();
+    let mut scratch = koers_core::Dossier::open_in_memory()?;
+    fill_fast(
+        &mut scratch,
+        DossierSize::TWO_YEARS,
+        LocalDate::today(),
+        2026,
+    )?;
+    let filled = scratch.automerge()?.clone();
+    let mut employees = Vec::with_capacity(dossiers);
+    for n in 0..dossiers {
+        let created = coach_api::create_employee(
+            state,
+            &coach,
+            &NewEmployee {
+                name: format!("Twee jaar {n}"),
+                kind: TrajectoryKind::Outplacement,
+                first_sick_day: None,
+                contract_end: None,
+                weekly_target: Some(3),
+                bureau: None,
+            },
+        )?;
+        state.documents.edit(&created.employee_id, |slot| {
+            let mut fork = slot.doc.fork();
+            fork.merge(&mut filled.clone())
+                .map_err(|e| koers_bureau::BureauError::Storage {
+                    message: e.to_string(),
+                })?;
+            Ok(((), Some(fork), Persist::default()))
+        })?;
+        employees.push(created);
+    }
+    println!(
+        "\n(d) {dossiers} two-year dossiers ({} changes, saved {} bytes each) stored in {:.1} s",
+        filled.get_changes(&[]).len(),
+        filled.save().len(),
+        build.elapsed().as_secs_f64()
+    );
+
+    // A phone of the first employee, in step with the bureau.
+    let first = &employees[0];
+    let body = koers_protocol::encode(&koers_protocol::EnrolRequest {
+        v: PROTOCOL_VERSION,
+        code: first.enrolment_code.clone(),
+        device_name: "bench".into(),
+    })?;
+    let e = koers_bureau::devices::redeem(state, "10.9.0.1", &body)?;
+    let mut doc = genesis_document()?.with_actor(automerge::ActorId::random());
+    let (mut peer, _) = adopt_enrolment(&mut doc, &e.document.0)?;
+    let who = Principal::Device {
+        device_id: e.device_id.clone(),
+        employee_id: e.employee_id.clone(),
+    };
+    let round = |doc: &mut Automerge, peer: &mut PeerState| -> Res<Duration> {
+        let request = SyncRequest {
+            v: PROTOCOL_VERSION,
+            documents: vec![prepare(doc, &e.employee_id, peer)],
+        };
+        let cpu = thread_cpu();
+        let mut reply = koers_bureau::sync::handle(state, &who, "10.9.0.1", request)?;
+        let used = thread_cpu() - cpu;
+        let reply = reply.documents.pop().ok_or("no reply")?;
+        absorb(doc, peer, reply)?;
+        Ok(used)
+    };
+    round(&mut doc, &mut peer)?;
+    // Sessions that each add one application (written as the phone writes it).
+    let mut cpu = Vec::with_capacity(sessions);
+    for n in 0..sessions {
+        let id = koers_core::model::new_id();
+        put_application(&mut doc, &application(&id, 10_000 + n))?;
+        cpu.push(round(&mut doc, &mut peer)?);
+        if peer.in_full_sync() {
+            return Err("the session fell back to the full protocol".into());
+        }
+    }
+    let (p50, p90, mean) = spread(cpu);
+    println!(
+        "    server CPU per sync session adding one application ({sessions} sessions, sync::handle on this thread): p50 {p50:.1} ms, p90 {p90:.1} ms, mean {mean:.1} ms"
+    );
+
+    // The caseload of all of them: first on a node that just started (a second server on
+    // the same database: every document is loaded from storage), then again.
+    let restarted = TestServer::start(data_dir, None)?;
+    let started = Instant::now();
+    let lines = coach_api::caseload(&restarted.state, &coach)?;
+    let cold = started.elapsed();
+    let mut warm = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        coach_api::caseload(&restarted.state, &coach)?;
+        warm.push(started.elapsed());
+    }
+    restarted.stop();
+    let (warm50, _, _) = spread(warm);
+    println!(
+        "    caseload of {} two-year dossiers (coach_api::caseload): {:.0} ms after a restart (every document loaded), {warm50:.1} ms after that (p50 of 5)",
+        lines.len(),
+        ms(cold),
+    );
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let quick = std::env::args().any(|a| a == "--quick");
+    let only_two_year = std::env::args().any(|a| a == "--two-year");
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(dir.path(), None)?;
     let coach = coach_api::create_coach(
@@ -156,6 +313,11 @@ fn main() -> Res<()> {
     .id;
     let proxy = Proxy::start(server.addr)?;
 
+    if only_two_year {
+        two_year(&server, dir.path(), if quick { 20 } else { 100 }, 50)?;
+        server.stop();
+        return Ok(());
+    }
     println!("## Sync measurements\n");
     // (a) one new application after a settled sync.
     let code = employee(&server, &coach, "A")?;
@@ -329,6 +491,8 @@ fn main() -> Res<()> {
             bytes as f64 / saved as f64
         );
     }
+
+    two_year(&server, dir.path(), if quick { 20 } else { 100 }, 50)?;
 
     // Throughput: N enrolled devices each pushing one change.
     let devices = if quick { 200 } else { 1000 };

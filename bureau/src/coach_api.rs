@@ -304,28 +304,40 @@ pub struct CaseloadEntry {
 
 /// The coach's open trajectories (closed ones left out).
 pub fn caseload(state: &AppState, coach_id: &str) -> Result<Vec<CaseloadEntry>> {
-    Ok(caseload_with_closed(state, coach_id)?
-        .into_iter()
-        .filter(|e| e.closed_on.is_none())
-        .collect())
+    caseload_each(state, coach_id, false, |entry, _| entry)
 }
 
 /// Every trajectory of the coach, closed ones included.
 pub fn caseload_with_closed(state: &AppState, coach_id: &str) -> Result<Vec<CaseloadEntry>> {
+    caseload_each(state, coach_id, true, |entry, _| entry)
+}
+
+/// `line(entry, dossier)` for every trajectory of the coach (closed ones only with
+/// `with_closed`). The dossier is the node's hydrated copy, kept in step with the changes
+/// (`documents::Slot::state`): a caseload page hydrates nothing.
+pub fn caseload_each<T>(
+    state: &AppState,
+    coach_id: &str,
+    with_closed: bool,
+    mut line: impl FnMut(CaseloadEntry, &DossierDocument) -> T,
+) -> Result<Vec<T>> {
     let mut out = Vec::new();
     for e in state.storage.caseload(coach_id)? {
-        let dossier: DossierDocument = state.documents.read(&e.id, hydrate)??;
         let devices = state.storage.devices_of(&e.id)?;
-        out.push(CaseloadEntry {
-            employee_id: e.id,
-            name: e.name,
-            phase: dossier.trajectory.phase,
-            weekly_target: dossier.trajectory.weekly_target,
-            applications: dossier.applications.len(),
-            devices: devices.iter().filter(|d| d.revoked_at.is_none()).count(),
-            last_seen_at: devices.iter().filter_map(|d| d.last_seen_at).max(),
-            closed_on: dossier.trajectory.closed_on,
-        });
+        let row = state.documents.read_state(&e.id, |dossier| {
+            let entry = CaseloadEntry {
+                employee_id: e.id.clone(),
+                name: e.name.clone(),
+                phase: dossier.trajectory.phase,
+                weekly_target: dossier.trajectory.weekly_target,
+                applications: dossier.applications.len(),
+                devices: devices.iter().filter(|d| d.revoked_at.is_none()).count(),
+                last_seen_at: devices.iter().filter_map(|d| d.last_seen_at).max(),
+                closed_on: dossier.trajectory.closed_on,
+            };
+            (with_closed || entry.closed_on.is_none()).then(|| line(entry, dossier))
+        })?;
+        out.extend(row);
     }
     Ok(out)
 }

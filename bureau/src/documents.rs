@@ -4,12 +4,19 @@
 //! from every node serialise), catches the copy up on what other nodes stored since its
 //! version, runs the edit, and stores the new changes in that same transaction before
 //! anyone sees them. Sync rounds and coach edits both go through here.
+//!
+//! Next to each cached document the node keeps it hydrated (`Slot::state`), valid exactly
+//! when the cached document is: read whole when the document is (re)loaded, and after that
+//! only the records that new changes touched are read again (`koers_core::incremental`), so
+//! the rule check and the caseload cost what the changes cost, not what the dossier does.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::sync::State as AmSyncState;
-use automerge::{ActorId, Automerge, ChangeHash};
+use automerge::{ActorId, Automerge, Change, ChangeHash};
+use koers_core::incremental;
+use koers_core::model::DossierDocument;
 use koers_protocol::ErrorCode;
 
 use crate::storage::{
@@ -25,6 +32,8 @@ const CACHE_DOCUMENTS: usize = 4096;
 /// One document as an edit sees it: current with the database, inside its transaction.
 pub struct Slot {
     pub doc: Automerge,
+    /// `doc` hydrated; `None` while the stored document does not hydrate.
+    state: Option<DossierDocument>,
     /// The stored version `doc` holds (see `storage::Opened::version`).
     version: i64,
     /// The stored full-protocol sync state of the peer the edit is for, if any.
@@ -38,6 +47,31 @@ pub struct Persist {
     pub peer_state: Option<PeerStateRow>,
     /// A device whose `last_seen_at` to record in the same transaction.
     pub device_seen: Option<(String, i64)>,
+}
+
+impl Slot {
+    /// `doc` hydrated (kept in step with it, see the module comment).
+    pub fn state(&self, employee_id: &str) -> Result<&DossierDocument> {
+        self.state.as_ref().ok_or_else(|| BureauError::Storage {
+            message: format!("stored document {employee_id} does not hydrate"),
+        })
+    }
+
+    /// Brings `state` up to `changes`, which were just added to `doc`: only the records they
+    /// touched are read again. A state that cannot be refreshed is read whole (or dropped
+    /// while the document does not hydrate), never left half-refreshed.
+    fn advance(&mut self, changes: &[Change]) {
+        if changes.is_empty() {
+            return;
+        }
+        if let Some(state) = self.state.as_mut() {
+            let touched = incremental::touched_by(&self.doc, changes);
+            if incremental::refresh(&self.doc, state, &touched).is_ok() {
+                return;
+            }
+        }
+        self.state = autosurgeon::hydrate(&self.doc).ok();
+    }
 }
 
 pub struct Documents {
@@ -101,6 +135,17 @@ impl Documents {
         })
     }
 
+    /// A read-only look at the current document hydrated, without hydrating it again.
+    pub fn read_state<T>(
+        &self,
+        employee_id: &str,
+        f: impl FnOnce(&DossierDocument) -> T,
+    ) -> Result<T> {
+        self.open(employee_id, Access::Read, None, |slot| {
+            Ok((f(slot.state(employee_id)?), None, Persist::default()))
+        })
+    }
+
     fn open<T>(
         &self,
         employee_id: &str,
@@ -112,7 +157,7 @@ impl Documents {
         let mut guard = lock(&cell);
         let cached = guard.as_ref().map(|s| s.version);
         let mut f = Some(f);
-        let mut done: Option<(T, Option<Automerge>, bool, usize)> = None;
+        let mut done: Option<(T, Option<Automerge>, bool, Vec<Change>)> = None;
         let stored =
             self.storage
                 .with_document(employee_id, access, cached, peer, &mut |opened| {
@@ -129,24 +174,24 @@ impl Documents {
                         message: "a document edit ran twice".into(),
                     })?;
                     let (out, new_doc, persist) = f(slot)?;
-                    let changes: Vec<NewChange> = match &new_doc {
-                        Some(d) => d
-                            .get_changes(&slot.doc.get_heads())
-                            .into_iter()
-                            .map(|c| NewChange {
-                                hash: c.hash().0.to_vec(),
-                                bytes: c.raw_bytes().to_vec(),
-                            })
-                            .collect(),
+                    let added: Vec<Change> = match &new_doc {
+                        Some(d) => d.get_changes(&slot.doc.get_heads()),
                         None => vec![],
                     };
+                    let changes: Vec<NewChange> = added
+                        .iter()
+                        .map(|c| NewChange {
+                            hash: c.hash().0.to_vec(),
+                            bytes: c.raw_bytes().to_vec(),
+                        })
+                        .collect();
                     // The document is current and locked, so a snapshot of it holds every
                     // stored row: the storage folds in exactly those.
                     let compact = access == Access::Write
                         && !changes.is_empty()
                         && slot.rows_since_snapshot + changes.len() >= COMPACT_AFTER;
                     let compacted = compact.then(|| new_doc.as_ref().unwrap_or(&slot.doc).save());
-                    done = Some((out, new_doc, compact, changes.len()));
+                    done = Some((out, new_doc, compact, added));
                     Ok(DocumentWrite {
                         changes,
                         peer_state: persist.peer_state,
@@ -163,12 +208,13 @@ impl Documents {
             if access == Access::Write {
                 if let Some(d) = new_doc {
                     slot.doc = d;
+                    slot.advance(&added);
                 }
                 slot.version = version;
                 slot.rows_since_snapshot = if compacted {
                     0
                 } else {
-                    slot.rows_since_snapshot + added
+                    slot.rows_since_snapshot + added.len()
                 };
             }
             slot.peer_state = None;
@@ -209,9 +255,11 @@ fn catch_up(
     };
     if !rows.is_empty() {
         s.rows_since_snapshot += rows.len();
+        let changes = parse_changes(employee_id, &rows)?;
         s.doc
-            .apply_changes(parse_changes(employee_id, &rows)?)
+            .apply_changes(changes.iter().cloned())
             .map_err(|e| unreadable(employee_id, e))?;
+        s.advance(&changes);
     }
     s.version = version;
     Ok(())
@@ -237,8 +285,11 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
     let mut doc = Automerge::load(&stored.snapshot).map_err(|e| unreadable(employee_id, e))?;
     doc.apply_changes(parse_changes(employee_id, &stored.changes)?)
         .map_err(|e| unreadable(employee_id, e))?;
+    // Read whole once per load; every later change refreshes only what it touched.
+    let state = autosurgeon::hydrate(&doc).ok();
     Ok(Slot {
         doc: doc.with_actor(ActorId::random()),
+        state,
         version: 0,
         peer_state: None,
         rows_since_snapshot: stored.changes.len(),
@@ -256,4 +307,106 @@ pub fn actor_for(who: &str) -> ActorId {
 pub fn knows_all(doc: &Automerge, hashes: &[ChangeHash]) -> bool {
     use automerge::ReadDoc;
     hashes.iter().all(|h| doc.get_change_by_hash(h).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::sqlite::SqliteStorage;
+    use crate::storage::{Coach, Employee, EnrolmentCode};
+    use koers_core::edit::Edit;
+    use koers_core::model::{fixtures, genesis_document, ApplicationStatus};
+
+    fn node(path: &std::path::Path) -> Documents {
+        Documents::new(Arc::new(SqliteStorage::open(path).unwrap()))
+    }
+
+    /// One change on a fork of the node's current document, stored through `edit`.
+    fn write(docs: &Documents, edits: Vec<Edit>) {
+        docs.edit("e1", |slot| {
+            let mut fork = slot.doc.fork();
+            let mut tx = fork.transaction();
+            for e in &edits {
+                e.apply_to_doc(&mut tx).unwrap();
+            }
+            tx.commit();
+            Ok(((), Some(fork), Persist::default()))
+        })
+        .unwrap();
+    }
+
+    fn state_is_whole(docs: &Documents) -> DossierDocument {
+        let (kept, whole) = docs
+            .open("e1", Access::Read, None, |slot| {
+                let whole: DossierDocument = autosurgeon::hydrate(&slot.doc).unwrap();
+                Ok(((slot.state("e1")?.clone(), whole), None, Persist::default()))
+            })
+            .unwrap();
+        assert_eq!(kept, whole);
+        kept
+    }
+
+    #[test]
+    fn the_hydrated_state_follows_own_edits_and_other_nodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bureau.db");
+        let storage = SqliteStorage::open(&path).unwrap();
+        storage
+            .insert_coach(&Coach {
+                id: "c1".into(),
+                email: "c@x".into(),
+                name: "C".into(),
+                password_hash: "h".into(),
+                is_admin: false,
+            })
+            .unwrap();
+        storage
+            .insert_employee(
+                &Employee {
+                    id: "e1".into(),
+                    name: "E".into(),
+                    coach_id: "c1".into(),
+                    created_at: 0,
+                },
+                &genesis_document().unwrap().save(),
+                &EnrolmentCode {
+                    lookup: "ABCD".into(),
+                    code_hash: vec![1; 32],
+                    employee_id: "e1".into(),
+                    expires_at: 1000,
+                    attempts: 0,
+                    used: false,
+                },
+            )
+            .unwrap();
+        let (a, b) = (node(&path), node(&path));
+        let day = "2026-11-30".parse().unwrap();
+        let first = fixtures::application("a1", day, ApplicationStatus::Applied);
+        let second = fixtures::application("a2", day, ApplicationStatus::Applied);
+        // Both nodes load the document, then each writes: the other catches up.
+        assert!(state_is_whole(&a).applications.is_empty());
+        assert!(state_is_whole(&b).applications.is_empty());
+        write(&a, vec![Edit::PutApplication(first.clone())]);
+        assert_eq!(state_is_whole(&a).applications.len(), 1);
+        write(&b, vec![Edit::PutApplication(second)]);
+        let mut moved = first;
+        moved.status = ApplicationStatus::Interview;
+        // The status is read from the history (see `model::Application`).
+        moved.history.push(koers_core::model::StatusChange {
+            status: ApplicationStatus::Interview,
+            at: moved.created_at,
+            by: koers_core::model::Actor::Employee,
+        });
+        write(
+            &b,
+            vec![
+                Edit::PutApplication(moved),
+                Edit::RemoveApplication("a2".into()),
+            ],
+        );
+        let seen = state_is_whole(&a);
+        assert_eq!(seen.applications.keys().collect::<Vec<_>>(), vec!["a1"]);
+        assert_eq!(seen.applications["a1"].status, ApplicationStatus::Interview);
+        assert_eq!(state_is_whole(&b), seen);
+    }
 }

@@ -2,12 +2,15 @@
 //! document's round (docs/SYNC.md): the fast path (apply the pushed changes, answer with what
 //! the device lacks) or a round of Automerge's sync protocol. Changes that arrive are checked
 //! (checksums, keys inside the model, the dossier's size: `change_check`) and against the
-//! role rules of `koers_core::rules` on a fork before anything is stored.
+//! role rules of `koers_core::rules` on a fork before anything is stored. The rules judge
+//! only the records the new changes touched (`koers_core::incremental`): the cached hydrated
+//! state gives them before, the fork after, so a sync costs what its changes cost.
 
 use std::panic::AssertUnwindSafe;
 
 use automerge::sync::{Message, SyncDoc};
 use automerge::Automerge;
+use koers_core::incremental::{self, RecordRef, Touched};
 use koers_core::model::{Actor, DossierDocument, DOCUMENT_SCHEMA};
 use koers_core::sync::{apply_chunks, hashes_from_wire, hashes_to_wire};
 use koers_protocol::{
@@ -194,7 +197,7 @@ fn fast(
         return Ok(start_full(state, slot));
     }
     crate::change_check::fork(employee_id, &slot.doc, &fork)?;
-    let corrected = check_rules(&slot.doc, &mut fork, role, peer, employee_id)?;
+    let corrected = check_rules(slot, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
     let new_heads = fork.get_heads();
     let missing: Vec<Bytes> = fork
@@ -270,7 +273,7 @@ fn full(
             })?;
     }
     crate::change_check::fork(employee_id, &slot.doc, &fork)?;
-    let corrected = check_rules(&slot.doc, &mut fork, role, peer, employee_id)?;
+    let corrected = check_rules(slot, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
     let reply = fork.generate_sync_message(&mut sync_state);
     let persist = Persist {
@@ -306,21 +309,27 @@ fn missing_deps_empty(doc: &Automerge) -> bool {
 /// make are undone by a correcting change on the fork (so the device converges instead of
 /// being stuck with a change the server refuses forever); the caller audits them. A fork that is not a
 /// readable dossier any more is refused whole.
+///
+/// Only the records the new changes touched are read from the fork and judged: every other
+/// record is the same before and after, and the rules judge each record on its own (an
+/// application deleted with its comments touches both), so the verdicts are those of a
+/// check on the whole dossier.
 fn check_rules(
-    current: &Automerge,
+    slot: &Slot,
     fork: &mut Automerge,
     role: Actor,
     peer: &str,
     employee_id: &str,
 ) -> Result<Vec<String>> {
+    let current = &slot.doc;
     if fork.get_heads() == current.get_heads() {
         return Ok(vec![]);
     }
-    let before: DossierDocument =
-        autosurgeon::hydrate(current).map_err(|e| BureauError::Storage {
-            message: format!("stored document {employee_id} does not hydrate: {e}"),
-        })?;
-    let after: DossierDocument = autosurgeon::hydrate(fork).map_err(|e| {
+    let state = slot.state(employee_id)?;
+    let touched = incremental::touched_by(fork, &fork.get_changes(&current.get_heads()));
+    let before = records_of(state, &touched);
+    let mut after = before.clone();
+    incremental::refresh(fork, &mut after, &touched).map_err(|e| {
         BureauError::refused(
             ErrorCode::BadDocument,
             format!("Na deze wijzigingen is het dossier onleesbaar: {e}"),
@@ -337,6 +346,8 @@ fn check_rules(
     if violations.is_empty() {
         return Ok(vec![]);
     }
+    // The whole dossier as it may be: the stored one with the judged records as kept.
+    let kept = with_records(state, kept, &touched);
     let words: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
     let mut tx = fork.transaction();
     autosurgeon::reconcile(&mut tx, &kept).map_err(|e| BureauError::Storage {
@@ -353,4 +364,76 @@ fn check_rules(
         tracing::warn!(peer, employee_id, violation = %w, "sync: edit not allowed for role; corrected");
     }
     Ok(words)
+}
+
+/// The part of `state` that `touched` names: the schema and trajectory (small, and the rules
+/// compare them whole) and the touched records of each collection.
+fn records_of(state: &DossierDocument, touched: &Touched) -> DossierDocument {
+    let records = match touched {
+        Touched::Everything => return state.clone(),
+        Touched::Records(records) => records,
+    };
+    let mut part = DossierDocument {
+        schema: state.schema,
+        trajectory: state.trajectory.clone(),
+        ..Default::default()
+    };
+    fn copy<T: Clone>(
+        from: &std::collections::BTreeMap<String, T>,
+        into: &mut std::collections::BTreeMap<String, T>,
+        id: &str,
+    ) {
+        if let Some(item) = from.get(id) {
+            into.insert(id.to_string(), item.clone());
+        }
+    }
+    for record in records {
+        match record {
+            RecordRef::Schema | RecordRef::Trajectory => {}
+            RecordRef::Application(id) => copy(&state.applications, &mut part.applications, id),
+            RecordRef::Appointment(id) => copy(&state.appointments, &mut part.appointments, id),
+            RecordRef::Action(id) => copy(&state.actions, &mut part.actions, id),
+            RecordRef::Comment(id) => copy(&state.comments, &mut part.comments, id),
+        }
+    }
+    part
+}
+
+/// `state` with the records `touched` names taken from `part` (absent there: removed).
+fn with_records(
+    state: &DossierDocument,
+    mut part: DossierDocument,
+    touched: &Touched,
+) -> DossierDocument {
+    let records = match touched {
+        Touched::Everything => return part,
+        Touched::Records(records) => records,
+    };
+    let mut whole = state.clone();
+    whole.schema = part.schema;
+    whole.trajectory = std::mem::take(&mut part.trajectory);
+    fn put<T>(
+        from: &mut std::collections::BTreeMap<String, T>,
+        into: &mut std::collections::BTreeMap<String, T>,
+        id: &str,
+    ) {
+        match from.remove(id) {
+            Some(item) => {
+                into.insert(id.to_string(), item);
+            }
+            None => {
+                into.remove(id);
+            }
+        }
+    }
+    for record in records {
+        match record {
+            RecordRef::Schema | RecordRef::Trajectory => {}
+            RecordRef::Application(id) => put(&mut part.applications, &mut whole.applications, id),
+            RecordRef::Appointment(id) => put(&mut part.appointments, &mut whole.appointments, id),
+            RecordRef::Action(id) => put(&mut part.actions, &mut whole.actions, id),
+            RecordRef::Comment(id) => put(&mut part.comments, &mut whole.comments, id),
+        }
+    }
+    whole
 }

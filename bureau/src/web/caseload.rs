@@ -189,54 +189,60 @@ pub struct Row {
 pub fn rows(state: &AppState, session: &CoachSession) -> crate::Result<Vec<Row>> {
     let now = Timestamp::now();
     let today = now.local_date();
-    let mut out = Vec::new();
-    for entry in coach_api::caseload(state, &session.coach_id)? {
-        let view = coach_api::dossier(state, &session.coach_id, &entry.employee_id, &session.ip)?;
-        let doc = &view.dossier;
-        let overview = today_overview(doc, now);
-        let overdue = overview
-            .follow_ups_due
-            .iter()
-            .filter(|a| a.follow_up.is_some_and(|f| f < today))
-            .count();
-        // The two full weeks before this one, both under the target agreed for them (weeks
-        // before the trajectory's start have none and never count).
-        let progress = weekly_progress(doc, today, 3);
-        let under_target =
-            progress.weeks.len() == 3 && progress.weeks[..2].iter().all(|w| w.target > 0 && !w.met);
-        let started = doc.trajectory.start_date.unwrap_or(today);
-        let stale = match entry.last_seen_at {
-            Some(t) => now_ms() - t > STALE_MS,
-            None => (today.0 - started.0).num_days() >= 7,
-        };
-        let mut behind = Vec::new();
-        if under_target {
-            behind.push(Behind::UnderTarget);
-        }
-        if overdue > 0 {
-            behind.push(Behind::OverdueFollowUps);
-        }
-        if stale {
-            behind.push(Behind::NoSync);
-        }
-        let next_step = next_step(doc, &overview, &behind, entry.devices);
-        out.push(Row {
-            id: entry.employee_id,
-            name: entry.name,
-            kind: doc.trajectory.kind,
-            phase: entry.phase,
-            next_milestone: overview.next_milestone,
-            this_week: overview.this_week,
-            last_sync: entry.last_seen_at,
-            devices: entry.devices,
-            next_appointment: overview.next_appointment,
-            open_actions: overview.open_actions.len(),
-            overdue_follow_ups: overdue,
-            behind,
-            next_step,
-        });
+    coach_api::caseload_each(state, &session.coach_id, false, |entry, doc| {
+        row(entry, doc, now, today)
+    })
+}
+
+/// One line of the caseload, from the employee's entry and their dossier.
+fn row(
+    entry: coach_api::CaseloadEntry,
+    doc: &DossierDocument,
+    now: Timestamp,
+    today: LocalDate,
+) -> Row {
+    let overview = today_overview(doc, now);
+    let overdue = overview
+        .follow_ups_due
+        .iter()
+        .filter(|a| a.follow_up.is_some_and(|f| f < today))
+        .count();
+    // The two full weeks before this one, both under the target agreed for them (weeks
+    // before the trajectory's start have none and never count).
+    let progress = weekly_progress(doc, today, 3);
+    let under_target =
+        progress.weeks.len() == 3 && progress.weeks[..2].iter().all(|w| w.target > 0 && !w.met);
+    let started = doc.trajectory.start_date.unwrap_or(today);
+    let stale = match entry.last_seen_at {
+        Some(t) => now_ms() - t > STALE_MS,
+        None => (today.0 - started.0).num_days() >= 7,
+    };
+    let mut behind = Vec::new();
+    if under_target {
+        behind.push(Behind::UnderTarget);
     }
-    Ok(out)
+    if overdue > 0 {
+        behind.push(Behind::OverdueFollowUps);
+    }
+    if stale {
+        behind.push(Behind::NoSync);
+    }
+    let next_step = next_step(doc, &overview, &behind, entry.devices);
+    Row {
+        id: entry.employee_id,
+        name: entry.name,
+        kind: doc.trajectory.kind,
+        phase: entry.phase,
+        next_milestone: overview.next_milestone,
+        this_week: overview.this_week,
+        last_sync: entry.last_seen_at,
+        devices: entry.devices,
+        next_appointment: overview.next_appointment,
+        open_actions: overview.open_actions.len(),
+        overdue_follow_ups: overdue,
+        behind,
+        next_step,
+    }
 }
 
 fn phase_rank(p: Option<Phase>) -> usize {

@@ -240,6 +240,7 @@ fn two_year(
         v: PROTOCOL_VERSION,
         code: first.enrolment_code.clone(),
         device_name: "bench".into(),
+        request_id: None,
     })?;
     let e = koers_bureau::devices::redeem(state, "10.9.0.1", &body)?;
     let mut doc = genesis_document()?.with_actor(automerge::ActorId::random());

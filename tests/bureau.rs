@@ -28,6 +28,9 @@ pub struct Bureau {
     pub port: u16,
     /// `--database` (a PostgreSQL URL), or the SQLite file in `dir` when `None`.
     pub database: Option<String>,
+    /// The bureau's secret for enrolment codes: one file for every node of one bureau
+    /// (docs/OPERATIONS.md), so a code made on one node is redeemed on another.
+    pub secret_file: std::path::PathBuf,
     child: Option<Child>,
 }
 
@@ -53,15 +56,19 @@ impl Bureau {
 
     /// Another node over the same database: its own folder and port, not yet serving.
     pub fn another_node(&self) -> Self {
-        Self::node(self.database.as_deref())
+        let mut node = Self::node(self.database.as_deref());
+        node.secret_file = self.secret_file.clone();
+        node
     }
 
     fn node(database: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary folder: {e}"));
+        let secret_file = dir.path().join("data").join("bureau-secret");
         Self {
             dir,
             port: free_port(),
             database: database.map(str::to_string),
+            secret_file,
             child: None,
         }
     }
@@ -95,6 +102,7 @@ impl Bureau {
     pub fn command(&self) -> Command {
         let mut c = Command::new(bureau_bin());
         c.arg("--data-dir").arg(self.dir.path().join("data"));
+        c.arg("--secret-file").arg(&self.secret_file);
         if let Some(db) = &self.database {
             c.arg("--database").arg(db);
         }

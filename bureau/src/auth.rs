@@ -163,6 +163,11 @@ impl CodeKey {
                     .ok_or_else(|| failed("not 64 hex digits", &"bureau secret"))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // With PostgreSQL nothing else creates the data directory.
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| failed("cannot create the folder of", &e))?;
+                }
                 let key = random_bytes::<32>()?;
                 let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
                 match std::fs::OpenOptions::new()

@@ -358,8 +358,15 @@ impl Koers {
     #[uniffi::constructor]
     pub fn open_with_secrets(path: String, secrets: Arc<dyn SecretStore>) -> Result<Arc<Self>> {
         check_path(&path)?;
-        let key = crate::session::journal_key(secrets.as_ref())?;
-        let dossier = Dossier::open_with_journal_key(&path, key)?;
+        // A locked keystore (a background start before the first unlock) must not keep the
+        // app from logging: only the journal waits for the key.
+        let dossier = match crate::session::journal_key(secrets.as_ref()) {
+            Ok(key) => Dossier::open_with_journal_key(&path, key)?,
+            Err(e) => {
+                tracing::warn!("the journal's key is not available: {e}");
+                Dossier::open_without_journal_key(&path)?
+            }
+        };
         Ok(Arc::new(Self {
             session: Session::start(dossier, &path, secrets),
         }))

@@ -26,14 +26,14 @@ impl Dossier {
             created_at: now,
             updated_at: now,
         };
-        let key = self.journal_key().clone();
+        let key = self.journal_key()?.clone();
         self.write_local(|tx| JournalStore::put(tx, &key, &entry))?;
         self.mark(Topic::Journal);
         Ok(entry)
     }
 
     pub fn journal_entry(&self, id: &str) -> Result<JournalEntry> {
-        JournalStore::get(self.conn(), self.journal_key(), id)?
+        JournalStore::get(self.conn(), self.journal_key()?, id)?
             .ok_or_else(|| KoersError::not_found(format!("journal entry {id}")))
     }
 
@@ -51,7 +51,7 @@ impl Dossier {
             entry.energy = input::energy("energy", i64::from(e))?;
         }
         entry.updated_at = Timestamp::now();
-        let key = self.journal_key().clone();
+        let key = self.journal_key()?.clone();
         self.write_local(|tx| JournalStore::put(tx, &key, &entry))?;
         self.mark(Topic::Journal);
         Ok(entry)
@@ -71,6 +71,6 @@ impl Dossier {
         from: Option<LocalDate>,
         to: Option<LocalDate>,
     ) -> Result<Vec<JournalEntry>> {
-        JournalStore::list(self.conn(), self.journal_key(), from, to)
+        JournalStore::list(self.conn(), self.journal_key()?, from, to)
     }
 }

@@ -53,7 +53,9 @@ pub struct Dossier {
     state: DossierDocument,
     /// Who this device acts as; the phone is always the employee.
     role: Actor,
-    journal_key: JournalKey,
+    /// None while the platform's keystore cannot give the key (locked): the journal is
+    /// then unavailable, everything else works.
+    journal_key: Option<JournalKey>,
     changed: BTreeSet<Topic>,
 }
 
@@ -71,26 +73,33 @@ impl Dossier {
         let path = path.as_ref();
         let store = Store::open(path)?;
         let key = JournalKey::load_or_create_beside(path)?;
-        Self::from_store(store, Some(path.to_path_buf()), key)
+        Self::from_store(store, Some(path.to_path_buf()), Some(key))
     }
 
     /// Opens the dossier at `path` with the journal key the platform keeps.
     pub fn open_with_journal_key(path: impl AsRef<Path>, key: JournalKey) -> Result<Self> {
         let path = path.as_ref();
-        Self::from_store(Store::open(path)?, Some(path.to_path_buf()), key)
+        Self::from_store(Store::open(path)?, Some(path.to_path_buf()), Some(key))
+    }
+
+    /// Opens the dossier at `path` while the platform's keystore cannot give the journal's
+    /// key: the journal refuses with a clear error until the dossier is opened with it.
+    pub fn open_without_journal_key(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        Self::from_store(Store::open(path)?, Some(path.to_path_buf()), None)
     }
 
     /// A dossier that lives only in memory (tests, previews).
     pub fn open_in_memory() -> Result<Self> {
-        Self::from_store(Store::open_in_memory()?, None, JournalKey::generate())
+        Self::from_store(Store::open_in_memory()?, None, Some(JournalKey::generate()))
     }
 
     fn from_store(
         mut store: Store,
         path: Option<PathBuf>,
-        journal_key: JournalKey,
+        journal_key: Option<JournalKey>,
     ) -> Result<Self> {
-        let (actor, cursor, state, doc) = Self::prepare_file(&mut store, &journal_key)?;
+        let (actor, cursor, state, doc) = Self::prepare_file(&mut store, journal_key.as_ref())?;
         if state.schema > DOCUMENT_SCHEMA {
             return Err(KoersError::Document {
                 message: format!(
@@ -120,7 +129,7 @@ impl Dossier {
     #[allow(clippy::type_complexity)]
     fn prepare_file(
         store: &mut Store,
-        key: &JournalKey,
+        key: Option<&JournalKey>,
     ) -> Result<(ActorId, Cursor, DossierDocument, Option<Automerge>)> {
         let wanted = crate::store::projection_version().to_string();
         let ready = |conn: &Connection| -> Result<Option<ActorId>> {
@@ -134,7 +143,7 @@ impl Dossier {
             Ok(match actor {
                 Some(actor)
                     if projection.as_deref() == Some(wanted.as_str())
-                        && !legacy_journal
+                        && (!legacy_journal || key.is_none())
                         && StoredDocument::exists(conn)? =>
                 {
                     Some(ActorId::from(actor))
@@ -161,7 +170,10 @@ impl Dossier {
                 actor
             }
         };
-        JournalStore::seal_legacy(&tx, key)?;
+        if let Some(key) = key {
+            // Without the key an old plain journal waits for an open that has it.
+            JournalStore::seal_legacy(&tx, key)?;
+        }
         if !StoredDocument::exists(&tx)? {
             // A new dossier: store the genesis change right away, so every later change
             // (whoever loads the document) has its ancestor on disk.
@@ -225,8 +237,10 @@ impl Dossier {
         Ok(Settings::get(self.conn(), sync::SERVER_KEY)?.is_some())
     }
 
-    pub(crate) fn journal_key(&self) -> &JournalKey {
-        &self.journal_key
+    pub(crate) fn journal_key(&self) -> Result<&JournalKey> {
+        self.journal_key.as_ref().ok_or_else(|| KoersError::Storage {
+            message: "het dagboek is nu niet te openen: de sleutelopslag van het apparaat is vergrendeld".into(),
+        })
     }
 
     /// What changed since the last call; the FFI layer tells the shells.
@@ -488,11 +502,12 @@ impl Dossier {
                 std::fs::remove_file(&key_file).map_err(|e| KoersError::Storage {
                     message: format!("the journal key could not be removed: {e}"),
                 })?;
-                self.journal_key = JournalKey::load_or_create_beside(path)?;
+                self.journal_key = Some(JournalKey::load_or_create_beside(path)?);
             }
             // A key the platform keeps stays: nothing sealed with it is left.
         }
-        let (actor, cursor, state, doc) = Self::prepare_file(&mut self.store, &self.journal_key)?;
+        let (actor, cursor, state, doc) =
+            Self::prepare_file(&mut self.store, self.journal_key.as_ref())?;
         self.actor = actor;
         self.cursor = cursor;
         self.doc = doc;

@@ -498,3 +498,35 @@ proptest! {
         assert_no_duplicate_seq(&path);
     }
 }
+
+#[test]
+fn a_locked_keystore_keeps_the_journal_shut_and_everything_else_open() {
+    use crate::ffi::{ApplicationInput, Koers};
+    use crate::session::{SecretStore, SecretStoreError};
+    struct Locked;
+    impl SecretStore for Locked {
+        fn get(&self, _: String) -> Option<String> {
+            None
+        }
+        fn put(&self, _: String, _: String) -> std::result::Result<(), SecretStoreError> {
+            Err(SecretStoreError::Unavailable {
+                reason: "keychain locked".into(),
+            })
+        }
+        fn delete(&self, _: String) {}
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("koers.db").to_string_lossy().into_owned();
+    let koers = Koers::open_with_secrets(path, std::sync::Arc::new(Locked)).unwrap();
+    koers
+        .log_application(ApplicationInput {
+            employer: "Acme".into(),
+            role: "Planner".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let err = koers
+        .with_dossier(|d| d.add_journal_entry("2026-11-30".parse().unwrap(), "moe", 2))
+        .unwrap_err();
+    assert!(err.to_string().contains("sleutelopslag"), "{err}");
+}

@@ -1,114 +1,24 @@
 // The coach's web view end to end, as a coach and an employee would use it: a real
 // koers-bureau, a "phone" (the koers CLI with its own database) that enrols and syncs, and
 // Debian's headless Chromium driven by playwright-core. Run through ./run.
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const BUREAU = process.env.KOERS_BUREAU_BIN;
-const KOERS = process.env.KOERS_CLI_BIN;
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const SHOTS = process.env.KOERS_SCREENSHOTS === "off" ? null : process.env.KOERS_SCREENSHOTS;
+import {
+  KOERS, CHROMIUM, SHOTS, results, day, freePort, bureau, phone, phoneJson, startBureau,
+  stopAll, test, assert, shot, logIn,
+} from "./lib.mjs";
+
 const work = mkdtempSync(join(tmpdir(), "koers-browser-"));
-const children = [];
 
 const PASSWORD = "correct paard batterij niet";
 const OTHER_PASSWORD = "een heel ander wachtwoord";
 // Private words that must never reach the bureau's pages or the employer's report.
 const JOURNAL_TEXT = "Slecht geslapen, rugpijn erger, huisarts gebeld over burn-out";
 const HEALTH_WORDS = ["rugpijn", "huisarts", "burn-out", "fysiotherapeut"];
-
-// ---------------------------------------------------------------- helpers
-function day(offset) {
-  const d = new Date();
-  d.setDate(d.getDate() + offset);
-  return d.toISOString().slice(0, 10);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function bureau(dataDir, args, input) {
-  return execFileSync(BUREAU, ["--data-dir", dataDir, ...args], {
-    input,
-    encoding: "utf8",
-    env: { ...process.env, RUST_LOG: "warn" },
-  });
-}
-
-function phone(db, args) {
-  return execFileSync(KOERS, ["--db", db, ...args], { encoding: "utf8" });
-}
-
-function phoneJson(db, args) {
-  return JSON.parse(phone(db, ["--json", ...args]));
-}
-
-/** Starts `koers-bureau ... <args>` in the background; resolves with its stdout so far once healthy. */
-async function startBureau(dataDir, args, port) {
-  const child = spawn(BUREAU, ["--data-dir", dataDir, ...args], {
-    env: { ...process.env, RUST_LOG: "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => process.stderr.write(`[bureau] ${d}`));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`koers-bureau stopped: ${out}`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) return { url, stdout: () => out };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("koers-bureau did not come up");
-}
-
-let passed = 0;
-let failed = 0;
-async function test(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}\n  ${String(e && e.stack ? e.stack : e).split("\n").slice(0, 6).join("\n  ")}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-async function shot(page, name, opts = {}) {
-  if (!SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, name), fullPage: true, ...opts });
-}
-
-async function logIn(page, url, email, password) {
-  await page.goto(`${url}/coach/inloggen`);
-  await page.getByLabel("E-mailadres").fill(email);
-  await page.getByLabel("Wachtwoord").fill(password);
-  await page.getByRole("button", { name: "Inloggen" }).click();
-  await page.waitForURL(`${url}/coach`);
-}
 
 // ---------------------------------------------------------------- the scenario
 async function main() {
@@ -456,11 +366,11 @@ async function screenshots(context) {
 try {
   await main();
 } catch (e) {
-  failed++;
+  results.failed++;
   console.log(`not ok - setup\n  ${e && e.stack ? e.stack : e}`);
 } finally {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  stopAll();
   rmSync(work, { recursive: true, force: true });
 }
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+console.log(`browser: ${results.passed} passed, ${results.failed} failed`);
+process.exit(results.failed === 0 && results.passed > 0 ? 0 : 1);

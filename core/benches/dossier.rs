@@ -8,7 +8,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use koers_core::demo::{fill_fast, DossierSize};
 use koers_core::dossier::{ExportFormat, ExportOptions, NewApplication};
 use koers_core::model::{ApplicationStatus, LocalDate};
-use koers_core::store::ApplicationQuery;
+use koers_core::query::ApplicationQuery;
 use koers_core::Dossier;
 
 fn today() -> LocalDate {

@@ -19,9 +19,9 @@ use crate::model::{
 };
 use crate::overview::{Reminder, TodayOverview};
 use crate::progress::WeeklyProgress;
+use crate::query::ApplicationQuery;
 use crate::reminder_ledger::ReminderPlan;
 use crate::session::{DatabaseSecrets, Session};
-use crate::store::ApplicationQuery;
 
 pub use crate::session::{DossierObserver, SecretStore, SecretStoreError};
 

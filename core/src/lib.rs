@@ -18,6 +18,7 @@ pub mod model;
 pub mod ops;
 pub mod overview;
 pub mod progress;
+pub mod query;
 pub mod reminder_ledger;
 pub mod rules;
 pub mod screen;

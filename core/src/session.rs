@@ -396,7 +396,8 @@ pub(crate) mod tests {
     use std::time::Duration;
 
     use crate::dossier::NewApplication;
-    use crate::store::{ApplicationQuery, Settings};
+    use crate::query::ApplicationQuery;
+    use crate::store::Settings;
 
     /// A bureau that takes one request, says so, and answers only when told: while it waits,
     /// the caller is in the middle of a network call.

@@ -7,7 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use koers_core::store::{ApplicationQuery, COMPACT_AFTER_CHANGES};
+use koers_core::query::ApplicationQuery;
+use koers_core::store::COMPACT_AFTER_CHANGES;
 use koers_core::Dossier;
 use koers_e2e::cli::{id_of, Koers};
 

@@ -9,7 +9,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use koers_core::model::DossierDocument;
-use koers_core::store::ApplicationQuery;
+use koers_core::query::ApplicationQuery;
 use koers_core::Dossier;
 use koers_e2e::cli::{id_of, Koers};
 

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use koers_core::dossier::{ApplicationPatch, NewApplication};
 use koers_core::input;
 use koers_core::model::{Application, Comment, LocalDate};
-use koers_core::store::ApplicationQuery;
+use koers_core::query::ApplicationQuery;
 use koers_core::{Dossier, KoersError, Result};
 use serde::Serialize;
 

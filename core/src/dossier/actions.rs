@@ -4,7 +4,6 @@
 use crate::error::{KoersError, Result};
 use crate::model::{Action, LocalDate, Timestamp};
 use crate::ops::{self, ActionPatch};
-use crate::store::Projection;
 
 use super::Dossier;
 
@@ -56,10 +55,11 @@ impl Dossier {
 
     /// Open actions first (by due date, undated last), then the done ones.
     pub fn list_actions(&self, open_only: bool) -> Result<Vec<Action>> {
-        let ids = Projection::action_ids(self.conn(), open_only)?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| self.state.actions.get(id).cloned())
-            .collect())
+        Ok(
+            crate::query::actions_by_due(self.state.actions.values(), open_only)
+                .into_iter()
+                .cloned()
+                .collect(),
+        )
     }
 }

@@ -4,7 +4,7 @@
 use crate::error::{KoersError, Result};
 use crate::model::{Actor, Application, ApplicationStatus, Comment, Timestamp};
 use crate::ops::{self, Acting};
-use crate::store::{ApplicationQuery, Projection};
+use crate::query::ApplicationQuery;
 
 use super::Dossier;
 
@@ -91,10 +91,10 @@ impl Dossier {
 
     /// Applications matching `query`, newest first.
     pub fn list_applications(&self, query: &ApplicationQuery) -> Result<Vec<Application>> {
-        let ids = Projection::application_ids(self.conn(), query)?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| self.state.applications.get(id).cloned())
+        Ok(query
+            .select(self.state.applications.values())
+            .into_iter()
+            .cloned()
             .collect())
     }
 

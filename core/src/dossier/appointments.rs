@@ -4,7 +4,7 @@
 use crate::error::{KoersError, Result};
 use crate::model::{Appointment, Timestamp};
 use crate::ops;
-use crate::store::Projection;
+use crate::query;
 
 use super::Dossier;
 
@@ -63,13 +63,13 @@ impl Dossier {
 
     /// Appointments by start time; with `upcoming_only`, those not yet over and not cancelled.
     pub fn list_appointments(&self, upcoming_only: bool) -> Result<Vec<Appointment>> {
-        let after = upcoming_only.then(|| Timestamp::now().millis());
-        let ids = Projection::appointment_ids(self.conn(), after)?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| self.state.appointments.get(id))
-            .filter(|a| !upcoming_only || a.status.is_active())
-            .cloned()
-            .collect())
+        let after = upcoming_only.then(Timestamp::now);
+        Ok(
+            query::appointments_by_start(self.state.appointments.values(), after)
+                .into_iter()
+                .filter(|a| !upcoming_only || a.status.is_active())
+                .cloned()
+                .collect(),
+        )
     }
 }

@@ -121,7 +121,7 @@ impl Dossier {
         })
     }
 
-    /// Everything a first open of a file may have to write (actor id, genesis, query tables
+    /// Everything a first open of a file may have to write (actor id, genesis, record cache
     /// for a new projection version, sealing an old plain journal, repairing a dossier that
     /// the field version left with duplicate changes) happens under the write lock and only
     /// if still needed once the lock is held, so any number of processes may open at once.
@@ -304,7 +304,7 @@ impl Dossier {
     /// The write path every writer of the file follows: take the file's write lock (waiting
     /// for other writers), catch up with what they stored, let `build` compute the edits
     /// from that state, check the bureau's rules, make one Automerge change, and store it
-    /// with the query tables in the same transaction. A change is only ever made under the
+    /// with the record cache in the same transaction. A change is only ever made under the
     /// lock on a document holding every stored change, so two writers can never make two
     /// different changes with the same actor and sequence number.
     pub(crate) fn commit_with<T>(
@@ -384,7 +384,7 @@ impl Dossier {
     }
 
     /// Merges changes from another peer (the bureau, another device) given as raw change
-    /// bytes, stores them and the query tables' update in one transaction, and returns how
+    /// bytes, stores them and the record cache's update in one transaction, and returns how
     /// many were new. `extra` runs in the same transaction (sync stores its peer state there).
     pub fn merge_changes(
         &mut self,
@@ -395,7 +395,7 @@ impl Dossier {
     }
 
     /// Lets `f` change the document (sync applies what the bureau sent), then stores every
-    /// change that appeared and brings the query tables along, all in one transaction with
+    /// change that appeared and brings the record cache along, all in one transaction with
     /// `extra`, under the file's write lock and after catching up with other writers. Only
     /// the records the new changes touched are hydrated again. On any error nothing is kept
     /// in memory that is not stored. Returns how many changes were new.

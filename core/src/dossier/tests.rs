@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::model::{ApplicationStatus, AppointmentKind, LocalDate, Source};
-use crate::store::ApplicationQuery;
+use crate::query::ApplicationQuery;
 
 fn quick(employer: &str, role: &str) -> NewApplication {
     NewApplication {
@@ -217,7 +217,7 @@ fn merged_changes_from_another_device_update_the_lists() {
         .unwrap();
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().any(|a| a.id == theirs.id));
-    // Searching finds the merged one too: the FTS table was updated with the merge.
+    // Searching finds the merged one too: the record cache was updated with the merge.
     let found = phone
         .list_applications(&ApplicationQuery {
             text: Some("globex".into()),
@@ -292,7 +292,7 @@ fn many_writes_compact_and_reopen_identically() {
 }
 
 #[test]
-fn query_tables_are_rebuilt_when_their_version_changes() {
+fn the_record_cache_is_rebuilt_when_its_version_changes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("koers.db");
     {
@@ -300,7 +300,7 @@ fn query_tables_are_rebuilt_when_their_version_changes() {
         d.log_application(quick("Acme", "Planner")).unwrap();
         // Simulate tables from an older version: emptied and marked stale.
         d.write_local(|tx| {
-            tx.execute("DELETE FROM applications", [])?;
+            tx.execute("DELETE FROM records WHERE kind = 'application'", [])?;
             crate::store::Settings::put(tx, PROJECTION_KEY, b"0")
         })
         .unwrap();

@@ -9,7 +9,8 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::model::ApplicationStatus;
-use crate::store::{ApplicationQuery, StoredDocument};
+use crate::query::ApplicationQuery;
+use crate::store::StoredDocument;
 
 fn quick(employer: &str) -> NewApplication {
     NewApplication {

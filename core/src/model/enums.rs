@@ -175,7 +175,7 @@ vocabulary!(
 );
 
 /// The statuses after which an application is over: the one place this rule is written
-/// (the query tables' SQL is built from it, the shells ask `is_closed`).
+/// (the lists' filters and the shells ask `is_closed`).
 pub const CLOSED_STATUSES: &[ApplicationStatus] = &[
     ApplicationStatus::Hired,
     ApplicationStatus::Rejected,
@@ -233,16 +233,6 @@ pub fn trajectory_kinds() -> Vec<TrajectoryKind> {
 }
 
 impl ApplicationStatus {
-    /// The closed statuses as an SQL list (`'hired', 'rejected', 'withdrawn'`), for queries
-    /// that must agree with `is_closed`.
-    pub fn closed_sql_list() -> String {
-        CLOSED_STATUSES
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
     /// Whether the employee actually applied (counts toward the weekly target).
     pub fn counts_as_applied(&self) -> bool {
         !matches!(self, Self::Interest)
@@ -277,16 +267,12 @@ mod tests {
     }
 
     #[test]
-    fn the_closed_statuses_and_their_sql_agree() {
+    fn the_closed_statuses_are_the_final_ones() {
         let closed: Vec<&str> = ApplicationStatus::ALL
             .iter()
             .filter(|s| s.is_closed())
             .map(|s| s.as_str())
             .collect();
         assert_eq!(closed, ["hired", "rejected", "withdrawn"]);
-        assert_eq!(
-            ApplicationStatus::closed_sql_list(),
-            "'hired', 'rejected', 'withdrawn'"
-        );
     }
 }

@@ -1,5 +1,5 @@
-//! The phone's database: one SQLite file holding the Automerge document's changes, the query
-//! tables derived from it, the private journal, and settings.
+//! The phone's database: one SQLite file holding the Automerge document's changes, the record
+//! cache derived from it, the private journal, and settings.
 //!
 //! Every write of the app runs in one immediate transaction here (`Store::write`), in WAL
 //! mode with `synchronous=FULL`, so a returned write survives a crash or power loss, a write
@@ -19,9 +19,9 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 use crate::error::Result;
 
 pub use document::{CatchUp, Cursor, RawRows, StoredDocument, StoredPosition};
-pub use projection::{ApplicationQuery, Projection};
+pub use projection::Projection;
 
-/// The version of the derived query tables (see `projection::PROJECTION_VERSION`).
+/// The version of the derived record cache (see `projection::PROJECTION_VERSION`).
 pub fn projection_version() -> u32 {
     projection::PROJECTION_VERSION
 }
@@ -108,8 +108,7 @@ impl Store {
             let tx = self.begin_write()?;
             let tables: Vec<String> = {
                 let mut stmt = tx.prepare(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'
-                     AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%_fts_%'",
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
                 )?;
                 let rows = stmt.query_map([], |r| r.get(0))?;
                 rows.collect::<rusqlite::Result<_>>()?

@@ -117,8 +117,32 @@ CREATE TABLE notified_reminders (
 ) WITHOUT ROWID;
 ";
 
+/// Version 8, lean writes: fewer pages written per stored change.
+/// - The SQL query tables and the full-text index go. Lists filter and search the dossier
+///   in memory (`crate::query`), which the record cache (V5) already holds whole; the tables
+///   only gave the lists their ids, and cost every stored application about six more
+///   written pages (table, three indexes, FTS5 segment, structure and content).
+/// - The record cache becomes a rowid table with a unique key: a new record is appended to
+///   the last page, where a clustered (kind, id) key made each insert of a ~1 KB record
+///   rebalance three leaf pages and their parent.
+const LEAN_WRITES: &str = "
+DROP TABLE applications_fts;
+DROP TABLE applications;
+DROP TABLE appointments;
+DROP TABLE actions;
+CREATE TABLE records_by_row (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    json TEXT NOT NULL,
+    UNIQUE (kind, id)
+);
+INSERT INTO records_by_row (kind, id, json) SELECT kind, id, json FROM records;
+DROP TABLE records;
+ALTER TABLE records_by_row RENAME TO records;
+";
+
 /// Every migration in order; index `i` takes the database from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, REMINDER_LEDGER];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, REMINDER_LEDGER, LEAN_WRITES];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -166,7 +190,7 @@ fn read_version(conn: &Connection) -> Result<u32> {
 mod tests {
     use super::*;
     use crate::dossier::{Dossier, NewApplication};
-    use crate::store::ApplicationQuery;
+    use crate::query::ApplicationQuery;
 
     /// Builds a database at every older schema version with the data that version could
     /// hold, then opens it with the current code: everything must still be there.
@@ -219,6 +243,69 @@ mod tests {
                 assert!(apps.is_empty());
             }
         }
+    }
+
+    /// A version-7 file whose record cache is current opens from the cache (no rebuild):
+    /// the lean-writes migration must carry every cached record over into the new table.
+    #[test]
+    fn the_record_cache_survives_the_lean_writes_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v7.db");
+        let (doc_bytes, app) = {
+            let mut d = Dossier::open_in_memory().unwrap();
+            let app = d
+                .log_application(NewApplication {
+                    employer: "Café Één".into(),
+                    role: "Planner".into(),
+                    ..Default::default()
+                })
+                .unwrap();
+            (d.automerge().unwrap().save(), app)
+        };
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate_to(&mut conn, 7).unwrap();
+            conn.execute(
+                "INSERT INTO document_snapshot (id, bytes, saved_at) VALUES (1, ?1, 0)",
+                [&doc_bytes],
+            )
+            .unwrap();
+            // The cache says something the document does not: only a cache read shows it.
+            let mut cached = app.clone();
+            cached.role = "Uit de cache".into();
+            conn.execute(
+                "INSERT INTO records (kind, id, json) VALUES ('application', ?1, ?2)",
+                [&app.id, &serde_json::to_string(&cached).unwrap()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES ('actor_id', ?1), ('projection_version', ?2)",
+                rusqlite::params![
+                    automerge::ActorId::random().to_bytes(),
+                    crate::store::projection_version().to_string().as_bytes()
+                ],
+            )
+            .unwrap();
+        }
+        let d = Dossier::open(&path).unwrap();
+        let found = d
+            .list_applications(&ApplicationQuery {
+                text: Some("cafe een".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].role, "Uit de cache");
+        let conn = Connection::open(&path).unwrap();
+        let left: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name IN
+                 ('applications', 'applications_fts', 'appointments', 'actions')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0, "the query tables are gone");
     }
 
     #[test]

@@ -410,6 +410,59 @@ fn a_wipe_leaves_no_byte_of_the_dossier_in_the_files() {
     assert_eq!(listed(&Dossier::open(&path).unwrap()).len(), 1);
 }
 
+/// A wipe by one handle (sign-out in the app) while another (a widget, the share
+/// extension) holds the dossier: the other must drop what it held, not write its old
+/// records back on top of the emptied file.
+#[test]
+fn a_handle_that_held_the_dossier_before_another_wiped_it_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("koers.db");
+    let mut app = Dossier::open(&path).unwrap();
+    let mut widget = Dossier::open(&path).unwrap();
+    for employer in ["Acme", "Globex", "Initech"] {
+        widget.log_application(quick(employer)).unwrap(); // loads and extends its document
+    }
+    app.refresh().unwrap();
+    app.sign_out(None, true).unwrap();
+
+    let after = widget.log_application(quick("Umbrella")).unwrap();
+    assert_eq!(listed(&widget), BTreeSet::from([after.id.clone()]));
+    assert_eq!(
+        listed(&Dossier::open(&path).unwrap()),
+        BTreeSet::from([after.id])
+    );
+    assert_eq!(rebuilt(&path).applications.len(), 1);
+    assert_no_duplicate_seq(&path);
+}
+
+/// Row numbers keep growing across compactions that fold every row, so another handle's
+/// cursor never mistakes a new row for one it has read.
+#[test]
+fn change_rows_are_never_numbered_twice_across_compactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("koers.db");
+    let mut a = Dossier::open(&path).unwrap();
+    let mut b = Dossier::open(&path).unwrap();
+    a.log_application(quick("Acme")).unwrap();
+    b.log_application(quick("Globex")).unwrap();
+    let highest = |path: &Path| -> i64 {
+        let conn = Connection::open(path).unwrap();
+        StoredDocument::position(&conn).unwrap().max_seq
+    };
+    let before = highest(&path);
+    b.compact().unwrap(); // folds and deletes every row
+    assert_eq!(highest(&path), 0, "no change rows left");
+    let new = b.log_application(quick("Initech")).unwrap();
+    assert!(
+        highest(&path) > before,
+        "the new row is numbered above every earlier one"
+    );
+    // a read up to `before`; it must still see b's new application.
+    assert!(a.refresh().unwrap());
+    assert!(a.document().applications.contains_key(&new.id));
+    assert_eq!(listed(&a).len(), 3);
+}
+
 #[derive(Debug, Clone)]
 enum Step {
     Log(usize),

@@ -33,7 +33,7 @@ pub struct StoredPosition {
 
 impl StoredPosition {
     /// How many change rows wait to be folded into the snapshot (rows up to
-    /// `folded_through` are deleted, and AUTOINCREMENT never reuses a seq).
+    /// `folded_through` are deleted, and `append` numbers rows above it).
     pub fn pending(&self) -> i64 {
         self.max_seq - self.folded_through
     }
@@ -178,20 +178,25 @@ impl StoredDocument {
         )?)
     }
 
-    /// Appends changes (idempotent: a change already stored is skipped). Returns the seq of
-    /// the last row written, if any.
+    /// Appends changes the file does not hold yet: call it under the write lock with changes
+    /// new to a document caught up with every stored one (`Dossier::commit_with`,
+    /// `apply_remote`). Returns the seq of the last row written, if any.
     pub fn append<'a>(
         conn: &Connection,
         changes: impl IntoIterator<Item = &'a Change>,
     ) -> Result<Option<i64>> {
+        // One past the newest row or the newest folded one: a compaction may have deleted
+        // every row, and a number must never be handed out twice (other handles' cursors).
         let mut stmt = conn.prepare_cached(
-            "INSERT OR IGNORE INTO document_changes (hash, bytes) VALUES (?1, ?2)",
+            "INSERT INTO document_changes (seq, bytes) VALUES (
+                 max((SELECT coalesce(max(seq), 0) FROM document_changes),
+                     (SELECT coalesce(max(folded_through), 0) FROM document_snapshot)) + 1,
+                 ?1)",
         )?;
         let mut last = None;
         for change in changes {
-            if stmt.execute(params![change.hash().as_ref(), change.raw_bytes()])? > 0 {
-                last = Some(conn.last_insert_rowid());
-            }
+            stmt.execute([change.raw_bytes()])?;
+            last = Some(conn.last_insert_rowid());
         }
         Ok(last)
     }

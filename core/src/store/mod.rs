@@ -116,6 +116,9 @@ impl Store {
             for table in tables {
                 tx.execute(&format!("DELETE FROM \"{table}\""), [])?;
             }
+            // Other handles on this file must read it again from scratch, not on top of
+            // what they held (row numbers start over).
+            document::StoredDocument::new_epoch(&tx)?;
             tx.commit()?;
         }
         self.conn.execute_batch("VACUUM")?;

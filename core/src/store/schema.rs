@@ -125,6 +125,11 @@ CREATE TABLE notified_reminders (
 /// - The record cache becomes a rowid table with a unique key: a new record is appended to
 ///   the last page, where a clustered (kind, id) key made each insert of a ~1 KB record
 ///   rebalance three leaf pages and their parent.
+/// - Change rows lose the unique index on their hash and AUTOINCREMENT (two more pages per
+///   write): a change is only ever appended under the write lock by a handle whose
+///   document holds every stored change, so it is new by construction, and its row number
+///   is one past the newest row or the newest folded row (`StoredDocument::append`), so
+///   numbers never go back after a compaction.
 const LEAN_WRITES: &str = "
 DROP TABLE applications_fts;
 DROP TABLE applications;
@@ -139,6 +144,13 @@ CREATE TABLE records_by_row (
 INSERT INTO records_by_row (kind, id, json) SELECT kind, id, json FROM records;
 DROP TABLE records;
 ALTER TABLE records_by_row RENAME TO records;
+CREATE TABLE document_changes_by_row (
+    seq INTEGER PRIMARY KEY,
+    bytes BLOB NOT NULL
+);
+INSERT INTO document_changes_by_row (seq, bytes) SELECT seq, bytes FROM document_changes;
+DROP TABLE document_changes;
+ALTER TABLE document_changes_by_row RENAME TO document_changes;
 ";
 
 /// Every migration in order; index `i` takes the database from version `i` to `i + 1`.

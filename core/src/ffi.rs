@@ -311,9 +311,17 @@ impl TryFrom<TrajectoryUpdate> for TrajectoryPatch {
 
 fn check_path(path: &str) -> Result<()> {
     if path.trim().is_empty() {
-        return Err(KoersError::invalid("path", "may not be empty"));
+        return Err(KoersError::invalid("path", crate::input::EMPTY));
     }
     Ok(())
+}
+
+/// The Dutch name of an input field (`KoersError::InvalidInput`'s `field`, "date"), as the
+/// core's messages name it ("datum: ..."): for shells that point at the field a message is
+/// about, with the core's one list of names.
+#[uniffi::export]
+pub fn input_field_label(field: String) -> String {
+    crate::input::field_label(&field).to_string()
 }
 
 /// The employee's dossier, as the shells hold it. Safe to call from any thread; every call
@@ -730,7 +738,7 @@ mod tests {
                 notes: String::new(),
             })
             .unwrap_err();
-        assert!(err.to_string().starts_with("ends_at:"), "{err}");
+        assert!(err.to_string().starts_with("einde:"), "{err}");
         assert!(k.list_appointments(false).unwrap().is_empty());
     }
 

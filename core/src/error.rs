@@ -19,11 +19,11 @@ pub enum KoersError {
     InvalidInput { field: String, reason: String },
 
     /// The database could not be read or written; the previous state is intact.
-    #[error("storage failure: {message}")]
+    #[error("opslaan of lezen mislukt: {message}")]
     Storage { message: String },
 
     /// The shared document could not be read or changed.
-    #[error("document error: {message}")]
+    #[error("fout in het gedeelde dossier: {message}")]
     Document { message: String },
 
     /// The network or the bureau could not be reached or answered with an error.
@@ -41,7 +41,7 @@ pub enum KoersError {
     NotEnrolled,
 
     /// Writing a file (an export) failed.
-    #[error("could not write {path}: {message}")]
+    #[error("kon {path} niet schrijven: {message}")]
     Io { path: String, message: String },
 }
 

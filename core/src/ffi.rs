@@ -426,6 +426,11 @@ impl Koers {
         self.read(|d| d.comments_on(&application_id))
     }
 
+    /// The general notes (not about one application), newest first.
+    pub fn general_notes(&self) -> Vec<Comment> {
+        self.read(|d| d.general_notes())
+    }
+
     // --- appointments ---
 
     pub fn schedule_appointment(&self, input: AppointmentInput) -> Result<Appointment> {

@@ -348,7 +348,11 @@ fn bad_input_exits_with_2_names_the_field_and_stores_nothing() {
     for (args, field) in cases {
         let run = k.fails(2, args);
         assert!(
-            run.stderr.starts_with(&format!("koers: {field}: ")),
+            // The message names the field in Dutch ("werkgever: ..."), --json by its name.
+            run.stderr.starts_with(&format!(
+                "koers: {}: ",
+                koers_core::input::field_label(field)
+            )),
             "{args:?}: {}",
             run.stderr
         );

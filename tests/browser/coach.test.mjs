@@ -279,7 +279,8 @@ async function main() {
 
       // What the browser's own checks would stop is sent anyway, as a hand-made post would be.
       const refused = async (title, due, reason) => {
-        await item.locator("details.edit > summary").click();
+        // Open (after a refusal it is open already: a click would close it).
+        await item.locator("details.edit").evaluate((d) => { d.open = true; });
         const form = item.locator("details.edit form");
         await form.evaluate((f) => {
           f.noValidate = true;
@@ -293,7 +294,9 @@ async function main() {
           item.getByRole("button", { name: "Opslaan" }).click(),
         ]);
         assert(response.status() === 422, `status ${response.status()} for ${title.slice(0, 20)} / ${due}`);
-        const notice = (await page.locator(".notice").first().innerText()).trim();
+        const shown = page.locator(".notice-problem", { hasText: reason });
+        await shown.waitFor();
+        const notice = (await shown.innerText()).trim();
         assert(notice.includes(reason), `notice: ${notice}`);
         for (const english of ["must", "invalid", "not found", "characters", "only", "cannot", "may not", "title"]) {
           assert(!new RegExp(`\\b${english}\\b`, "i").test(notice), `English "${english}" in: ${notice}`);

@@ -1046,13 +1046,7 @@ fn actions(
 
 /// General notes: comments that are not about one application.
 fn notes(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
-    let mut list: Vec<_> = view
-        .dossier
-        .comments
-        .values()
-        .filter(|c| c.application_id.is_none())
-        .collect();
-    list.sort_by_key(|c| std::cmp::Reverse(c.at));
+    let list = koers_core::overview::general_notes(&view.dossier);
     html! {
         section.card id="notities" aria-labelledby="h-notities" {
             h2 id="h-notities" { "Notities" }

@@ -442,26 +442,26 @@ pub fn is_rule_refusal(e: &BureauError) -> bool {
 }
 
 /// The core's refusal of an operation, for the coach: a broken role rule is 403, an unknown
-/// record 404, unusable input 400; the reason is the core's, the same the phone shows.
+/// record 404, unusable input 400. The text is the core's (Dutch, the same the phone shows),
+/// in the bureau's frame.
 pub fn refusal(e: koers_core::KoersError) -> BureauError {
     use koers_core::KoersError as E;
     match e {
         E::NotFound { what } => {
             BureauError::refused(ErrorCode::NotFound, format!("Niet gevonden: {what}."))
         }
-        E::InvalidInput { field, reason } => {
-            let rule = matches!(
-                field.as_str(),
-                "trajectory" | "applications" | "appointments" | "actions" | "comments" | "schema"
-            );
-            if rule {
+        E::InvalidInput {
+            ref field,
+            ref reason,
+        } => {
+            if e.is_rule_refusal() {
                 BureauError::refused(ErrorCode::Forbidden, format!("{RULE_REFUSAL}{reason}."))
             } else {
                 BureauError::refused(
                     ErrorCode::Malformed,
                     format!(
-                        "Niet opgeslagen: {} ({field}): {reason}.",
-                        field_label(&field)
+                        "Niet opgeslagen ({}): {reason}.",
+                        koers_core::input::field_label(field)
                     ),
                 )
             }
@@ -469,26 +469,6 @@ pub fn refusal(e: koers_core::KoersError) -> BureauError {
         other => BureauError::Storage {
             message: other.to_string(),
         },
-    }
-}
-
-/// The Dutch name of an input field the core names.
-fn field_label(field: &str) -> &str {
-    match field {
-        "title" => "omschrijving",
-        "text" => "tekst",
-        "starts_at" => "begin",
-        "ends_at" => "einde",
-        "status" => "status",
-        "location" => "locatie",
-        "agenda" => "agenda",
-        "notes" => "notities",
-        "weekly_target" => "weekdoel",
-        "start_date" => "startdatum",
-        "goals" => "doelen",
-        "budget" => "budget",
-        "author_name" => "naam",
-        other => other,
     }
 }
 
@@ -597,7 +577,7 @@ pub fn change_appointment(
                 // Proposed again only by moving it.
                 AppointmentStatus::Proposed => {
                     let current = doc.appointments.get(appointment_id).ok_or_else(|| {
-                        koers_core::KoersError::not_found(format!("appointment {appointment_id}"))
+                        koers_core::KoersError::not_found(format!("afspraak {appointment_id}"))
                     })?;
                     koers_core::rules::appointment_transition(current.status, status)
                         .map_err(|r| koers_core::KoersError::invalid("status", r))?;
@@ -610,7 +590,7 @@ pub fn change_appointment(
         let record = match record {
             Some(r) => r,
             None => d.appointments.get(appointment_id).cloned().ok_or_else(|| {
-                koers_core::KoersError::not_found(format!("appointment {appointment_id}"))
+                koers_core::KoersError::not_found(format!("afspraak {appointment_id}"))
             })?,
         };
         Ok(ops::Done { edits, record })

@@ -119,9 +119,10 @@ const PEOPLE: [Person; 4] = [
         kind: TrajectoryKind::Outplacement,
         sick_days_ago: None,
         contract_ends_in: Some(75),
-        target: 0,
+        // Agreed at the intake: two a week while the cv is being rewritten.
+        target: 2,
         phase: Phase::Intake,
-        weekly: &[],
+        weekly: &[1, 1],
         started_days_ago: Some(6),
         first_vacancy: 0,
         goals: [
@@ -389,10 +390,23 @@ fn seed_person(state: &AppState, coach_id: &str, p: &Person) -> Result<String> {
     }
 
     // The coach's part: the start, the plan, the appointments held since, the agreements.
+    // The start goes through the trajectory's operation, as a coach correcting it would: the
+    // weekly target and the phase agreed at the intake move to the start with it, so every
+    // week since the start is judged by them (set directly, they stayed dated today and this
+    // week had no target).
     coach_api::set_phase(state, coach_id, &id, "", p.phase)?;
+    coach_api::edit_trajectory(
+        state,
+        coach_id,
+        &id,
+        "",
+        koers_core::ops::TrajectoryPatch {
+            start_date: Some(Some(start)),
+            goals: Some(p.goals.iter().map(|g| g.to_string()).collect()),
+            ..Default::default()
+        },
+    )?;
     coach_api::edit_dossier(state, coach_id, &id, "", |d| {
-        d.trajectory.start_date = Some(start);
-        d.trajectory.goals = p.goals.iter().map(|g| g.to_string()).collect();
         let mut held = |on: LocalDate, kind: AppointmentKind, agenda: &str| {
             let a = Appointment {
                 id: koers_core::model::new_id(),
@@ -572,5 +586,74 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The caseload a coach opens after `./scripts/demo`: everyone has a weekly target in
+    /// force this week (agreed from their start), and the marks tell them apart.
+    #[test]
+    fn every_demo_employee_has_a_target_this_week_and_the_marks_differ() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = crate::storage::sqlite::SqliteStorage::open_dir(dir.path()).unwrap();
+        let state = AppState::new(std::sync::Arc::new(storage));
+        seed(&state).unwrap().unwrap();
+        let coach = state.storage.coach_by_email(DEMO_EMAIL).unwrap().unwrap();
+        let now = Timestamp::now();
+        let today = now.local_date();
+        let rows = crate::web::caseload::rows_at(&state, &coach.id, now).unwrap();
+        assert_eq!(rows.len(), PEOPLE.len());
+        for r in &rows {
+            let p = PEOPLE.iter().find(|p| p.name == r.name).unwrap();
+            assert_eq!(
+                r.this_week.target, p.target,
+                "{}: this week's target",
+                r.name
+            );
+            let doc = state.documents.read_state(&r.id, |d| d.clone()).unwrap();
+            let start = doc.trajectory.start_date.unwrap();
+            assert_eq!(start, p.start(), "{}", r.name);
+            // Judged by the target agreed from the start: every week since, none before.
+            let progress = koers_core::progress::weekly_progress(&doc, today, 20);
+            for w in &progress.weeks {
+                let expected = if week_start(start) <= w.week_start {
+                    p.target
+                } else {
+                    0
+                };
+                assert_eq!(w.target, expected, "{}: week of {}", r.name, w.week_start);
+            }
+            // (Usually the last entry of `weekly`; on a Sunday Joost's second week is today.)
+            let this_week = p
+                .application_days()
+                .iter()
+                .filter(|d| week_start(**d) == week_start(today))
+                .count();
+            assert!(this_week > 0, "{}", r.name);
+            assert_eq!(r.this_week.applications as usize, this_week, "{}", r.name);
+        }
+        let behind = |name: &str| {
+            rows.iter()
+                .find(|r| r.name == name)
+                .map(|r| {
+                    r.behind
+                        .contains(&crate::web::caseload::Behind::UnderTarget)
+                })
+                .unwrap()
+        };
+        // Ahmed applied 2, 2 and 1 times against 4 in the last weeks; Sanne met her 3 twice.
+        assert!(behind("Ahmed El Amrani"));
+        assert!(!behind("Sanne Jansen"));
+        assert!(!behind("Joost Visser"), "one week in: not two weeks behind");
+        let met_last_week = rows
+            .iter()
+            .filter(|r| {
+                let doc = state.documents.read_state(&r.id, |d| d.clone()).unwrap();
+                let weeks = koers_core::progress::weekly_progress(&doc, today, 2).weeks;
+                weeks.first().is_some_and(|w| w.met)
+            })
+            .count();
+        assert!(
+            met_last_week > 0 && met_last_week < rows.len(),
+            "{met_last_week}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Every operation through the phone's write path (`Dossier`, which runs `koers_core::ops`
 //! inside `commit_with`) and through the bureau's (`coach_api`, which runs the same ops on
-//! its copy) from the same dossier: the same record, or the same refusal.
+//! its copy) from the same dossier: the same record, or the same refusal, and every refusal
+//! in Dutch, as the employee and the coach read it.
 
 mod common;
 
@@ -252,6 +253,74 @@ fn cases() -> Vec<Case> {
             },
         ),
         case(
+            "comment without text",
+            |d| d.comment(None, "   ").map(json),
+            |b, c, e| {
+                let input = NewComment {
+                    application_id: None,
+                    text: "   ".into(),
+                };
+                coach_api::add_comment(&b.srv().state, c, e, "", &input).map(json)
+            },
+        ),
+        case(
+            "edit an action to an empty title",
+            |d| d.edit_action("c1", Some(" ".into()), None).map(json),
+            |b, c, e| {
+                let change = coach_api::ActionChange {
+                    title: Some(" ".into()),
+                    ..Default::default()
+                };
+                coach_api::change_action(&b.srv().state, c, e, "", "c1", &change).map(json)
+            },
+        ),
+        case(
+            "edit an action to 301 characters",
+            |d| d.edit_action("c1", Some("y".repeat(301)), None).map(json),
+            |b, c, e| {
+                let change = coach_api::ActionChange {
+                    title: Some("y".repeat(301)),
+                    ..Default::default()
+                };
+                coach_api::change_action(&b.srv().state, c, e, "", "c1", &change).map(json)
+            },
+        ),
+        case(
+            "tick off an unknown action",
+            |d| d.set_action_done("zz", true).map(json),
+            |b, c, e| {
+                coach_api::apply_op(&b.srv().state, c, e, "", |d, by, now| {
+                    ops::set_action_done(d, by, "zz", true, now)
+                })
+                .map(json)
+            },
+        ),
+        case(
+            "start before the first sick day",
+            |d| {
+                d.update_trajectory(ops::TrajectoryPatch {
+                    first_sick_day: Some(Some(day("2026-06-01"))),
+                    start_date: Some(Some(day("2026-05-01"))),
+                    ..Default::default()
+                })
+                .map(json)
+            },
+            |b, c, e| {
+                coach_api::edit_trajectory(
+                    &b.srv().state,
+                    c,
+                    e,
+                    "",
+                    ops::TrajectoryPatch {
+                        first_sick_day: Some(Some(day("2026-06-01"))),
+                        start_date: Some(Some(day("2026-05-01"))),
+                        ..Default::default()
+                    },
+                )
+                .map(json)
+            },
+        ),
+        case(
             "comment on an unknown application",
             |d| d.comment_on_application("zz", "Hallo").map(json),
             |b, c, e| {
@@ -339,6 +408,63 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// English words that gave a refusal away as half translated (before, e.g. "Niet opgeslagen:
+/// omschrijving (title): may not be empty", "Niet gevonden: appointment unknown").
+const ENGLISH: [&str; 22] = [
+    "must",
+    "invalid",
+    "not found",
+    "characters",
+    "only",
+    "cannot",
+    "may",
+    "empty",
+    "longer",
+    "after",
+    "before",
+    "the",
+    "is not",
+    "appointment",
+    "action",
+    "application",
+    "title",
+    "ends_at",
+    "cancelled",
+    "confirmed",
+    "proposed",
+    "done",
+];
+
+fn assert_dutch(case: &str, text: &str) {
+    let lower = text.to_lowercase();
+    // Whole words only ("the" is not in "thema"); the test ids ("unknown", "m-own") are no text.
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = format!(" {} ", words.join(" "));
+    for english in ENGLISH {
+        assert!(
+            !joined.contains(&format!(" {english} ")),
+            "{case}: English {english:?} in the refusal {text:?}"
+        );
+    }
+}
+
+#[test]
+fn the_blacklist_catches_what_the_refusals_said_before() {
+    for before in [
+        "Niet opgeslagen: omschrijving (title): may not be empty.",
+        "Niet gevonden: appointment unknown.",
+        "ends_at: the end must be after the start",
+        "an appointment that is cancelled cannot become done",
+    ] {
+        let caught = std::panic::catch_unwind(|| assert_dutch("before", before));
+        assert!(caught.is_err(), "{before:?} passed");
+    }
+    assert_dutch("now", "Niet opgeslagen (omschrijving): mag niet leeg zijn.");
+}
+
 #[test]
 fn every_operation_gives_the_same_result_or_refusal_on_the_phone_and_at_the_bureau() {
     let b = Bureau::start();
@@ -382,6 +508,10 @@ fn every_operation_gives_the_same_result_or_refusal_on_the_phone_and_at_the_bure
                 assert_eq!(phone_doc, bureau_doc, "{}: different dossiers", case.name);
             }
             (Err(p), Err(s)) => {
+                // What the phone shows (the error's message) and what the coach reads
+                // (the API's reason, the web view's notice) are Dutch, nothing half English.
+                assert_dutch(case.name, &p.to_string());
+                assert_dutch(case.name, &s.to_string());
                 assert_eq!(
                     coach_api::refusal(p).to_string(),
                     s.to_string(),
@@ -400,10 +530,12 @@ fn every_operation_gives_the_same_result_or_refusal_on_the_phone_and_at_the_bure
             .map(|(_, r)| r.clone())
             .unwrap_or_else(|| panic!("{name} was not refused"))
     };
-    assert!(reason("hold a cancelled one").contains("cancelled cannot become done"));
-    assert!(reason("action with a 5,000-character title").contains("300"));
-    assert!(reason("action for an unknown appointment").contains("unknown"));
-    assert!(reason("propose backwards").contains("after the start"));
+    assert!(reason("hold a cancelled one").contains("geannuleerd is, kan niet meer gehouden"));
+    assert!(reason("action with a 5,000-character title").contains("langer dan 300 tekens"));
+    assert!(reason("action for an unknown appointment").contains("afspraak unknown"));
+    assert!(reason("action without a title").contains("omschrijving"));
+    assert!(reason("propose backwards").contains("na het begin"));
+    assert!(reason("comment without text").contains("mag niet leeg zijn"));
     assert!(reason("the coach logs an application").contains("alleen de werknemer"));
     assert!(reason("the coach writes the employee's notes").contains("notities"));
     assert!(reason("weekly target of 51").contains("50"));

@@ -1,6 +1,6 @@
 //! The coach's workflows in the web view, through its forms: confirm the employee's
-//! proposal, tick off and delete an action, a general note, the trajectory's master data,
-//! and closing the trajectory (read-only afterwards).
+//! proposal, tick off, edit and delete an action, a general note, the trajectory's master
+//! data, and closing the trajectory (read-only afterwards).
 
 mod web;
 
@@ -130,4 +130,97 @@ fn the_coach_works_through_the_forms_until_the_trajectory_is_closed() {
     assert!(r.text().unwrap().contains("afgesloten"));
     let (_, caseload) = b.get("/coach");
     assert!(!caseload.contains("Petra"), "out of the caseload");
+}
+
+#[test]
+fn the_coach_edits_an_action_and_bad_input_shows_the_form_again_and_stores_nothing() {
+    let (_dir, srv) = server();
+    let coach_id = coach(&srv, "e@bureau.test", "Coach E");
+    let id = coach_api::create_employee(
+        &srv.state,
+        &coach_id,
+        &NewEmployee {
+            name: "Ahmed".into(),
+            kind: TrajectoryKind::Outplacement,
+            first_sick_day: None,
+            contract_end: None,
+            weekly_target: Some(2),
+            bureau: None,
+        },
+    )
+    .unwrap()
+    .employee_id;
+    let action = coach_api::add_action(
+        &srv.state,
+        &coach_id,
+        &id,
+        "",
+        &NewAction {
+            title: "CV bijwerken".into(),
+            due: Some("2030-01-10".parse().unwrap()),
+            owner: None,
+            appointment_id: None,
+        },
+    )
+    .unwrap();
+    let b = Browser::logged_in(&srv, "e@bureau.test");
+    let page = format!("/coach/werknemers/{id}");
+    let path = format!("{page}/acties/{}", action.id);
+    assert!(b.get(&page).1.contains("Wijzigen"));
+
+    let r = b.post(
+        &path,
+        &[
+            ("op", "wijzigen"),
+            ("title", "Cv bijwerken met de laatste functie"),
+            ("due", "2030-01-17"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let edited = dossier(&srv, &id).actions[&action.id].clone();
+    assert_eq!(edited.title, "Cv bijwerken met de laatste functie");
+    assert_eq!(
+        edited.due.map(|d| d.to_string()).as_deref(),
+        Some("2030-01-17")
+    );
+    assert!(b
+        .get(&format!("{page}?ok=actie-gewijzigd"))
+        .1
+        .contains("Actie gewijzigd."));
+
+    // Refused: the page again (422) with a Dutch reason and the form open with what was
+    // typed; the stored action is as it was.
+    let long = "x".repeat(301);
+    for (title, due, reason) in [
+        ("   ", "2030-01-20", "leeg"),
+        (long.as_str(), "2030-01-20", "300 tekens"),
+        ("Nieuwe titel", "20-01-2030", "geen datum"),
+    ] {
+        let r = b.post(&path, &[("op", "wijzigen"), ("title", title), ("due", due)]);
+        assert_eq!(r.status(), 422, "{title:.20} {due}");
+        let html = r.text().unwrap();
+        assert!(html.contains("Niet opgeslagen"), "{html}");
+        assert!(html.contains(reason), "{reason} not in the page");
+        assert!(
+            html.contains("<details class=\"edit\" open"),
+            "the form is open again"
+        );
+        assert!(
+            html.contains(&format!("value=\"{due}\"")),
+            "what was typed is kept"
+        );
+        assert_eq!(
+            dossier(&srv, &id).actions[&action.id],
+            edited,
+            "nothing stored"
+        );
+    }
+
+    // Clearing the date is an edit too.
+    let r = b.post(
+        &path,
+        &[("op", "wijzigen"), ("title", "Cv bijwerken"), ("due", "")],
+    );
+    assert_eq!(r.status(), 303);
+    assert_eq!(dossier(&srv, &id).actions[&action.id].due, None);
 }

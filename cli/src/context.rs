@@ -62,7 +62,7 @@ fn default_db_path() -> Result<PathBuf> {
         .ok_or_else(|| {
             KoersError::invalid(
                 "db",
-                "no data folder found (HOME is not set); pass --db PATH or set KOERS_DB",
+                "geen gegevensmap gevonden (HOME is niet gezet); geef --db PAD of zet KOERS_DB",
             )
         })?;
     Ok(base.join("koers").join("koers.db"))

@@ -6,7 +6,7 @@ use koers_core::{KoersError, Result};
 const MIN_SHORT: usize = 8;
 
 /// The one id among `ids` that equals `given` or starts with it. `what` names the kind of
-/// record in messages ("application").
+/// record in messages, in Dutch ("sollicitatie").
 pub fn resolve<'a>(
     what: &str,
     given: &str,
@@ -16,7 +16,7 @@ pub fn resolve<'a>(
     if wanted.is_empty() {
         return Err(KoersError::invalid(
             "id",
-            format!("give the id of the {what}"),
+            format!("geef het id van de {what}"),
         ));
     }
     let mut matches = Vec::new();
@@ -36,7 +36,7 @@ pub fn resolve<'a>(
             Err(KoersError::invalid(
                 "id",
                 format!(
-                    "{given:?} fits {} ids ({}{}); type more of the {what}'s id",
+                    "‘{given}’ past bij {} ids ({}{}); typ meer van het id van de {what}",
                     many.len(),
                     shown.join(", "),
                     if many.len() > shown.len() {
@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn an_ambiguous_prefix_is_bad_input_and_an_unknown_one_is_not_found() {
         let err = resolve("application", "0193", IDS).unwrap_err();
-        assert!(err.to_string().contains("fits 2 ids"), "{err}");
+        assert!(err.to_string().contains("past bij 2 ids"), "{err}");
         assert!(matches!(err, KoersError::InvalidInput { .. }));
         let err = resolve("application", "ffff", IDS).unwrap_err();
         assert!(matches!(err, KoersError::NotFound { .. }));

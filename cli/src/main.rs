@@ -137,7 +137,10 @@ fn write_stdout(text: &str) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "koers: could not write the output: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "koers: kon de uitvoer niet schrijven: {e}"
+            );
             ExitCode::from(exit::OUTPUT_FAILED)
         }
     }

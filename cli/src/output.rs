@@ -16,7 +16,7 @@ pub fn json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
         .map_err(|e| KoersError::Document {
-            message: format!("could not write JSON: {e}"),
+            message: format!("kon de JSON niet schrijven: {e}"),
         })
 }
 

@@ -1,4 +1,7 @@
-//! The one error type of the core, with messages a person can act on.
+//! The one error type of the core, with messages a person can act on. The messages are
+//! Dutch, as everything a person sees (the phone, the CLI, the coach's view and the JSON
+//! API's `reason` all show this type's `Display`); the variants and the field names stay
+//! English, for code.
 
 /// Everything that can go wrong in the core. Crosses the FFI boundary as a typed exception
 /// whose message is this type's `Display`.
@@ -6,19 +9,21 @@
 #[uniffi(flat_error)]
 pub enum KoersError {
     /// The thing asked for does not exist (any more).
-    #[error("{what} not found")]
+    #[error("{what} niet gevonden")]
     NotFound { what: String },
 
-    /// Input was rejected; nothing was stored.
-    #[error("{field}: {reason}")]
+    /// Input was rejected; nothing was stored. `field` names the field for code ("title");
+    /// the message names it in Dutch (`crate::input::field_label`), or, for a refusal by
+    /// the role rules, is just the rule's reason.
+    #[error("{}", input_message(.field, .reason))]
     InvalidInput { field: String, reason: String },
 
     /// The database could not be read or written; the previous state is intact.
-    #[error("storage failure: {message}")]
+    #[error("opslaan of lezen mislukt: {message}")]
     Storage { message: String },
 
     /// The shared document could not be read or changed.
-    #[error("document error: {message}")]
+    #[error("fout in het gedeelde dossier: {message}")]
     Document { message: String },
 
     /// The network or the bureau could not be reached or answered with an error.
@@ -30,11 +35,13 @@ pub enum KoersError {
     Refused { message: String },
 
     /// The operation needs an enrolled device.
-    #[error("this device is not linked to a bureau yet; enrol with the code from your coach")]
+    #[error(
+        "dit apparaat is nog niet gekoppeld aan een bureau; koppel het met de code van je coach"
+    )]
     NotEnrolled,
 
     /// Writing a file (an export) failed.
-    #[error("could not write {path}: {message}")]
+    #[error("kon {path} niet schrijven: {message}")]
     Io { path: String, message: String },
 }
 
@@ -55,6 +62,32 @@ impl KoersError {
     /// Whether the caller gave bad input (as opposed to a failure of storage or network).
     pub fn is_input_error(&self) -> bool {
         matches!(self, Self::InvalidInput { .. } | Self::NotFound { .. })
+    }
+
+    /// Whether the role rules (`crate::rules`) or a closed trajectory refused the edit, as
+    /// opposed to unusable input: the bureau answers the first with 403, the second with 400.
+    pub fn is_rule_refusal(&self) -> bool {
+        matches!(self, Self::InvalidInput { field, .. } if RULE_AREAS.contains(&field.as_str()))
+    }
+}
+
+/// The parts of the dossier a rule refusal names as its field (`ops::check`).
+const RULE_AREAS: [&str; 7] = [
+    "trajectory",
+    "applications",
+    "appointments",
+    "actions",
+    "comments",
+    "schema",
+    "dossier",
+];
+
+/// "omschrijving: mag niet leeg zijn"; a rule's reason as it is.
+fn input_message(field: &str, reason: &str) -> String {
+    if RULE_AREAS.contains(&field) {
+        reason.to_string()
+    } else {
+        format!("{}: {reason}", crate::input::field_label(field))
     }
 }
 

@@ -311,9 +311,17 @@ impl TryFrom<TrajectoryUpdate> for TrajectoryPatch {
 
 fn check_path(path: &str) -> Result<()> {
     if path.trim().is_empty() {
-        return Err(KoersError::invalid("path", "may not be empty"));
+        return Err(KoersError::invalid("path", crate::input::EMPTY));
     }
     Ok(())
+}
+
+/// The Dutch name of an input field (`KoersError::InvalidInput`'s `field`, "date"), as the
+/// core's messages name it ("datum: ..."): for shells that point at the field a message is
+/// about, with the core's one list of names.
+#[uniffi::export]
+pub fn input_field_label(field: String) -> String {
+    crate::input::field_label(&field).to_string()
 }
 
 /// The employee's dossier, as the shells hold it. Safe to call from any thread; every call
@@ -416,6 +424,11 @@ impl Koers {
 
     pub fn comments(&self, application_id: String) -> Vec<Comment> {
         self.read(|d| d.comments_on(&application_id))
+    }
+
+    /// The general notes (not about one application), newest first.
+    pub fn general_notes(&self) -> Vec<Comment> {
+        self.read(|d| d.general_notes())
     }
 
     // --- appointments ---
@@ -730,7 +743,7 @@ mod tests {
                 notes: String::new(),
             })
             .unwrap_err();
-        assert!(err.to_string().starts_with("ends_at:"), "{err}");
+        assert!(err.to_string().starts_with("einde:"), "{err}");
         assert!(k.list_appointments(false).unwrap().is_empty());
     }
 

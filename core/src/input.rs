@@ -13,11 +13,65 @@ pub const MAX_TEXT: usize = 20_000;
 /// Longest accepted for one-line fields such as an employer or a role.
 pub const MAX_LINE: usize = 300;
 
+/// The reason for a required field left blank.
+pub const EMPTY: &str = "mag niet leeg zijn";
+
+/// The Dutch name of an input field, as messages show it (the field's own name for code
+/// is English: "title"). One list for every shell and the bureau.
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "title" => "omschrijving",
+        "text" => "tekst",
+        "starts_at" | "start" => "begin",
+        "ends_at" | "end" => "einde",
+        "status" => "status",
+        "location" => "locatie",
+        "agenda" => "agenda",
+        "notes" => "notities",
+        "weekly_target" => "weekdoel",
+        "start_date" => "start traject",
+        "first_sick_day" => "eerste ziektedag",
+        "contract_end" => "einde contract",
+        "goals" => "doelen",
+        "budget" => "budget",
+        "budget_end" => "einde budget",
+        "author_name" => "naam",
+        "employer" => "werkgever",
+        "employer_contact" => "contactpersoon werkgever",
+        "role" => "functie",
+        "date" => "datum",
+        "due" => "uiterlijk",
+        "follow_up" => "opvolgen op",
+        "vacancy_url" => "vacaturelink",
+        "contact" => "contactpersoon",
+        "salary" => "salaris",
+        "source" => "bron",
+        "kind" => "soort",
+        "phase" => "fase",
+        "owner" => "wie",
+        "reason" => "reden",
+        "code" => "koppelcode",
+        "server" => "bureau",
+        "device_name" => "naam van het apparaat",
+        "device_id" => "apparaat",
+        "path" => "bestand",
+        "from" => "vanaf",
+        "to" => "tot en met",
+        "energy" => "energie",
+        "id" => "id",
+        "edit" => "wijziging",
+        "include_journal" => "dagboek",
+        "weeks" => "weken",
+        "db" => "database",
+        other => other,
+    }
+}
+
 /// A required one-line field: trimmed, not empty, not too long.
 pub fn required_line(field: &str, value: &str) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(KoersError::invalid(field, "may not be empty"));
+        return Err(KoersError::invalid(field, EMPTY));
     }
     line(field, v)
 }
@@ -34,13 +88,13 @@ fn line(field: &str, v: &str) -> Result<String> {
     if v.chars().count() > MAX_LINE {
         return Err(KoersError::invalid(
             field,
-            format!("is longer than {MAX_LINE} characters"),
+            format!("is langer dan {MAX_LINE} tekens"),
         ));
     }
     if v.chars().any(|c| c.is_control()) {
         return Err(KoersError::invalid(
             field,
-            "may not contain line breaks or control characters",
+            "mag geen regeleinden of stuurtekens bevatten",
         ));
     }
     Ok(v.to_string())
@@ -52,7 +106,7 @@ pub fn text(field: &str, value: &str) -> Result<String> {
     if v.chars().count() > MAX_TEXT {
         return Err(KoersError::invalid(
             field,
-            format!("is longer than {MAX_TEXT} characters"),
+            format!("is langer dan {MAX_TEXT} tekens"),
         ));
     }
     Ok(v.to_string())
@@ -63,7 +117,10 @@ pub fn date(field: &str, value: &str) -> Result<LocalDate> {
     value.trim().parse().map_err(|_| {
         KoersError::invalid(
             field,
-            format!("{value:?} is not a date; use YYYY-MM-DD, e.g. 2026-11-23"),
+            format!(
+                "‘{}’ is geen datum; schrijf JJJJ-MM-DD, bijvoorbeeld 2026-11-23",
+                value.trim()
+            ),
         )
     })
 }
@@ -81,7 +138,8 @@ pub fn instant(field: &str, value: &str) -> Result<Timestamp> {
         KoersError::invalid(
             field,
             format!(
-                "{value:?} is not a date and time; use YYYY-MM-DDTHH:MM (Dutch time), e.g. 2026-11-23T14:30"
+                "‘{}’ is geen datum met tijd; schrijf JJJJ-MM-DDTUU:MM (Nederlandse tijd), bijvoorbeeld 2026-11-23T14:30",
+                value.trim()
             ),
         )
     })
@@ -97,17 +155,17 @@ pub fn url(field: &str, value: &str) -> Result<String> {
         .ok_or_else(|| {
             KoersError::invalid(
                 field,
-                "must be a web link starting with http:// or https://",
+                "hoort een weblink te zijn die begint met http:// of https://",
             )
         })?;
     if rest.is_empty() || rest.starts_with('/') || v.chars().any(char::is_whitespace) {
         return Err(KoersError::invalid(
             field,
-            format!("{v:?} is not a valid web link"),
+            format!("‘{v}’ is geen bruikbare weblink"),
         ));
     }
     if v.len() > 2_000 {
-        return Err(KoersError::invalid(field, "is longer than 2000 characters"));
+        return Err(KoersError::invalid(field, "is langer dan 2000 tekens"));
     }
     Ok(v.to_string())
 }
@@ -119,12 +177,21 @@ pub fn optional_url(field: &str, value: Option<&str>) -> Result<Option<String>> 
     }
 }
 
+/// "‘hmm’ kennen we niet; kies uit: ..." (the words people type on the command line).
+fn unknown_word(e: &crate::model::UnknownWord) -> String {
+    format!(
+        "‘{}’ kennen we niet; kies uit: {}",
+        e.word.trim(),
+        e.expected.join(", ")
+    )
+}
+
 macro_rules! word_parser {
     ($fn_name:ident, $opt_name:ident, $ty:ty) => {
         pub fn $fn_name(field: &str, value: &str) -> Result<$ty> {
             value
                 .parse::<$ty>()
-                .map_err(|e| KoersError::invalid(field, e.to_string()))
+                .map_err(|e| KoersError::invalid(field, unknown_word(&e)))
         }
 
         pub fn $opt_name(field: &str, value: Option<&str>) -> Result<Option<$ty>> {
@@ -154,7 +221,7 @@ pub fn energy(field: &str, value: i64) -> Result<u8> {
         Ok(v @ 1..=5) => Ok(v),
         _ => Err(KoersError::invalid(
             field,
-            format!("{value} is out of range; use 1 (very low) to 5 (very good)"),
+            format!("{value} valt buiten de schaal; kies 1 (heel laag) tot en met 5 (heel goed)"),
         )),
     }
 }
@@ -172,7 +239,10 @@ pub fn euro_cents(field: &str, value: &str) -> Result<i64> {
     let bad = || {
         KoersError::invalid(
             field,
-            format!("{value:?} is not an amount in euros, e.g. 5000 or 5.000,00"),
+            format!(
+                "‘{}’ is geen bedrag in euro, bijvoorbeeld 5000 of 5.000,00",
+                value.trim()
+            ),
         )
     };
     // Dutch notation: '.' groups thousands, ',' separates cents.
@@ -210,15 +280,15 @@ mod tests {
     #[test]
     fn required_fields_name_the_field() {
         let err = required_line("employer", "   ").unwrap_err();
-        assert_eq!(err.to_string(), "employer: may not be empty");
+        assert_eq!(err.to_string(), "werkgever: mag niet leeg zijn");
         assert_eq!(required_line("role", " Planner ").unwrap(), "Planner");
     }
 
     #[test]
     fn dates_that_do_not_parse_are_refused_with_a_hint() {
         let err = date("date", "23-11-2026").unwrap_err();
-        assert!(err.to_string().starts_with("date: "), "{err}");
-        assert!(err.to_string().contains("YYYY-MM-DD"));
+        assert!(err.to_string().starts_with("datum: "), "{err}");
+        assert!(err.to_string().contains("JJJJ-MM-DD"));
         assert_eq!(optional_date("follow_up", Some("")).unwrap(), None);
     }
 

@@ -8,14 +8,17 @@ use serde::Serialize;
 use crate::display::{date_long, time};
 use crate::milestones::{milestones, next_milestone, Milestone, MilestoneState};
 use crate::model::{
-    Action, Actor, Application, Appointment, AppointmentStatus, DossierDocument, LocalDate,
-    Timestamp,
+    Action, Actor, Application, Appointment, AppointmentStatus, Comment, DossierDocument,
+    LocalDate, Timestamp,
 };
 use crate::progress::{applications_per_week, WeekCount};
 
 /// The hour (Amsterdam time) at which something due on a day is due, for reminders about
 /// days rather than moments: the start of a working day.
 const DAY_REMINDER_HOUR: u32 = 9;
+
+/// How many of the newest general notes the start screen shows.
+pub const RECENT_NOTES: usize = 3;
 
 /// How far ahead an appointment is reminded of.
 const APPOINTMENT_LEAD: TimeDelta = TimeDelta::hours(24);
@@ -33,6 +36,23 @@ pub struct TodayOverview {
     pub next_milestone: Option<Milestone>,
     /// Actions not done yet (the employee's and the coach's), by due day, those without one last.
     pub open_actions: Vec<Action>,
+    /// The newest general notes (the coach's remarks not about one application, and the
+    /// employee's own), newest first, at most [`RECENT_NOTES`]; all: [`general_notes`].
+    pub recent_notes: Vec<Comment>,
+    /// How many general notes there are in all.
+    pub notes_total: u32,
+}
+
+/// Every general note of the dossier (a comment not about one application), newest first.
+/// The phone, the CLI and the coach's view list them in this order.
+pub fn general_notes(doc: &DossierDocument) -> Vec<&Comment> {
+    let mut list: Vec<&Comment> = doc
+        .comments
+        .values()
+        .filter(|c| c.application_id.is_none())
+        .collect();
+    list.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
+    list
 }
 
 /// What a reminder is about.
@@ -90,6 +110,7 @@ pub fn today_overview(doc: &DossierDocument, now: Timestamp) -> TodayOverview {
         ))
     });
 
+    let notes = general_notes(doc);
     TodayOverview {
         date: today,
         next_appointment,
@@ -97,6 +118,12 @@ pub fn today_overview(doc: &DossierDocument, now: Timestamp) -> TodayOverview {
         this_week,
         next_milestone: next_milestone(&milestones(&doc.trajectory, today)),
         open_actions,
+        recent_notes: notes
+            .iter()
+            .take(RECENT_NOTES)
+            .map(|c| (*c).clone())
+            .collect(),
+        notes_total: u32::try_from(notes.len()).unwrap_or(u32::MAX),
     }
 }
 
@@ -357,6 +384,35 @@ mod tests {
 
     fn ids<T>(list: &[T], id: impl Fn(&T) -> &str) -> Vec<String> {
         list.iter().map(|x| id(x).to_string()).collect()
+    }
+
+    #[test]
+    fn the_start_screen_shows_the_newest_general_notes_and_not_comments_on_applications() {
+        let note = |id: &str, app: Option<&str>, at: &str| Comment {
+            id: id.into(),
+            application_id: app.map(str::to_string),
+            author: Actor::Coach,
+            author_name: "Marieke de Vries".into(),
+            text: format!("notitie {id}"),
+            at: t(at),
+        };
+        let mut doc = DossierDocument::default();
+        for c in [
+            note("n1", None, "2026-03-02T09:00:00Z"),
+            note("n2", None, "2026-03-05T09:00:00Z"),
+            note("k1", Some("a1"), "2026-03-06T09:00:00Z"),
+            note("n3", None, "2026-03-04T09:00:00Z"),
+            note("n4", None, "2026-03-03T09:00:00Z"),
+        ] {
+            doc.comments.insert(c.id.clone(), c);
+        }
+        let all = general_notes(&doc);
+        assert_eq!(ids(&all, |c| &c.id), ["n2", "n3", "n4", "n1"]);
+        let o = today_overview(&doc, t("2026-03-06T12:00:00Z"));
+        assert_eq!(ids(&o.recent_notes, |c| &c.id), ["n2", "n3", "n4"]);
+        assert_eq!(o.notes_total, 4);
+        let empty = today_overview(&DossierDocument::default(), t("2026-03-06T12:00:00Z"));
+        assert!(empty.recent_notes.is_empty() && empty.notes_total == 0);
     }
 
     #[test]

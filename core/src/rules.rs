@@ -185,13 +185,13 @@ pub fn appointment_transition(
     }
     Err(match (from, to) {
         (Done, Proposed) | (Cancelled, Proposed) => format!(
-            "an appointment that is {} cannot be moved; plan a new one",
-            from.as_str()
+            "een afspraak die {} is, kan niet meer worden verplaatst; plan een nieuwe",
+            from.label_nl().to_lowercase()
         ),
         _ => format!(
-            "an appointment that is {} cannot become {}",
-            from.as_str(),
-            to.as_str()
+            "een afspraak die {} is, kan niet meer {} worden",
+            from.label_nl().to_lowercase(),
+            to.label_nl().to_lowercase()
         ),
     })
 }

@@ -266,6 +266,76 @@ async function main() {
       assert(a && a.status === "confirmed", `not confirmed on the phone: ${JSON.stringify(a)}`);
     });
 
+    await test("the coach edits an action; bad input shows the form again with a Dutch reason and stores nothing", async () => {
+      await page.goto(`${url}/coach/werknemers/${employeeId}`);
+      let item = page.locator("#acties li", { hasText: "Cv aanpassen op logistiek" });
+      await item.getByText("Wijzigen").click();
+      await item.getByLabel("Omschrijving").fill("Cv aanpassen op logistiek en planning");
+      await item.getByLabel(/^Uiterlijk/).fill(day(10));
+      await item.getByRole("button", { name: "Opslaan" }).click();
+      await page.getByText("Actie gewijzigd").waitFor();
+      item = page.locator("#acties li", { hasText: "Cv aanpassen op logistiek en planning" });
+      await item.waitFor();
+
+      // What the browser's own checks would stop is sent anyway, as a hand-made post would be.
+      const refused = async (title, due, reason) => {
+        // Open (after a refusal it is open already: a click would close it).
+        await item.locator("details.edit").evaluate((d) => { d.open = true; });
+        const form = item.locator("details.edit form");
+        await form.evaluate((f) => {
+          f.noValidate = true;
+          f.querySelector("input[name=title]").removeAttribute("maxlength");
+          f.querySelector("input[name=due]").type = "text";
+        });
+        await item.getByLabel("Omschrijving").fill(title);
+        await item.getByLabel(/^Uiterlijk/).fill(due);
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/acties/")),
+          item.getByRole("button", { name: "Opslaan" }).click(),
+        ]);
+        assert(response.status() === 422, `status ${response.status()} for ${title.slice(0, 20)} / ${due}`);
+        const shown = page.locator(".notice-problem", { hasText: reason });
+        await shown.waitFor();
+        const notice = (await shown.innerText()).trim();
+        assert(notice.includes(reason), `notice: ${notice}`);
+        for (const english of ["must", "invalid", "not found", "characters", "only", "cannot", "may not", "title"]) {
+          assert(!new RegExp(`\\b${english}\\b`, "i").test(notice), `English "${english}" in: ${notice}`);
+        }
+        // The page again, the form open with what was typed (to correct it).
+        item = page.locator("#acties li", { hasText: "Cv aanpassen op logistiek en planning" });
+        assert(await item.locator("details.edit").evaluate((d) => d.open), "the form is not open again");
+        assert((await item.getByLabel("Omschrijving").inputValue()) === title.trim(), "the typed title is gone");
+      };
+      await refused("   ", day(12), "mag niet leeg zijn");
+      await refused("x".repeat(301), day(12), "is langer dan 300 tekens");
+      await refused("Nieuwe titel", "31-12-2026", "is geen datum");
+
+      // Nothing of that was stored: the phone gets the good edit only.
+      phone(phoneDb, ["sync"]);
+      const list = phoneJson(phoneDb, ["action", "list"]);
+      const actions = Array.isArray(list) ? list : list.actions || [];
+      const edited = actions.filter((a) => a.title.startsWith("Cv aanpassen op logistiek"));
+      assert(edited.length === 1 && edited[0].title === "Cv aanpassen op logistiek en planning" && edited[0].due === day(10),
+        `on the phone: ${JSON.stringify(edited)}`);
+      assert(!actions.some((a) => a.title === "Nieuwe titel" || a.title.startsWith("xxx")), "a refused edit was stored");
+    });
+
+    await test("the coach deletes an action and the phone loses it", async () => {
+      await page.goto(`${url}/coach/werknemers/${employeeId}`);
+      await page.getByText("Actie toevoegen").first().click();
+      await page.getByLabel("Wat is afgesproken?").fill("Netwerkgesprek plannen");
+      await page.getByRole("button", { name: "Actie toevoegen" }).click();
+      await page.getByText("Actie toegevoegd").waitFor();
+      phone(phoneDb, ["sync"]);
+      assert(phone(phoneDb, ["--json", "action", "list"]).includes("Netwerkgesprek plannen"), "not on the phone first");
+      const item = page.locator("#acties li", { hasText: "Netwerkgesprek plannen" });
+      await item.getByRole("button", { name: "Verwijderen" }).click();
+      await page.getByText("Actie verwijderd").waitFor();
+      assert((await page.locator("#acties li", { hasText: "Netwerkgesprek plannen" }).count()) === 0, "still on the page");
+      phone(phoneDb, ["sync"]);
+      assert(!phone(phoneDb, ["--json", "action", "list"]).includes("Netwerkgesprek plannen"), "still on the phone");
+    });
+
     await test("the coach writes a general note and corrects the trajectory's master data", async () => {
       await page.getByText("Notitie schrijven").click();
       await page.getByRole("textbox", { name: /^Notitie/ }).fill("Intake besproken; motivatie goed.");

@@ -310,10 +310,10 @@ fn ids_may_be_shortened_while_unambiguous() {
     );
     if common > 0 {
         let run = k.fails(2, &["show", &id[..common]]);
-        assert!(run.stderr.contains("fits 2 ids"), "{}", run.stderr);
+        assert!(run.stderr.contains("past bij 2 ids"), "{}", run.stderr);
     }
     let run = k.fails(3, &["show", "ffffffffffff"]);
-    assert!(run.stderr.contains("not found"), "{}", run.stderr);
+    assert!(run.stderr.contains("niet gevonden"), "{}", run.stderr);
     // The list shows ids short enough to use.
     let text = k.ok(&["list"]);
     let short = text
@@ -348,7 +348,11 @@ fn bad_input_exits_with_2_names_the_field_and_stores_nothing() {
     for (args, field) in cases {
         let run = k.fails(2, args);
         assert!(
-            run.stderr.starts_with(&format!("koers: {field}: ")),
+            // The message names the field in Dutch ("werkgever: ..."), --json by its name.
+            run.stderr.starts_with(&format!(
+                "koers: {}: ",
+                koers_core::input::field_label(field)
+            )),
             "{args:?}: {}",
             run.stderr
         );

@@ -114,7 +114,7 @@ fn appointments_are_proposed_confirmed_moved_and_held() {
 
     // Bad times name the field; nothing stored.
     let run = k.fails(2, &["appointment", "add", "--start", "morgen om tien"]);
-    assert!(run.stderr.starts_with("koers: start: "), "{}", run.stderr);
+    assert!(run.stderr.starts_with("koers: begin: "), "{}", run.stderr);
     let run = k.fails(
         2,
         &[
@@ -126,7 +126,7 @@ fn appointments_are_proposed_confirmed_moved_and_held() {
             "2030-12-02T09:00",
         ],
     );
-    assert!(run.stderr.starts_with("koers: ends_at: "), "{}", run.stderr);
+    assert!(run.stderr.starts_with("koers: einde: "), "{}", run.stderr);
     k.fails(
         2,
         &[
@@ -284,7 +284,10 @@ fn the_trajectory_is_set_and_gives_milestones() {
         all.extend(args);
         let run = k.fails(2, &all);
         assert!(
-            run.stderr.starts_with(&format!("koers: {field}: ")),
+            run.stderr.starts_with(&format!(
+                "koers: {}: ",
+                koers_core::input::field_label(field)
+            )),
             "{}",
             run.stderr
         );
@@ -465,7 +468,7 @@ fn the_journal_is_written_listed_edited_and_deleted() {
 
     for energy in ["0", "6", "veel"] {
         let run = k.fails(2, &["journal", "add", "--energy", energy, "x"]);
-        assert!(run.stderr.starts_with("koers: energy: "), "{}", run.stderr);
+        assert!(run.stderr.starts_with("koers: energie: "), "{}", run.stderr);
     }
     k.fails(
         2,

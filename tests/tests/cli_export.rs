@@ -163,5 +163,5 @@ fn storage_failures_exit_with_4() {
     k.log(&["Acme", "Planner"]);
     let target = k.dir.path().join("nergens").join("x.csv");
     let run = k.fails(4, &["export", "csv", "--out", target.to_str().unwrap()]);
-    assert!(run.stderr.contains("could not write"), "{}", run.stderr);
+    assert!(run.stderr.contains("niet schrijven"), "{}", run.stderr);
 }

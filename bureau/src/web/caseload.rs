@@ -187,9 +187,13 @@ pub struct Row {
 
 /// The coach's caseload with the core's figures for each employee.
 pub fn rows(state: &AppState, session: &CoachSession) -> crate::Result<Vec<Row>> {
-    let now = Timestamp::now();
+    rows_at(state, &session.coach_id, Timestamp::now())
+}
+
+/// The caseload of `coach_id` as of `now`.
+pub fn rows_at(state: &AppState, coach_id: &str, now: Timestamp) -> crate::Result<Vec<Row>> {
     let today = now.local_date();
-    coach_api::caseload_each(state, &session.coach_id, false, |entry, doc| {
+    coach_api::caseload_each(state, coach_id, false, |entry, doc| {
         row(entry, doc, now, today)
     })
 }

@@ -49,6 +49,7 @@ fn done_message(key: &str) -> Option<&'static str> {
         "afgevinkt" => "Actie afgevinkt.",
         "heropend" => "Actie weer open gezet.",
         "actie-verwijderd" => "Actie verwijderd.",
+        "actie-gewijzigd" => "Actie gewijzigd.",
         "notitie" => "Notitie geplaatst.",
         "gegevens" => "Trajectgegevens opgeslagen.",
         "afgesloten" => "Traject afgesloten. Het dossier is nu alleen nog te lezen.",
@@ -68,7 +69,16 @@ pub async fn page(
         .as_deref()
         .and_then(done_message)
         .map(|m| Notice::Done(m.to_string()));
-    respond(state, session, id, notice, StatusCode::OK).await
+    respond(state, session, id, notice, StatusCode::OK, None).await
+}
+
+/// What the coach typed into an action's edit form, shown again (the form open) when it
+/// was refused, so they can correct it instead of typing it anew.
+#[derive(Debug, Clone)]
+struct ActionDraft {
+    action_id: String,
+    title: String,
+    due: String,
 }
 
 async fn respond(
@@ -77,6 +87,7 @@ async fn respond(
     id: String,
     notice: Option<Notice>,
     status: StatusCode,
+    draft: Option<ActionDraft>,
 ) -> Response {
     let s = session.clone();
     let view = blocking(move || Ok(coach_api::dossier(&state, &s.coach_id, &id, &s.ip)?)).await;
@@ -87,7 +98,7 @@ async fn respond(
                 &view.name,
                 &session,
                 Nav::None,
-                render(&view, &session, notice.as_ref()),
+                render(&view, &session, notice.as_ref(), draft.as_ref()),
             ),
         ),
         Err(e) => e.into_response(),
@@ -104,6 +115,19 @@ async fn edit(
     anchor: &'static str,
     f: impl FnOnce(&AppState, &CoachSession, &str, &Fields) -> WebResult<()> + Send + 'static,
 ) -> Response {
+    edit_keeping(state, id, form, done, anchor, None, f).await
+}
+
+/// [`edit`], showing `draft` again in its form when the edit is refused.
+async fn edit_keeping(
+    state: AppState,
+    id: String,
+    form: CoachForm,
+    done: &'static str,
+    anchor: &'static str,
+    draft: Option<ActionDraft>,
+    f: impl FnOnce(&AppState, &CoachSession, &str, &Fields) -> WebResult<()> + Send + 'static,
+) -> Response {
     let CoachForm { session, fields } = form;
     let (st, s, i) = (state.clone(), session.clone(), id.clone());
     match blocking(move || f(&st, &s, &i, &fields)).await {
@@ -114,6 +138,7 @@ async fn edit(
                 id,
                 Some(Notice::Problem(message)),
                 StatusCode::FORBIDDEN,
+                draft,
             )
             .await
         }
@@ -127,6 +152,7 @@ async fn edit(
                 id,
                 Some(Notice::Problem(message)),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                draft,
             )
             .await
         }
@@ -302,7 +328,9 @@ pub async fn phase(
     .await
 }
 
-/// Ticks an action off, opens it again, or deletes it (`op`).
+/// Ticks an action off, opens it again, edits its title and due date, or deletes it (`op`).
+/// An edit goes through the core's `ops::edit_action`, like the JSON API's; one it refuses
+/// (an empty or too long title, a date that is none) shows the form again with the reason.
 pub async fn change_action(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
@@ -312,22 +340,46 @@ pub async fn change_action(
     let done = match op.as_str() {
         "afvinken" => "afgevinkt",
         "heropenen" => "heropend",
+        "wijzigen" => "actie-gewijzigd",
         _ => "actie-verwijderd",
     };
-    edit(state, id, form, done, "acties", move |st, s, id, _| {
-        match op.as_str() {
-            "afvinken" | "heropenen" => {
-                let change = coach_api::ActionChange {
-                    done: Some(op == "afvinken"),
-                    ..Default::default()
-                };
-                coach_api::change_action(st, &s.coach_id, id, &s.ip, &action, &change)?;
+    let draft = (op == "wijzigen").then(|| ActionDraft {
+        action_id: action.clone(),
+        title: form.fields.get("title").to_string(),
+        due: form.fields.get("due").to_string(),
+    });
+    edit_keeping(
+        state,
+        id,
+        form,
+        done,
+        "acties",
+        draft,
+        move |st, s, id, f| {
+            match op.as_str() {
+                "afvinken" | "heropenen" => {
+                    let change = coach_api::ActionChange {
+                        done: Some(op == "afvinken"),
+                        ..Default::default()
+                    };
+                    coach_api::change_action(st, &s.coach_id, id, &s.ip, &action, &change)?;
+                }
+                "wijzigen" => {
+                    let due = koers_core::input::optional_date("due", f.opt("due"))
+                        .map_err(coach_api::refusal)?;
+                    let change = coach_api::ActionChange {
+                        title: Some(f.get("title").to_string()),
+                        due: Some(due),
+                        done: None,
+                    };
+                    coach_api::change_action(st, &s.coach_id, id, &s.ip, &action, &change)?;
+                }
+                "verwijderen" => coach_api::delete_action(st, &s.coach_id, id, &s.ip, &action)?,
+                _ => return Err(WebError::Invalid("Onbekende wijziging.".into())),
             }
-            "verwijderen" => coach_api::delete_action(st, &s.coach_id, id, &s.ip, &action)?,
-            _ => return Err(WebError::Invalid("Onbekende wijziging.".into())),
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -431,6 +483,7 @@ pub async fn hand_over(
                 id,
                 Some(Notice::Problem(message)),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }
@@ -441,6 +494,7 @@ pub async fn hand_over(
                 id,
                 Some(Notice::Problem(message)),
                 StatusCode::FORBIDDEN,
+                None,
             )
             .await
         }
@@ -471,7 +525,12 @@ fn appointment_tone(s: AppointmentStatus) -> &'static str {
     }
 }
 
-fn render(view: &DossierView, session: &CoachSession, notice: Option<&Notice>) -> Markup {
+fn render(
+    view: &DossierView,
+    session: &CoachSession,
+    notice: Option<&Notice>,
+    draft: Option<&ActionDraft>,
+) -> Markup {
     let doc = &view.dossier;
     let t = &doc.trajectory;
     let now = Timestamp::now();
@@ -557,7 +616,7 @@ fn render(view: &DossierView, session: &CoachSession, notice: Option<&Notice>) -
             div.col-side {
                 (trajectory(view, session, &base, today))
                 (appointments(view, session, &base, now))
-                (actions(view, session, &base))
+                (actions(view, session, &base, draft))
                 (phones(view, session, &base))
             }
         }
@@ -886,7 +945,12 @@ fn appointment_item(a: &Appointment, session: &CoachSession, base: &str, upcomin
     }
 }
 
-fn actions(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
+fn actions(
+    view: &DossierView,
+    session: &CoachSession,
+    base: &str,
+    draft: Option<&ActionDraft>,
+) -> Markup {
     let mut list: Vec<_> = view.dossier.actions.values().collect();
     list.sort_by_key(|a| (a.done, a.due.is_none(), a.due, a.created_at));
     let today = LocalDate::today();
@@ -912,7 +976,26 @@ fn actions(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
                             @else { (badge("info", "open")) }
                         }
                         @let action = format!("{base}/acties/{}", a.id);
+                        @let draft = draft.filter(|d| d.action_id == a.id);
                         div.item-actions {
+                            details.edit open[draft.is_some()] {
+                                summary.button.button-small { "Wijzigen" }
+                                form.stack method="post" action=(action) {
+                                    (csrf_field(session))
+                                    input type="hidden" name="op" value="wijzigen";
+                                    div.field {
+                                        label for={"at-" (a.id)} { "Omschrijving" }
+                                        input id={"at-" (a.id)} name="title" type="text" required maxlength="300"
+                                            value=(draft.map_or(a.title.as_str(), |d| d.title.as_str()));
+                                    }
+                                    div.field {
+                                        label for={"ad-" (a.id)} { "Uiterlijk (leeg: geen datum)" }
+                                        input id={"ad-" (a.id)} name="due" type="date"
+                                            value=(draft.map_or_else(|| a.due.map(|d| d.to_string()).unwrap_or_default(), |d| d.due.clone()));
+                                    }
+                                    button.button.button-primary type="submit" { "Opslaan" }
+                                }
+                            }
                             form method="post" action=(action) {
                                 (csrf_field(session))
                                 @if a.done {
@@ -963,13 +1046,7 @@ fn actions(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
 
 /// General notes: comments that are not about one application.
 fn notes(view: &DossierView, session: &CoachSession, base: &str) -> Markup {
-    let mut list: Vec<_> = view
-        .dossier
-        .comments
-        .values()
-        .filter(|c| c.application_id.is_none())
-        .collect();
-    list.sort_by_key(|c| std::cmp::Reverse(c.at));
+    let list = koers_core::overview::general_notes(&view.dossier);
     html! {
         section.card id="notities" aria-labelledby="h-notities" {
             h2 id="h-notities" { "Notities" }

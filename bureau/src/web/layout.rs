@@ -27,9 +27,12 @@ pub fn notice(n: &Notice) -> Markup {
         Notice::Done(text) => html! {
             div.notice.notice-ok role="status" { (text) }
         },
+        // A refusal of the core's operations comes framed already ("Niet opgeslagen (...)",
+        // "Niet toegestaan: ..."): no second frame around it.
         Notice::Problem(text) => html! {
             div.notice.notice-problem role="alert" {
-                strong { "Niet opgeslagen. " } (text)
+                @if !text.starts_with("Niet ") { strong { "Niet opgeslagen. " } }
+                (text)
             }
         },
     }

@@ -4,7 +4,7 @@
 //! build; every coach action goes through `coach_api`, so the JSON API and the web view
 //! share one set of rules and one access check.
 
-mod caseload;
+pub(crate) mod caseload;
 mod chart;
 mod csrf;
 mod employee;

@@ -105,7 +105,7 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             let appointment_id = appointment
                 .map(|given| {
                     ids::resolve(
-                        "appointment",
+                        "afspraak",
                         &given,
                         d.document().appointments.keys().map(String::as_str),
                     )
@@ -141,7 +141,7 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             if title.is_none() && due.is_none() {
                 return Err(KoersError::invalid(
                     "edit",
-                    "nothing to change; give --title or --due",
+                    "niets te wijzigen; geef --title of --due",
                 ));
             }
             let mut d = ctx.open()?;
@@ -162,7 +162,7 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
 
 fn resolve(d: &Dossier, given: &str) -> Result<String> {
     ids::resolve(
-        "action",
+        "actie",
         given,
         d.document().actions.keys().map(String::as_str),
     )

@@ -345,7 +345,7 @@ fn edit(a: EditArgs, ctx: &Ctx) -> Result<String> {
     if patch == ApplicationPatch::default() {
         return Err(KoersError::invalid(
             "edit",
-            "nothing to change; give at least one option, e.g. --notes (see koers edit --help)",
+            "niets te wijzigen; geef minstens één optie, bijvoorbeeld --notes (zie koers edit --help)",
         ));
     }
     let mut d = ctx.open()?;
@@ -379,7 +379,7 @@ fn list(a: ListArgs, ctx: &Ctx) -> Result<String> {
         if to < from {
             return Err(KoersError::invalid(
                 "to",
-                "the period ends before it starts",
+                "de periode eindigt voordat hij begint",
             ));
         }
     }
@@ -436,7 +436,7 @@ fn bench_log(a: BenchLogArgs, ctx: &Ctx) -> Result<String> {
 /// The full id of the application `given` names (a unique prefix will do).
 pub(crate) fn resolve(d: &Dossier, given: &str) -> Result<String> {
     ids::resolve(
-        "application",
+        "sollicitatie",
         given,
         d.document().applications.keys().map(String::as_str),
     )

@@ -233,7 +233,7 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             if patch == AppointmentPatch::default() {
                 return Err(KoersError::invalid(
                     "edit",
-                    "nothing to change; give at least one option, e.g. --agenda",
+                    "niets te wijzigen; geef minstens één optie, bijvoorbeeld --agenda",
                 ));
             }
             let mut d = ctx.open()?;
@@ -247,12 +247,12 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
 fn plus_minutes(t: Timestamp, minutes: i64) -> Result<Timestamp> {
     t.0.checked_add_signed(TimeDelta::minutes(minutes))
         .map(Timestamp)
-        .ok_or_else(|| KoersError::invalid("end", "lies beyond the calendar"))
+        .ok_or_else(|| KoersError::invalid("end", "valt buiten de kalender"))
 }
 
 fn resolve(d: &Dossier, given: &str) -> Result<String> {
     ids::resolve(
-        "appointment",
+        "afspraak",
         given,
         d.document().appointments.keys().map(String::as_str),
     )

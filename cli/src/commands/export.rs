@@ -67,7 +67,7 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
     if a.include_journal && !matches!(a.format, Format::Html) {
         return Err(KoersError::invalid(
             "include_journal",
-            "only the html export can include the journal",
+            "alleen de html-export kan het dagboek bevatten",
         ));
     }
     let d = ctx.open()?;

@@ -97,7 +97,7 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             if text.is_none() && energy.is_none() {
                 return Err(KoersError::invalid(
                     "edit",
-                    "nothing to change; give --text or --energy",
+                    "niets te wijzigen; geef --text of --energy",
                 ));
             }
             let mut d = ctx.open()?;
@@ -122,7 +122,7 @@ fn parse_energy(value: &str) -> Result<u8> {
     let n: i64 = value.trim().parse().map_err(|_| {
         KoersError::invalid(
             "energy",
-            format!("{value:?} is not a number; use 1 (very low) to 5 (very good)"),
+            format!("‘{value}’ is geen getal; kies 1 (heel laag) tot en met 5 (heel goed)"),
         )
     })?;
     input::energy("energy", n)
@@ -130,7 +130,7 @@ fn parse_energy(value: &str) -> Result<u8> {
 
 fn resolve(d: &Dossier, given: &str) -> Result<String> {
     let all = d.journal(None, None)?;
-    ids::resolve("journal entry", given, all.iter().map(|e| e.id.as_str()))
+    ids::resolve("dagboeknotitie", given, all.iter().map(|e| e.id.as_str()))
 }
 
 fn details(e: &JournalEntry) -> String {

@@ -119,8 +119,11 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             let d = ctx.open()?;
             let token = d.local_secret(TOKEN)?.ok_or(KoersError::NotEnrolled)?;
             let devices = retrying(|| d.linked_devices(&token))?;
-            let id =
-                crate::ids::resolve("device", &id, devices.iter().map(|x| x.device_id.as_str()))?;
+            let id = crate::ids::resolve(
+                "apparaat",
+                &id,
+                devices.iter().map(|x| x.device_id.as_str()),
+            )?;
             retrying(|| d.revoke_device(&token, &id))?;
             ctx.render(&serde_json::json!({ "revoked": id }), || {
                 format!("Apparaat {id} ingetrokken; het kan niet meer synchroniseren.\n")

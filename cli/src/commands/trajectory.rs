@@ -93,7 +93,7 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             if patch == TrajectoryPatch::default() {
                 return Err(KoersError::invalid(
                     "trajectory",
-                    "nothing to change; give at least one option (see koers trajectory set --help)",
+                    "niets te wijzigen; geef minstens één optie (zie koers trajectory set --help)",
                 ));
             }
             let mut d = ctx.open()?;
@@ -110,7 +110,7 @@ fn patch(a: SetArgs) -> Result<TrajectoryPatch> {
             v.trim().parse::<u32>().map_err(|_| {
                 KoersError::invalid(
                     "weekly_target",
-                    format!("{v:?} is not a whole number of applications, e.g. 3"),
+                    format!("‘{v}’ is geen heel aantal sollicitaties, bijvoorbeeld 3"),
                 )
             })
         })

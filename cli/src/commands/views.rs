@@ -1,9 +1,10 @@
-//! Read-only views: milestones, the weekly summary, today's overview, due reminders.
+//! Read-only views: milestones, the weekly summary, today's overview, due reminders, the
+//! general notes.
 
 use clap::Subcommand;
 use koers_core::input;
 use koers_core::milestones::{Milestone, MilestoneState};
-use koers_core::model::{LocalDate, Timestamp};
+use koers_core::model::{Comment, LocalDate, Timestamp};
 use koers_core::overview::TodayOverview;
 use koers_core::progress::WeeklyProgress;
 use koers_core::{KoersError, Result};
@@ -51,6 +52,16 @@ Examples:
         at: Option<String>,
     },
 
+    /// General notes: what the coach wrote about the trajectory (not about one application)
+    #[command(after_help = "\
+The newest three are also in `koers today`; the coach writes them in the bureau's web view
+(Notities), and they arrive with `koers sync`.
+
+Examples:
+  koers notes
+  koers --json notes")]
+    Notes,
+
     /// Reminders due now: follow-ups, appointments within a day, milestones, actions
     #[command(
         after_help = "Examples:\n  koers reminders\n  koers --json reminders --at 2026-12-01T08:00"
@@ -74,7 +85,7 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             if weeks == 0 || weeks > MAX_WEEKS {
                 return Err(KoersError::invalid(
                     "weeks",
-                    format!("use 1 to {MAX_WEEKS} weeks"),
+                    format!("kies 1 tot en met {MAX_WEEKS} weken"),
                 ));
             }
             let today = opt_date("on", on.as_deref())?.unwrap_or_else(LocalDate::today);
@@ -87,6 +98,20 @@ pub fn run(cmd: Cmd, ctx: &Ctx) -> Result<String> {
             let d = ctx.open()?;
             let overview = d.today_overview(now);
             ctx.render(&overview, || today(&overview))
+        }
+        Cmd::Notes => {
+            let d = ctx.open()?;
+            let list = d.general_notes();
+            ctx.render(&list, || {
+                if list.is_empty() {
+                    return "Nog geen notities.\n".to_string();
+                }
+                let mut s = "Notities, nieuwste eerst:\n".to_string();
+                for c in &list {
+                    s.push_str(&note(c));
+                }
+                s
+            })
         }
         Cmd::Reminders { at } => {
             let now = moment(at)?;
@@ -208,6 +233,17 @@ fn week(p: &WeeklyProgress) -> String {
     s
 }
 
+/// "  - di 1 dec 2026 14:30, Marieke de Vries: Intake besproken." (more lines indented).
+fn note(c: &Comment) -> String {
+    let author = if c.author_name.trim().is_empty() {
+        c.author.label_nl()
+    } else {
+        c.author_name.as_str()
+    };
+    let text = c.text.trim().replace('\n', "\n    ");
+    format!("  - {}, {author}: {text}\n", output::datetime(c.at))
+}
+
 fn today(o: &TodayOverview) -> String {
     let mut s = format!("Vandaag: {}\n\n", output::date(o.date));
     match &o.next_appointment {
@@ -263,6 +299,19 @@ fn today(o: &TodayOverview) -> String {
                 )),
                 None => s.push_str(&format!("  - {}\n", a.title)),
             }
+        }
+    }
+    if !o.recent_notes.is_empty() {
+        s.push_str("\nNotities:\n");
+        for c in &o.recent_notes {
+            s.push_str(&note(c));
+        }
+        let more = (o.notes_total as usize).saturating_sub(o.recent_notes.len());
+        if more > 0 {
+            s.push_str(&format!(
+                "  (nog {}: koers notes)\n",
+                output::count(more, "notitie", "notities")
+            ));
         }
     }
     s

@@ -22,7 +22,7 @@ impl Dossier {
             .actions
             .get(id)
             .cloned()
-            .ok_or_else(|| KoersError::not_found(format!("action {id}")))
+            .ok_or_else(|| KoersError::not_found(format!("actie {id}")))
     }
 
     /// Ticks an action off (or on again).

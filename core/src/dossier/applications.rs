@@ -57,7 +57,7 @@ impl Dossier {
             .applications
             .get(id)
             .cloned()
-            .ok_or_else(|| KoersError::not_found(format!("application {id}")))
+            .ok_or_else(|| KoersError::not_found(format!("sollicitatie {id}")))
     }
 
     /// Edits an application's content (not its status: see `set_status`).
@@ -114,6 +114,15 @@ impl Dossier {
         self.commit_with("comment", |current| {
             ops::comment(current, by, new, Timestamp::now()).map(ops::Done::into_parts)
         })
+    }
+
+    /// The general notes (comments not about one application: the coach's remarks on the
+    /// trajectory, and the employee's own), newest first.
+    pub fn general_notes(&self) -> Vec<Comment> {
+        crate::overview::general_notes(&self.state)
+            .into_iter()
+            .cloned()
+            .collect()
     }
 
     /// Comments on one application, oldest first.

@@ -26,7 +26,7 @@ impl Dossier {
             .appointments
             .get(id)
             .cloned()
-            .ok_or_else(|| KoersError::not_found(format!("appointment {id}")))
+            .ok_or_else(|| KoersError::not_found(format!("afspraak {id}")))
     }
 
     /// Moves or edits an appointment. A moved appointment needs confirming again.

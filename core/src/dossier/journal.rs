@@ -34,7 +34,7 @@ impl Dossier {
 
     pub fn journal_entry(&self, id: &str) -> Result<JournalEntry> {
         JournalStore::get(self.conn(), self.journal_key()?, id)?
-            .ok_or_else(|| KoersError::not_found(format!("journal entry {id}")))
+            .ok_or_else(|| KoersError::not_found(format!("dagboeknotitie {id}")))
     }
 
     pub fn edit_journal_entry(
@@ -59,7 +59,7 @@ impl Dossier {
 
     pub fn delete_journal_entry(&mut self, id: &str) -> Result<()> {
         if !self.write_local(|tx| JournalStore::delete(tx, id))? {
-            return Err(KoersError::not_found(format!("journal entry {id}")));
+            return Err(KoersError::not_found(format!("dagboeknotitie {id}")));
         }
         self.mark(Topic::Journal);
         Ok(())

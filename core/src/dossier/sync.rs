@@ -151,12 +151,12 @@ impl Dossier {
         if self.sync_target()?.is_some() {
             return Err(KoersError::invalid(
                 "server",
-                "this device is already linked to a bureau; sign out first",
+                "dit apparaat is al gekoppeld aan een bureau; meld het eerst af",
             ));
         }
         let code = code.trim();
         if code.is_empty() {
-            return Err(KoersError::invalid("code", "may not be empty"));
+            return Err(KoersError::invalid("code", crate::input::EMPTY));
         }
         let device_name = crate::input::required_line("device_name", device_name)?;
         Ok((code.to_string(), device_name))
@@ -380,7 +380,7 @@ impl Dossier {
         if Settings::get_text(self.conn(), DEVICE_KEY)?.as_deref() == Some(device_id) {
             return Err(KoersError::invalid(
                 "device_id",
-                "this is the device you are using; sign out instead",
+                "dit is het apparaat dat je nu gebruikt; meld het af in plaats van het in te trekken",
             ));
         }
         Ok(target)

@@ -52,7 +52,7 @@ fn bad_input_is_refused_and_nothing_is_stored() {
             ..quick("Acme", "Planner")
         })
         .unwrap_err();
-    assert!(err.to_string().starts_with("vacancy_url:"), "{err}");
+    assert!(err.to_string().starts_with("vacaturelink:"), "{err}");
     assert!(d.document().applications.is_empty());
     assert!(d
         .list_applications(&ApplicationQuery::default())
@@ -328,7 +328,7 @@ fn appointments_check_times_and_follow_their_status_rules() {
             notes: String::new(),
         })
         .unwrap_err();
-    assert!(err.to_string().starts_with("ends_at:"), "{err}");
+    assert!(err.to_string().starts_with("einde:"), "{err}");
     assert!(d.document().appointments.is_empty());
 
     let a = d

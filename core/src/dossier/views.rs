@@ -65,7 +65,7 @@ impl Dossier {
             if to < from {
                 return Err(KoersError::invalid(
                     "to",
-                    "the period ends before it starts",
+                    "de periode eindigt voordat hij begint",
                 ));
             }
         }
@@ -132,7 +132,7 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     };
     let file_name = path
         .file_name()
-        .ok_or_else(|| KoersError::invalid("path", "must name a file"))?;
+        .ok_or_else(|| KoersError::invalid("path", "noem een bestand, geen map"))?;
     let tmp = dir.join(format!(".{}.tmp", file_name.to_string_lossy()));
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
     f.write_all(bytes).map_err(io)?;

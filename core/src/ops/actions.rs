@@ -49,7 +49,7 @@ pub fn add_action(
 fn find<'a>(doc: &'a DossierDocument, id: &str) -> Result<&'a Action> {
     doc.actions
         .get(id)
-        .ok_or_else(|| KoersError::not_found(format!("action {id}")))
+        .ok_or_else(|| KoersError::not_found(format!("actie {id}")))
 }
 
 /// Ticks an action off (or on again).

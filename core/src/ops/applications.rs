@@ -98,7 +98,7 @@ pub fn log_named(
 pub(crate) fn find<'a>(doc: &'a DossierDocument, id: &str) -> Result<&'a Application> {
     doc.applications
         .get(id)
-        .ok_or_else(|| KoersError::not_found(format!("application {id}")))
+        .ok_or_else(|| KoersError::not_found(format!("sollicitatie {id}")))
 }
 
 /// Edits an application's content (not its status: see [`set_status`]).

@@ -40,13 +40,17 @@ pub fn check_appointment_times(starts_at: Timestamp, ends_at: Timestamp) -> Resu
     if ends_at.0 <= starts_at.0 {
         return Err(KoersError::invalid(
             "ends_at",
-            format!("the end ({ends_at}) must be after the start ({starts_at})"),
+            format!(
+                "{} ligt niet na het begin ({})",
+                crate::display::datetime(ends_at),
+                crate::display::datetime(starts_at)
+            ),
         ));
     }
     if (ends_at.0 - starts_at.0).num_hours() > MAX_APPOINTMENT_HOURS {
         return Err(KoersError::invalid(
             "ends_at",
-            format!("an appointment may last at most {MAX_APPOINTMENT_HOURS} hours"),
+            format!("een afspraak duurt hoogstens {MAX_APPOINTMENT_HOURS} uur"),
         ));
     }
     Ok(())
@@ -84,7 +88,7 @@ pub fn propose_appointment(
 pub(crate) fn find<'a>(doc: &'a DossierDocument, id: &str) -> Result<&'a Appointment> {
     doc.appointments
         .get(id)
-        .ok_or_else(|| KoersError::not_found(format!("appointment {id}")))
+        .ok_or_else(|| KoersError::not_found(format!("afspraak {id}")))
 }
 
 /// Moves or edits an appointment. A moved appointment is a new proposal by whoever moved

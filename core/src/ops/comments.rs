@@ -28,7 +28,7 @@ pub fn comment(
     let text = input::text("text", &new.text)?;
     let text = text.trim_start();
     if text.is_empty() {
-        return Err(KoersError::invalid("text", "may not be empty"));
+        return Err(KoersError::invalid("text", input::EMPTY));
     }
     let c = Comment {
         id: new_id(),

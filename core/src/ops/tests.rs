@@ -75,7 +75,8 @@ fn a_cancelled_appointment_cannot_be_held_and_a_held_one_not_moved() {
     d.appointments.insert("m1".into(), m);
     let err = complete_appointment(&d, by, "m1", None, now).unwrap_err();
     assert!(
-        err.to_string().contains("cancelled cannot become done"),
+        err.to_string()
+            .contains("geannuleerd is, kan niet meer gehouden worden"),
         "{err}"
     );
     d.appointments.get_mut("m1").unwrap().status = AppointmentStatus::Done;
@@ -91,7 +92,10 @@ fn a_cancelled_appointment_cannot_be_held_and_a_held_one_not_moved() {
         now,
     )
     .unwrap_err();
-    assert!(err.to_string().contains("cannot be moved"), "{err}");
+    assert!(
+        err.to_string().contains("kan niet meer worden verplaatst"),
+        "{err}"
+    );
 }
 
 #[test]

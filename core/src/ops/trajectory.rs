@@ -88,7 +88,7 @@ pub fn edit_trajectory(
         if v > MAX_WEEKLY_TARGET {
             return Err(KoersError::invalid(
                 "weekly_target",
-                format!("{v} is more than {MAX_WEEKLY_TARGET} applications a week"),
+                format!("{v} is meer dan {MAX_WEEKLY_TARGET} sollicitaties per week"),
             ));
         }
         if v != current.weekly_target {
@@ -98,7 +98,7 @@ pub fn edit_trajectory(
     }
     if let Some(v) = patch.budget_cents {
         if v.is_some_and(|c| c < 0) {
-            return Err(KoersError::invalid("budget", "may not be negative"));
+            return Err(KoersError::invalid("budget", "mag niet negatief zijn"));
         }
         t.budget_cents = v;
     }
@@ -116,7 +116,7 @@ pub fn edit_trajectory(
         if start < sick {
             return Err(KoersError::invalid(
                 "start_date",
-                "the trajectory cannot start before the first day of sickness",
+                "het traject kan niet vóór de eerste ziektedag beginnen",
             ));
         }
     }

@@ -40,7 +40,8 @@ public struct CoreError: Error, LocalizedError, Equatable, Hashable, Sendable, C
     public var errorDescription: String? { message }
     public var description: String { message }
 
-    /// For invalid input: the field the core named (its messages read "field: reason").
+    /// For invalid input: the field the core named, by its Dutch name as the message shows it
+    /// (messages read "datum: reason"; `inputFieldLabel(field: "date")` gives "datum").
     public var field: String? {
         guard kind == .invalidInput, let colon = message.firstIndex(of: ":") else { return nil }
         return String(message[..<colon])

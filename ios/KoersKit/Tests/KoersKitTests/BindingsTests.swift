@@ -101,27 +101,27 @@ final class BindingsTests: XCTestCase {
             guard case let KoersError.InvalidInput(message) = error else {
                 return XCTFail("expected InvalidInput, got \(error)")
             }
-            XCTAssertTrue(message.hasPrefix("employer:"), message)
+            XCTAssertTrue(message.hasPrefix("werkgever:"), message)
         }
         XCTAssertThrowsError(try koers.logApplication(input: ApplicationInput(employer: "Acme", role: "Planner", date: "31-12-2026"))) { error in
             let core = CoreError.from(error)
             XCTAssertEqual(core.kind, .invalidInput)
-            XCTAssertEqual(core.field, "date")
+            XCTAssertEqual(core.field, inputFieldLabel(field: "date"))
             XCTAssertEqual(core.localizedDescription, core.message, "the description is the core's message")
         }
         XCTAssertThrowsError(try koers.scheduleAppointment(input: AppointmentInput(
             startsAt: slot(2, 10), endsAt: slot(2, 9), kind: .coaching))) { error in
-            XCTAssertTrue(CoreError.from(error).message.hasPrefix("ends_at:"), "\(error)")
+            XCTAssertTrue(CoreError.from(error).message.hasPrefix("einde:"), "\(error)")
         }
         XCTAssertThrowsError(try koers.application(id: "nope")) { error in
             XCTAssertEqual(CoreError.from(error).kind, .notFound)
         }
         XCTAssertThrowsError(try koers.syncNow()) { error in
             guard case KoersError.NotEnrolled = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(CoreError.from(error).message.contains("enrol"))
+            XCTAssertTrue(CoreError.from(error).message.contains("niet gekoppeld"))
         }
         XCTAssertThrowsError(try Koers.open(path: "  ")) { error in
-            XCTAssertEqual(CoreError.from(error).field, "path")
+            XCTAssertEqual(CoreError.from(error).field, "bestand")
         }
         XCTAssertTrue(try koers.listApplications(filter: ApplicationFilter()).isEmpty, "nothing was stored")
     }

@@ -34,7 +34,7 @@ final class CasesTests: XCTestCase {
                 let e = CoreError.from(error)
                 XCTAssertTrue(code.hasPrefix("!"), "line \(line): \(e.message)")
                 XCTAssertEqual(e.kind, .invalidInput, "line \(line)")
-                XCTAssertEqual(e.field, String(code.dropFirst()), "line \(line)")
+                XCTAssertEqual(e.field, inputFieldLabel(field: String(code.dropFirst())), "line \(line)")
             }
         }
     }

@@ -83,8 +83,8 @@ final class DossierStoreTests: XCTestCase {
             XCTFail("expected an error")
         } catch let error as CoreError {
             XCTAssertEqual(error.kind, .invalidInput)
-            XCTAssertEqual(error.field, "follow_up")
-            XCTAssertTrue(error.message.hasPrefix("follow_up:"), error.message)
+            XCTAssertEqual(error.field, inputFieldLabel(field: "follow_up"))
+            XCTAssertTrue(error.message.hasPrefix("opvolgen op:"), error.message)
             XCTAssertEqual(error.localizedDescription, error.message)
         }
         do {

@@ -295,8 +295,9 @@ class DossierRepository(
                     Topic.ACTIONS -> views += setOf(View.ACTIONS, View.TODAY)
                     // The target and the first sick day drive progress, milestones and today.
                     Topic.TRAJECTORY -> views += setOf(View.TRAJECTORY, View.PROGRESS, View.TODAY)
-                    // Comments are read per application (see `changes`); the list shows none.
-                    Topic.COMMENTS -> {}
+                    // Comments on an application are read per application (see `changes`); the
+                    // start screen shows the newest general notes (`TodayOverview.recentNotes`).
+                    Topic.COMMENTS -> views += View.TODAY
                     Topic.JOURNAL -> views += View.JOURNAL
                     Topic.SYNC -> {}
                 }

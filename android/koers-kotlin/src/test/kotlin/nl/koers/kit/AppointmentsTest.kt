@@ -48,7 +48,7 @@ class AppointmentsTest {
                 AppointmentInput(startsAt = "2030-03-04T10:00", endsAt = "2030-03-04T09:00", kind = AppointmentKind.INTAKE),
             )
         }
-        assertTrue(e.message!!.startsWith("ends_at:"), "message names the field: ${e.message}")
+        assertTrue(e.message!!.startsWith("einde:"), "message names the field: ${e.message}")
         assertTrue(k.listAppointments(false).isEmpty(), "nothing was stored")
     }
 }

@@ -105,6 +105,8 @@ class BureauSyncTest {
                     """{"starts_at":"$start","ends_at":"$end","kind":"coaching","location":"Kantoor Utrecht","agenda":"Cv bespreken"}""",
                     token,
                 )
+                // And a general note, not about one application.
+                coachCall("POST", "$url/v1/coach/employees/$employee/comments", """{"text":"Intake besproken."}""", token)
 
                 // 4. Sync again: the appointment comes in, the observer is told, the flows follow.
                 recorder.clear()
@@ -118,6 +120,8 @@ class BureauSyncTest {
                 assertEquals("Cv bespreken", appt.agenda)
                 assertEquals(start, Instant.parse(appt.startsAt))
                 repo.today.await("the next appointment on today") { it?.nextAppointment?.id == appt.id }
+                repo.today.await("the coach's note on today") { it?.recentNotes?.singleOrNull()?.text == "Intake besproken." }
+                assertEquals(listOf("Intake besproken."), db.koers.generalNotes().map { it.text })
                 assertTrue(db.koers.listApplications(nl.koers.core.ApplicationFilter()).any { it.id == app.id })
 
                 // 5. Confirming goes back to the bureau at the next sync.

@@ -8,6 +8,7 @@ import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 import kotlin.test.fail
 import nl.koers.core.KoersException
+import nl.koers.core.inputFieldLabel
 import nl.koers.core.parseEnrolmentInput
 import nl.koers.core.sharedLink
 
@@ -33,7 +34,7 @@ class CasesTest {
             if (code.startsWith("!")) {
                 val e = parsed.exceptionOrNull()
                 assertTrue(e is KoersException.InvalidInput, "line $line: expected a refusal, got $parsed")
-                assertTrue(e.message.orEmpty().startsWith(code.drop(1) + ":"), "line $line: ${e.message}")
+                assertTrue(e.message.orEmpty().startsWith(inputFieldLabel(code.drop(1)) + ":"), "line $line: ${e.message}")
             } else {
                 val got = parsed.getOrElse { fail("line $line: ${it.message}") }
                 assertEquals(code, got.code, "line $line")

@@ -22,15 +22,15 @@ class ErrorsTest {
     @Test
     fun invalidInputCarriesFieldAndReason() {
         val empty = assertFailsWith<KoersException.InvalidInput> { k.logApplication(ApplicationInput(employer = " ", role = "Planner")) }
-        assertTrue(empty.message!!.startsWith("employer:"), empty.message)
+        assertTrue(empty.message!!.startsWith("werkgever:"), empty.message)
 
         val date = assertFailsWith<KoersException.InvalidInput> {
             k.logApplication(ApplicationInput(employer = "Acme", role = "Planner", date = "31-12-2026"))
         }
-        assertTrue(date.message!!.startsWith("date:"), date.message)
+        assertTrue(date.message!!.startsWith("datum:"), date.message)
 
         val filter = assertFailsWith<KoersException.InvalidInput> { k.listApplications(ApplicationFilter(from = "gisteren")) }
-        assertTrue(filter.message!!.startsWith("from:"), filter.message)
+        assertTrue(filter.message!!.startsWith("vanaf:"), filter.message)
 
         assertTrue(k.listApplications(ApplicationFilter()).isEmpty(), "nothing was stored")
         // A KoersException is an ordinary Kotlin exception for callers that don't care which.
@@ -40,14 +40,14 @@ class ErrorsTest {
     @Test
     fun otherKinds() {
         val missing = assertFailsWith<KoersException.NotFound> { k.application("does-not-exist") }
-        assertTrue(missing.message!!.contains("not found"), missing.message)
+        assertTrue(missing.message!!.contains("niet gevonden"), missing.message)
 
         val notEnrolled = assertFailsWith<KoersException.NotEnrolled> { k.syncNow() }
-        assertTrue(notEnrolled.message!!.contains("enrol"), notEnrolled.message)
+        assertTrue(notEnrolled.message!!.contains("niet gekoppeld"), notEnrolled.message)
         assertFalse(k.syncStatus().enrolled)
 
         val path = assertFailsWith<KoersException.InvalidInput> { Koers.open("  ") }
-        assertEquals("path: may not be empty", path.message)
+        assertEquals("bestand: mag niet leeg zijn", path.message)
 
         val url = assertFailsWith<KoersException> { k.enrol("ftp://bureau.example", "ABCD-2345", "Telefoon") }
         assertTrue(url is KoersException.InvalidInput || url is KoersException.Network, "got ${url::class.simpleName}: ${url.message}")

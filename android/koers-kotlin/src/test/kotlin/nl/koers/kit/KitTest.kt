@@ -99,5 +99,10 @@ class KitTest {
         )
         assertEquals(setOf(DossierRepository.View.JOURNAL), v(setOf(Topic.JOURNAL)), "the journal is private: no sync status change")
         assertEquals(setOf(DossierRepository.View.SYNC), v(setOf(Topic.SYNC)))
+        assertEquals(
+            setOf(DossierRepository.View.TODAY, DossierRepository.View.SYNC),
+            v(setOf(Topic.COMMENTS)),
+            "the start screen shows the coach's general notes",
+        )
     }
 }

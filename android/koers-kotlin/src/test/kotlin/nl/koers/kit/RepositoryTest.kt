@@ -94,7 +94,7 @@ class RepositoryTest {
     @Test
     fun writeErrorsReachTheCaller() = runBlocking<Unit> {
         val e = assertFailsWith<KoersException.InvalidInput> { repo.quickAdd("Acme", "") }
-        assertTrue(e.message!!.startsWith("role:"), e.message)
+        assertTrue(e.message!!.startsWith("functie:"), e.message)
         val f = assertFailsWith<KoersException.NotEnrolled> { repo.syncNow() }
         assertTrue(f.message!!.isNotBlank())
     }

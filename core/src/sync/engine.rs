@@ -326,6 +326,14 @@ pub fn adopt_enrolment(doc: &mut Automerge, document: &[u8]) -> Result<(PeerStat
 /// `doc`, strictly: one unreadable chunk fails the whole call and nothing is applied.
 /// (`load_incremental` would silently skip what it cannot read.)
 pub fn apply_chunks(doc: &mut Automerge, chunks: &[Bytes]) -> std::result::Result<(), String> {
+    let changes = parse_chunks(chunks)?;
+    doc.apply_changes(changes).map_err(|e| e.to_string())
+}
+
+/// The changes in chunks as they travel (single changes, compressed or not, or saved
+/// documents, whose heads Automerge verifies as it loads them), strictly: one unreadable
+/// chunk fails the whole call.
+pub fn parse_chunks(chunks: &[Bytes]) -> std::result::Result<Vec<automerge::Change>, String> {
     let mut changes = Vec::with_capacity(chunks.len());
     for chunk in chunks {
         match automerge::Change::try_from(chunk.0.as_slice()) {
@@ -343,7 +351,7 @@ pub fn apply_chunks(doc: &mut Automerge, chunks: &[Bytes]) -> std::result::Resul
             Err(e) => return Err(e.to_string()),
         }
     }
-    doc.apply_changes(changes).map_err(|e| e.to_string())
+    Ok(changes)
 }
 
 /// One document to sync, with the state the caller loaded for it.

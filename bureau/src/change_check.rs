@@ -222,6 +222,19 @@ pub fn chunk_checksums(chunks: &[Bytes]) -> Result<()> {
     checksums(chunks.iter().map(|c| c.0.as_slice()))
 }
 
+/// Refuses anything but plain (uncompressed) change chunks: what a packed push carries, so
+/// that unpacking it inflates nothing beyond its own bound.
+pub fn plain_change_chunks(chunks: &[Bytes]) -> Result<()> {
+    if chunks.iter().all(|c| c.0.get(8) == Some(&CHANGE_CHUNK)) {
+        Ok(())
+    } else {
+        Err(BureauError::refused(
+            ErrorCode::BadChange,
+            "Ingepakte wijzigingen mogen alleen gewone wijzigingen bevatten.",
+        ))
+    }
+}
+
 /// Verifies the checksum of every change chunk in a sync message (the full protocol).
 pub fn message_checksums(message: &automerge::sync::Message) -> Result<()> {
     checksums(message.changes.iter())

@@ -115,7 +115,10 @@ fn sync_document(
                     base,
                     heads,
                     changes,
-                } => fast(state, slot, &employee_id, &peer, role, base, heads, changes),
+                    packed,
+                } => unpacked(changes, packed).and_then(|changes| {
+                    fast(state, slot, &employee_id, &peer, role, base, heads, changes)
+                }),
                 Push::Full { message } => full(state, slot, &employee_id, &peer, role, message),
             }
             .map(|(outcome, doc, mut persist)| {
@@ -150,6 +153,29 @@ fn sync_document(
 }
 
 type Round = (Outcome, Edited, Persist);
+
+/// The changes of a fast push, unpacked when they travel packed. What is inflated is
+/// bounded: at most [`limits::MAX_REQUEST_BYTES`] (the request's own bound), and only plain
+/// change chunks may be inside, so nothing unpacked inflates further.
+fn unpacked(changes: Vec<Bytes>, packed: Option<Bytes>) -> Result<Vec<Bytes>> {
+    let Some(packed) = packed else {
+        return Ok(changes);
+    };
+    if !changes.is_empty() {
+        return Err(BureauError::refused(
+            ErrorCode::Malformed,
+            "Wijzigingen zowel los als ingepakt verstuurd.",
+        ));
+    }
+    let list = koers_protocol::unpack_changes(&packed, limits::MAX_REQUEST_BYTES).map_err(|e| {
+        BureauError::refused(
+            ErrorCode::TooLarge,
+            format!("Ingepakte wijzigingen zijn onleesbaar of te groot: {e}"),
+        )
+    })?;
+    crate::change_check::plain_change_chunks(&list)?;
+    Ok(list)
+}
 
 #[allow(clippy::too_many_arguments)]
 fn fast(
@@ -269,8 +295,7 @@ fn take_in_place(
     let mut added = new;
     let corrected = match judged {
         Judged::Allowed(after) => {
-            let whole = with_records(slot.state(employee_id)?, after, &touched);
-            *slot.state_mut(employee_id)? = whole;
+            put_records(slot.state_mut(employee_id)?, after, &touched);
             vec![]
         }
         Judged::Corrected { kept, words } => {
@@ -500,14 +525,27 @@ fn records_of(state: &DossierDocument, touched: &Touched) -> DossierDocument {
 /// `state` with the records `touched` names taken from `part` (absent there: removed).
 fn with_records(
     state: &DossierDocument,
-    mut part: DossierDocument,
+    part: DossierDocument,
     touched: &Touched,
 ) -> DossierDocument {
+    if *touched == Touched::Everything {
+        return part;
+    }
+    let mut whole = state.clone();
+    put_records(&mut whole, part, touched);
+    whole
+}
+
+/// Puts the records `touched` names from `part` into `whole` (absent there: removed), in
+/// place: the state of a two-year dossier costs more to copy than a sync round.
+fn put_records(whole: &mut DossierDocument, mut part: DossierDocument, touched: &Touched) {
     let records = match touched {
-        Touched::Everything => return part,
+        Touched::Everything => {
+            *whole = part;
+            return;
+        }
         Touched::Records(records) => records,
     };
-    let mut whole = state.clone();
     whole.schema = part.schema;
     whole.trajectory = std::mem::take(&mut part.trajectory);
     fn put<T>(
@@ -533,5 +571,4 @@ fn with_records(
             RecordRef::Comment(id) => put(&mut part.comments, &mut whole.comments, id),
         }
     }
-    whole
 }

@@ -169,7 +169,7 @@ fn unpacked(changes: Vec<Bytes>, packed: Option<Bytes>) -> Result<Vec<Bytes>> {
     }
     let list = koers_protocol::unpack_changes(&packed, limits::MAX_REQUEST_BYTES).map_err(|e| {
         BureauError::refused(
-            ErrorCode::TooLarge,
+            ErrorCode::BadChange,
             format!("Ingepakte wijzigingen zijn onleesbaar of te groot: {e}"),
         )
     })?;

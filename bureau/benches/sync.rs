@@ -234,6 +234,29 @@ fn two_year(
         build.elapsed().as_secs_f64()
     );
 
+    // A phone back from two years offline: every change of the dossier is its backlog. What
+    // its fast push sends (docs/SYNC.md, "The fast path") beside the forms it chooses from.
+    {
+        let genesis = genesis_document()?;
+        let mut backlog = filled.get_changes(&genesis.get_heads());
+        let one_by_one: usize = backlog.iter_mut().map(|c| c.bytes().len()).sum();
+        let plain: Vec<koers_protocol::Bytes> = backlog
+            .iter()
+            .map(|c| koers_protocol::Bytes(c.raw_bytes().to_vec()))
+            .collect();
+        let packed = koers_protocol::pack_changes(&plain).map_or(0, |p| p.0.len());
+        let saved = filled.save().len();
+        let mut peer = PeerState::acknowledged(genesis.get_heads());
+        let push = koers_protocol::encode(&prepare(&filled, "d", &mut peer))?.len();
+        println!(
+            "    a backlog of {} changes: one by one {one_by_one} bytes ({:.1}x the saved document), packed {packed} ({:.1}x), saved document {saved}; the fast push sends {push} bytes ({:.2}x)",
+            backlog.len(),
+            one_by_one as f64 / saved as f64,
+            packed as f64 / saved as f64,
+            push as f64 / saved as f64
+        );
+    }
+
     // A phone of the first employee, in step with the bureau.
     let first = &employees[0];
     let body = koers_protocol::encode(&koers_protocol::EnrolRequest {

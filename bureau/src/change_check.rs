@@ -11,6 +11,7 @@ use std::sync::{Mutex, OnceLock};
 
 use automerge::{Automerge, ChangeHash, ObjType, Prop, ReadDoc, ScalarValue, Value, ROOT};
 use koers_core::demo::{sample_document, ANY_ID};
+use koers_core::incremental::{self, WrittenObject};
 use koers_core::model::LocalDate;
 use koers_protocol::{Bytes, ErrorCode};
 
@@ -140,14 +141,27 @@ fn refuse_key(path: &str) -> BureauError {
 /// Refuses changes between `before` and the heads of `doc` that put a key the model does
 /// not have (or a record id that is not one), wherever in the dossier.
 pub fn keys_in_model(doc: &Automerge, before: &[ChangeHash]) -> Result<()> {
+    let objects = incremental::written(doc, &doc.get_changes(before)).ok_or_else(unfollowable)?;
+    keys_written(&objects)
+}
+
+fn unfollowable() -> BureauError {
+    BureauError::refused(
+        ErrorCode::BadChange,
+        "Een wijziging schrijft op een plek die niet in het dossier bestaat; de wijziging is geweigerd.",
+    )
+}
+
+/// Refuses writes (read from the new changes' own operations by
+/// [`incremental::written`], so the cost follows the changes, not the dossier) that put a
+/// key the model does not have, or a record id that is not one, wherever in the dossier.
+/// Deleting a key leaves nothing behind and is not judged.
+pub fn keys_written(objects: &[WrittenObject]) -> Result<()> {
     let shape = shape()?;
-    for patch in doc.diff(before, &doc.get_heads()) {
-        let automerge::PatchAction::PutMap { key, .. } = &patch.action else {
-            continue;
-        };
+    for object in objects {
         let mut node = shape;
         let mut path = String::new();
-        for (_, prop) in &patch.path {
+        for prop in &object.path {
             node = match (node, prop) {
                 (Node::Map(keys), Prop::Map(k)) => {
                     path.push_str(&format!("{k}."));
@@ -168,12 +182,17 @@ pub fn keys_in_model(doc: &Automerge, before: &[ChangeHash]) -> Result<()> {
                 _ => return Err(refuse_key(path.trim_end_matches('.'))),
             };
         }
-        match node {
-            Node::Map(keys) if keys.contains_key(key) => {}
-            Node::Records(_) if key.chars().count() <= MAX_ID_CHARS => {}
-            _ => {
-                let shown: String = key.chars().take(40).collect();
-                return Err(refuse_key(&format!("{path}{shown}")));
+        if object.by_position && !matches!(node, Node::List(_) | Node::Scalar(_)) {
+            return Err(refuse_key(path.trim_end_matches('.')));
+        }
+        for key in object.keys.difference(&object.only_deleted) {
+            match node {
+                Node::Map(keys) if keys.contains_key(key) => {}
+                Node::Records(_) if key.chars().count() <= MAX_ID_CHARS => {}
+                _ => {
+                    let shown: String = key.chars().take(40).collect();
+                    return Err(refuse_key(&format!("{path}{shown}")));
+                }
             }
         }
     }
@@ -203,6 +222,19 @@ pub fn chunk_checksums(chunks: &[Bytes]) -> Result<()> {
     checksums(chunks.iter().map(|c| c.0.as_slice()))
 }
 
+/// Refuses anything but plain (uncompressed) change chunks: what a packed push carries, so
+/// that unpacking it inflates nothing beyond its own bound.
+pub fn plain_change_chunks(chunks: &[Bytes]) -> Result<()> {
+    if chunks.iter().all(|c| c.0.get(8) == Some(&CHANGE_CHUNK)) {
+        Ok(())
+    } else {
+        Err(BureauError::refused(
+            ErrorCode::BadChange,
+            "Ingepakte wijzigingen mogen alleen gewone wijzigingen bevatten.",
+        ))
+    }
+}
+
 /// Verifies the checksum of every change chunk in a sync message (the full protocol).
 pub fn message_checksums(message: &automerge::sync::Message) -> Result<()> {
     checksums(message.changes.iter())
@@ -228,29 +260,34 @@ fn checksums<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<()> {
 /// The heads a dossier's bytes were counted at, and the count.
 type Counted = (Vec<ChangeHash>, u64);
 
-/// The bytes of every change of `doc`, remembered per employee with the heads they were
+/// The bytes of every change of each employee's dossier, remembered with the heads they were
 /// counted at, so that a sync only adds the bytes of its new changes.
-fn dossier_bytes(employee_id: &str, doc: &Automerge, new_since: &[ChangeHash]) -> u64 {
+fn counted() -> &'static Mutex<HashMap<String, Counted>> {
     static KNOWN: OnceLock<Mutex<HashMap<String, Counted>>> = OnceLock::new();
-    let known = KNOWN.get_or_init(Default::default);
-    let bytes_of = |changes: Vec<automerge::Change>| -> u64 {
-        changes.iter().map(|c| c.raw_bytes().len() as u64).sum()
-    };
-    let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
-    let mut since = new_since.to_vec();
-    since.sort_unstable();
-    let total = match known.get(employee_id) {
-        Some((heads, before)) if *heads == since => before + bytes_of(doc.get_changes(new_since)),
-        _ => bytes_of(doc.get_changes(&[])),
-    };
-    known.insert(employee_id.to_string(), (doc.get_heads(), total));
-    total
+    KNOWN.get_or_init(Default::default)
 }
 
-/// Refuses a round after which the employee's dossier would hold more than
-/// [`MAX_DOSSIER_BYTES`] of changes. `before` are the heads of the stored document.
-pub fn dossier_size(employee_id: &str, doc: &Automerge, before: &[ChangeHash]) -> Result<()> {
-    let total = dossier_bytes(employee_id, doc, before);
+fn bytes_of(changes: &[automerge::Change]) -> u64 {
+    changes.iter().map(|c| c.raw_bytes().len() as u64).sum()
+}
+
+/// Refuses `added` (changes not yet in `doc`, the stored document) when the employee's
+/// dossier would then hold more than [`MAX_DOSSIER_BYTES`] of changes. Checked before they
+/// are applied; returns the new total for [`remember_size`].
+pub fn dossier_size(
+    employee_id: &str,
+    doc: &Automerge,
+    added: &[automerge::Change],
+) -> Result<u64> {
+    let heads = doc.get_heads();
+    let known = counted()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(employee_id)
+        .filter(|(at, _)| *at == heads)
+        .map(|(_, total)| *total);
+    let before = known.unwrap_or_else(|| bytes_of(&doc.get_changes(&[])));
+    let total = before + bytes_of(added);
     if total > MAX_DOSSIER_BYTES {
         return Err(BureauError::refused(
             ErrorCode::TooLarge,
@@ -261,18 +298,33 @@ pub fn dossier_size(employee_id: &str, doc: &Automerge, before: &[ChangeHash]) -
             ),
         ));
     }
-    Ok(())
+    Ok(total)
+}
+
+/// Remembers that the employee's dossier at `doc`'s heads holds `total` bytes of changes.
+pub fn remember_size(employee_id: &str, doc: &Automerge, total: u64) {
+    counted()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(employee_id.to_string(), (doc.get_heads(), total));
 }
 
 /// The checks a round's merged fork must pass before the role rules run: keys inside the
-/// model and the dossier's size. `current` is the stored document.
-pub fn fork(employee_id: &str, current: &Automerge, fork: &Automerge) -> Result<()> {
-    let before = current.get_heads();
-    if fork.get_heads() == before {
+/// model and the dossier's size. `current` is the stored document, `added` the changes the
+/// fork has beyond it.
+pub fn fork(
+    employee_id: &str,
+    current: &Automerge,
+    fork: &Automerge,
+    added: &[automerge::Change],
+) -> Result<()> {
+    if added.is_empty() {
         return Ok(());
     }
-    keys_in_model(fork, &before)?;
-    dossier_size(employee_id, fork, &before)
+    let total = dossier_size(employee_id, current, added)?;
+    keys_written(&incremental::written(fork, added).ok_or_else(unfollowable)?)?;
+    remember_size(employee_id, fork, total);
+    Ok(())
 }
 
 /// Every key of the dossier with its Automerge type, as the rows of a Markdown table

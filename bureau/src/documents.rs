@@ -31,7 +31,13 @@ const CACHE_DOCUMENTS: usize = 4096;
 
 /// One document as an edit sees it: current with the database, inside its transaction.
 pub struct Slot {
+    /// The current document. An edit changes it only through [`Slot::doc_mut`] (or returns
+    /// a changed fork).
     pub doc: Automerge,
+    /// Whether an edit changed `doc` or `state` in place and has not been stored yet: if
+    /// the edit fails, the whole copy is dropped (and reloaded on demand), never kept
+    /// half-changed.
+    changed_in_place: bool,
     /// `doc` hydrated; `None` while the stored document does not hydrate.
     state: Option<DossierDocument>,
     /// The stored version `doc` holds (see `storage::Opened::version`).
@@ -39,6 +45,16 @@ pub struct Slot {
     /// The stored full-protocol sync state of the peer the edit is for, if any.
     peer_state: Option<Vec<u8>>,
     rows_since_snapshot: usize,
+}
+
+/// What an edit made of the document.
+pub enum Edited {
+    /// A fork to become the document once its new changes are stored (`None`: no change).
+    Fork(Option<Box<Automerge>>),
+    /// The edit applied these new changes to the slot's document itself
+    /// ([`Slot::doc_mut`]) and kept its state in step: no copy of the document is made,
+    /// which on a two-year dossier costs more than the rest of a sync.
+    InPlace(Vec<Change>),
 }
 
 /// What an edit wants stored with its changes.
@@ -53,6 +69,21 @@ impl Slot {
     /// `doc` hydrated (kept in step with it, see the module comment).
     pub fn state(&self, employee_id: &str) -> Result<&DossierDocument> {
         self.state.as_ref().ok_or_else(|| BureauError::Storage {
+            message: format!("stored document {employee_id} does not hydrate"),
+        })
+    }
+
+    /// `doc` to change in place; the edit then returns [`Edited::InPlace`] with the changes
+    /// it added and keeps `state` in step through [`Slot::state_mut`].
+    pub fn doc_mut(&mut self) -> &mut Automerge {
+        self.changed_in_place = true;
+        &mut self.doc
+    }
+
+    /// `state` to keep in step with an in-place edit of `doc`.
+    pub fn state_mut(&mut self, employee_id: &str) -> Result<&mut DossierDocument> {
+        self.changed_in_place = true;
+        self.state.as_mut().ok_or_else(|| BureauError::Storage {
             message: format!("stored document {employee_id} does not hydrate"),
         })
     }
@@ -114,16 +145,19 @@ impl Documents {
         employee_id: &str,
         f: impl FnOnce(&mut Slot) -> Result<(T, Option<Automerge>, Persist)>,
     ) -> Result<T> {
-        self.open(employee_id, Access::Write, None, f)
+        self.open(employee_id, Access::Write, None, |slot| {
+            f(slot).map(|(out, fork, persist)| (out, Edited::Fork(fork.map(Box::new)), persist))
+        })
     }
 
     /// [`Self::edit`] for a sync round with `peer`: its stored full-protocol state is read in
-    /// the same transaction (see [`Self::full_state`]).
+    /// the same transaction (see [`Self::full_state`]), and the round may change the
+    /// document in place ([`Edited::InPlace`]).
     pub fn edit_as<T>(
         &self,
         employee_id: &str,
         peer: &str,
-        f: impl FnOnce(&mut Slot) -> Result<(T, Option<Automerge>, Persist)>,
+        f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
     ) -> Result<T> {
         self.open(employee_id, Access::Write, Some(peer), f)
     }
@@ -131,7 +165,7 @@ impl Documents {
     /// A read-only look at the current document (no lock in the database, nothing stored).
     pub fn read<T>(&self, employee_id: &str, f: impl FnOnce(&Automerge) -> T) -> Result<T> {
         self.open(employee_id, Access::Read, None, |slot| {
-            Ok((f(&slot.doc), None, Persist::default()))
+            Ok((f(&slot.doc), Edited::Fork(None), Persist::default()))
         })
     }
 
@@ -142,7 +176,11 @@ impl Documents {
         f: impl FnOnce(&DossierDocument) -> T,
     ) -> Result<T> {
         self.open(employee_id, Access::Read, None, |slot| {
-            Ok((f(slot.state(employee_id)?), None, Persist::default()))
+            Ok((
+                f(slot.state(employee_id)?),
+                Edited::Fork(None),
+                Persist::default(),
+            ))
         })
     }
 
@@ -151,14 +189,14 @@ impl Documents {
         employee_id: &str,
         access: Access,
         peer: Option<&str>,
-        f: impl FnOnce(&mut Slot) -> Result<(T, Option<Automerge>, Persist)>,
+        f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
     ) -> Result<T> {
         let cell = self.slot(employee_id);
         let mut guard = lock(&cell);
         let cached = guard.as_ref().map(|s| s.version);
         let mut f = Some(f);
         let mut done: Option<(T, Option<Automerge>, bool, Vec<Change>)> = None;
-        let stored =
+        let outcome =
             self.storage
                 .with_document(employee_id, access, cached, peer, &mut |opened| {
                     if let Err(e) =
@@ -173,10 +211,14 @@ impl Documents {
                     let f = f.take().ok_or_else(|| BureauError::Storage {
                         message: "a document edit ran twice".into(),
                     })?;
-                    let (out, new_doc, persist) = f(slot)?;
-                    let added: Vec<Change> = match &new_doc {
-                        Some(d) => d.get_changes(&slot.doc.get_heads()),
-                        None => vec![],
+                    let (out, edited, persist) = f(slot)?;
+                    let (new_doc, added) = match edited {
+                        Edited::Fork(Some(d)) => {
+                            let added = d.get_changes(&slot.doc.get_heads());
+                            (Some(*d), added)
+                        }
+                        Edited::Fork(None) => (None, vec![]),
+                        Edited::InPlace(added) => (None, added),
                     };
                     let changes: Vec<NewChange> = added
                         .iter()
@@ -198,7 +240,18 @@ impl Documents {
                         device_seen: persist.device_seen,
                         compacted,
                     })
-                })?;
+                });
+        let stored = match outcome {
+            Ok(stored) => stored,
+            Err(e) => {
+                // An edit that changed the copy in place and then failed (or whose changes
+                // could not be stored) leaves a copy the database does not hold: drop it.
+                if guard.as_ref().is_some_and(|s| s.changed_in_place) {
+                    *guard = None;
+                }
+                return Err(e);
+            }
+        };
         let Some(version) = stored else {
             return Err(not_found());
         };
@@ -218,6 +271,7 @@ impl Documents {
                 };
             }
             slot.peer_state = None;
+            slot.changed_in_place = false;
         }
         Ok(out)
     }
@@ -289,6 +343,7 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
     let state = autosurgeon::hydrate(&doc).ok();
     Ok(Slot {
         doc: doc.with_actor(ActorId::random()),
+        changed_in_place: false,
         state,
         version: 0,
         peer_state: None,
@@ -339,7 +394,11 @@ mod tests {
         let (kept, whole) = docs
             .open("e1", Access::Read, None, |slot| {
                 let whole: DossierDocument = autosurgeon::hydrate(&slot.doc).unwrap();
-                Ok(((slot.state("e1")?.clone(), whole), None, Persist::default()))
+                Ok((
+                    (slot.state("e1")?.clone(), whole),
+                    Edited::Fork(None),
+                    Persist::default(),
+                ))
             })
             .unwrap();
         assert_eq!(kept, whole);

@@ -6,20 +6,21 @@
 //! only the records the new changes touched (`koers_core::incremental`): the cached hydrated
 //! state gives them before, the fork after, so a sync costs what its changes cost.
 
+use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 
 use automerge::sync::{Message, SyncDoc};
-use automerge::Automerge;
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 use koers_core::incremental::{self, RecordRef, Touched};
 use koers_core::model::{Actor, DossierDocument, DOCUMENT_SCHEMA};
-use koers_core::sync::{apply_chunks, hashes_from_wire, hashes_to_wire};
+use koers_core::sync::{hashes_from_wire, hashes_to_wire, parse_chunks};
 use koers_protocol::{
     limits, Bytes, DocumentReply, DocumentSync, ErrorCode, Hash, Outcome, Push, SyncRequest,
     SyncResponse, PROTOCOL_VERSION,
 };
 
 use crate::auth::Principal;
-use crate::documents::{actor_for, knows_all, Persist, Slot};
+use crate::documents::{actor_for, knows_all, Edited, Persist, Slot};
 use crate::{AppState, BureauError, Result};
 
 /// Handles one decoded sync request for an authenticated caller.
@@ -114,7 +115,10 @@ fn sync_document(
                     base,
                     heads,
                     changes,
-                } => fast(state, slot, &employee_id, &peer, role, base, heads, changes),
+                    packed,
+                } => unpacked(changes, packed).and_then(|changes| {
+                    fast(state, slot, &employee_id, &peer, role, base, heads, changes)
+                }),
                 Push::Full { message } => full(state, slot, &employee_id, &peer, role, message),
             }
             .map(|(outcome, doc, mut persist)| {
@@ -148,7 +152,30 @@ fn sync_document(
     Ok(outcome)
 }
 
-type Round = (Outcome, Option<Automerge>, Persist);
+type Round = (Outcome, Edited, Persist);
+
+/// The changes of a fast push, unpacked when they travel packed. What is inflated is
+/// bounded: at most [`limits::MAX_REQUEST_BYTES`] (the request's own bound), and only plain
+/// change chunks may be inside, so nothing unpacked inflates further.
+fn unpacked(changes: Vec<Bytes>, packed: Option<Bytes>) -> Result<Vec<Bytes>> {
+    let Some(packed) = packed else {
+        return Ok(changes);
+    };
+    if !changes.is_empty() {
+        return Err(BureauError::refused(
+            ErrorCode::Malformed,
+            "Wijzigingen zowel los als ingepakt verstuurd.",
+        ));
+    }
+    let list = koers_protocol::unpack_changes(&packed, limits::MAX_REQUEST_BYTES).map_err(|e| {
+        BureauError::refused(
+            ErrorCode::BadChange,
+            format!("Ingepakte wijzigingen zijn onleesbaar of te groot: {e}"),
+        )
+    })?;
+    crate::change_check::plain_change_chunks(&list)?;
+    Ok(list)
+}
 
 #[allow(clippy::too_many_arguments)]
 fn fast(
@@ -189,18 +216,25 @@ fn fast(
         return Ok(start_full(state, slot));
     }
     crate::change_check::chunk_checksums(&changes)?;
-    let mut fork = slot.doc.fork().with_actor(actor_for("bureau"));
-    apply_chunks(&mut fork, &changes).map_err(|e| {
+    let pushed = parse_chunks(&changes).map_err(|e| {
         BureauError::refused(ErrorCode::BadChange, format!("Onleesbare wijziging: {e}"))
     })?;
-    if !missing_deps_empty(&fork) || !knows_all(&fork, &heads) {
+    // Only what we lack, once each, and only when it fits: every dependency and every head
+    // the device names must be known after it. Judged before anything is applied, so a
+    // round that falls back to the full protocol leaves the document as it was.
+    let mut seen = HashSet::new();
+    let new: Vec<Change> = pushed
+        .into_iter()
+        .filter(|c| slot.doc.get_change_by_hash(&c.hash()).is_none() && seen.insert(c.hash()))
+        .collect();
+    let known = |h: &ChangeHash| seen.contains(h) || slot.doc.get_change_by_hash(h).is_some();
+    if !new.iter().all(|c| c.deps().iter().all(known)) || !heads.iter().all(known) {
         return Ok(start_full(state, slot));
     }
-    crate::change_check::fork(employee_id, &slot.doc, &fork)?;
-    let corrected = check_rules(slot, &mut fork, role, peer, employee_id)?;
-    let changed = fork.get_heads() != slot.doc.get_heads();
-    let new_heads = fork.get_heads();
-    let missing: Vec<Bytes> = fork
+    let (corrected, added) = take_in_place(slot, employee_id, peer, role, new)?;
+    let new_heads = slot.doc.get_heads();
+    let missing: Vec<Bytes> = slot
+        .doc
         .get_changes(&heads)
         .into_iter()
         .map(|mut c| Bytes(c.bytes().into_owned()))
@@ -221,7 +255,70 @@ fn fast(
         packed,
         corrected,
     };
-    Ok((outcome, changed.then_some(fork), Persist::default()))
+    Ok((outcome, Edited::InPlace(added), Persist::default()))
+}
+
+/// Applies `new` (changes the document lacks, whose dependencies it holds) to the slot's
+/// document in place and runs every check on them: the dossier's size, keys inside the
+/// model, the role rules (a correcting change undoes what the role may not do). Keeps the
+/// slot's hydrated state in step. Returns the corrections and every change added. On an
+/// error the slot is dropped by `Documents` (see [`Slot::doc_mut`]).
+fn take_in_place(
+    slot: &mut Slot,
+    employee_id: &str,
+    peer: &str,
+    role: Actor,
+    new: Vec<Change>,
+) -> Result<(Vec<String>, Vec<Change>)> {
+    if new.is_empty() {
+        return Ok((vec![], vec![]));
+    }
+    // Refused before anything is applied: an honest phone can meet this one.
+    let total = crate::change_check::dossier_size(employee_id, &slot.doc, &new)?;
+    slot.doc_mut()
+        .apply_changes(new.iter().cloned())
+        .map_err(|e| {
+            BureauError::refused(
+                ErrorCode::BadChange,
+                format!("Wijzigingen passen niet: {e}"),
+            )
+        })?;
+    let written = incremental::written(&slot.doc, &new).ok_or_else(|| {
+        BureauError::refused(
+            ErrorCode::BadChange,
+            "Een wijziging schrijft op een plek die niet in het dossier bestaat.",
+        )
+    })?;
+    crate::change_check::keys_written(&written)?;
+    let touched = incremental::touched_in(&written);
+    let judged = judge(slot.state(employee_id)?, &slot.doc, role, &touched)?;
+    let mut added = new;
+    let corrected = match judged {
+        Judged::Allowed(after) => {
+            put_records(slot.state_mut(employee_id)?, after, &touched);
+            vec![]
+        }
+        Judged::Corrected { kept, words } => {
+            let doc = slot.doc_mut();
+            let own = doc.get_actor().clone();
+            doc.set_actor(actor_for("bureau"));
+            let correction = correct(doc, &kept, &words, peer, employee_id);
+            doc.set_actor(own);
+            correction?;
+            added.extend(slot.doc.get_last_local_change());
+            // The dossier as kept, read back from the document for the records involved.
+            let mut whole = kept;
+            incremental::refresh(&slot.doc, &mut whole, &touched).map_err(|e| {
+                BureauError::Storage {
+                    message: format!("cannot read the corrected dossier: {e}"),
+                }
+            })?;
+            *slot.state_mut(employee_id)? = whole;
+            words
+        }
+    };
+    crate::change_check::remember_size(employee_id, &slot.doc, total);
+    Ok((corrected, added))
 }
 
 fn start_full(state: &AppState, slot: &mut Slot) -> Round {
@@ -232,7 +329,7 @@ fn start_full(state: &AppState, slot: &mut Slot) -> Round {
             message: message.map(|m| Bytes(m.encode())),
             corrected: vec![],
         },
-        None,
+        Edited::Fork(None),
         Persist::default(),
     )
 }
@@ -247,6 +344,8 @@ fn full(
 ) -> Result<Round> {
     let mut sync_state = state.documents.full_state(slot);
     let shared_before = sync_state.shared_heads.clone();
+    // The fallback works on a fork: Automerge's protocol may queue changes whose
+    // dependencies have not arrived yet, which the stored document must not hold.
     let mut fork = slot.doc.fork().with_actor(actor_for("bureau"));
     if let Some(message) = message {
         let message = Message::decode(&message.0).map_err(|e| {
@@ -272,9 +371,21 @@ fn full(
                 )
             })?;
     }
-    crate::change_check::fork(employee_id, &slot.doc, &fork)?;
-    let corrected = check_rules(slot, &mut fork, role, peer, employee_id)?;
     let changed = fork.get_heads() != slot.doc.get_heads();
+    let corrected = if changed {
+        let added = fork.get_changes(&slot.doc.get_heads());
+        crate::change_check::fork(employee_id, &slot.doc, &fork, &added)?;
+        let touched = incremental::touched_by(&fork, &added);
+        match judge(slot.state(employee_id)?, &fork, role, &touched)? {
+            Judged::Allowed(_) => vec![],
+            Judged::Corrected { kept, words } => {
+                correct(&mut fork, &kept, &words, peer, employee_id)?;
+                words
+            }
+        }
+    } else {
+        vec![]
+    };
     let reply = fork.generate_sync_message(&mut sync_state);
     let persist = Persist {
         peer_state: (sync_state.shared_heads != shared_before).then(|| {
@@ -290,7 +401,7 @@ fn full(
             message: reply.map(|m| Bytes(m.encode())),
             corrected,
         },
-        changed.then_some(fork),
+        Edited::Fork(changed.then(|| Box::new(fork))),
         persist,
     ))
 }
@@ -300,36 +411,34 @@ fn sorted(mut v: Vec<automerge::ChangeHash>) -> Vec<automerge::ChangeHash> {
     v
 }
 
-fn missing_deps_empty(doc: &Automerge) -> bool {
-    use automerge::ReadDoc;
-    doc.get_missing_deps(&[]).is_empty()
+/// What the role rules make of the records some new changes touched.
+enum Judged {
+    /// Everything allowed: the touched records as they now are.
+    Allowed(DossierDocument),
+    /// Edits the role may not make: the whole dossier as it may be, and what was undone.
+    Corrected {
+        kept: DossierDocument,
+        words: Vec<String>,
+    },
 }
 
-/// Checks what the new changes in `fork` do against the role's rules. Edits the role may not
-/// make are undone by a correcting change on the fork (so the device converges instead of
-/// being stuck with a change the server refuses forever); the caller audits them. A fork that is not a
-/// readable dossier any more is refused whole.
+/// Judges the records `touched` names: before from `state` (the stored document hydrated),
+/// after read from `doc` (with the new changes). A document that is not a readable dossier
+/// any more is refused whole.
 ///
-/// Only the records the new changes touched are read from the fork and judged: every other
-/// record is the same before and after, and the rules judge each record on its own (an
-/// application deleted with its comments touches both), so the verdicts are those of a
-/// check on the whole dossier.
-fn check_rules(
-    slot: &Slot,
-    fork: &mut Automerge,
+/// Only the records the new changes touched are read and judged: every other record is the
+/// same before and after, and the rules judge each record on its own (an application
+/// deleted with its comments touches both), so the verdicts are those of a check on the
+/// whole dossier.
+fn judge(
+    state: &DossierDocument,
+    doc: &Automerge,
     role: Actor,
-    peer: &str,
-    employee_id: &str,
-) -> Result<Vec<String>> {
-    let current = &slot.doc;
-    if fork.get_heads() == current.get_heads() {
-        return Ok(vec![]);
-    }
-    let state = slot.state(employee_id)?;
-    let touched = incremental::touched_by(fork, &fork.get_changes(&current.get_heads()));
-    let before = records_of(state, &touched);
+    touched: &Touched,
+) -> Result<Judged> {
+    let before = records_of(state, touched);
     let mut after = before.clone();
-    incremental::refresh(fork, &mut after, &touched).map_err(|e| {
+    incremental::refresh(doc, &mut after, touched).map_err(|e| {
         BureauError::refused(
             ErrorCode::BadDocument,
             format!("Na deze wijzigingen is het dossier onleesbaar: {e}"),
@@ -344,26 +453,40 @@ fn check_rules(
     let (kept, violations) = koers_core::rules::closed_dossier(role, &before, &after)
         .unwrap_or_else(|| koers_core::rules::permitted(role, &before, &after));
     if violations.is_empty() {
-        return Ok(vec![]);
+        return Ok(Judged::Allowed(after));
     }
-    // The whole dossier as it may be: the stored one with the judged records as kept.
-    let kept = with_records(state, kept, &touched);
-    let words: Vec<String> = violations.iter().map(|v| v.to_string()).collect();
-    let mut tx = fork.transaction();
-    autosurgeon::reconcile(&mut tx, &kept).map_err(|e| BureauError::Storage {
+    Ok(Judged::Corrected {
+        // The whole dossier as it may be: the stored one with the judged records as kept.
+        kept: with_records(state, kept, touched),
+        words: violations.iter().map(|v| v.to_string()).collect(),
+    })
+}
+
+/// Undoes edits the role may not make with a correcting change on `doc` that makes it
+/// `kept` (so the device converges instead of being stuck with a change the server refuses
+/// forever); the caller audits them.
+fn correct(
+    doc: &mut Automerge,
+    kept: &DossierDocument,
+    words: &[String],
+    peer: &str,
+    employee_id: &str,
+) -> Result<()> {
+    let mut tx = doc.transaction();
+    autosurgeon::reconcile(&mut tx, kept).map_err(|e| BureauError::Storage {
         message: format!("cannot write correction: {e}"),
     })?;
     // The words travel in the change itself, so every device learns of the correction by
     // whichever exchange brings it (a lost reply included).
     tx.commit_with(
         automerge::transaction::CommitOptions::default()
-            .with_message(koers_protocol::correction_message(&words))
+            .with_message(koers_protocol::correction_message(words))
             .with_time(crate::now_ms() / 1000),
     );
-    for w in &words {
+    for w in words {
         tracing::warn!(peer, employee_id, violation = %w, "sync: edit not allowed for role; corrected");
     }
-    Ok(words)
+    Ok(())
 }
 
 /// The part of `state` that `touched` names: the schema and trajectory (small, and the rules
@@ -402,14 +525,27 @@ fn records_of(state: &DossierDocument, touched: &Touched) -> DossierDocument {
 /// `state` with the records `touched` names taken from `part` (absent there: removed).
 fn with_records(
     state: &DossierDocument,
-    mut part: DossierDocument,
+    part: DossierDocument,
     touched: &Touched,
 ) -> DossierDocument {
+    if *touched == Touched::Everything {
+        return part;
+    }
+    let mut whole = state.clone();
+    put_records(&mut whole, part, touched);
+    whole
+}
+
+/// Puts the records `touched` names from `part` into `whole` (absent there: removed), in
+/// place: the state of a two-year dossier costs more to copy than a sync round.
+fn put_records(whole: &mut DossierDocument, mut part: DossierDocument, touched: &Touched) {
     let records = match touched {
-        Touched::Everything => return part,
+        Touched::Everything => {
+            *whole = part;
+            return;
+        }
         Touched::Records(records) => records,
     };
-    let mut whole = state.clone();
     whole.schema = part.schema;
     whole.trajectory = std::mem::take(&mut part.trajectory);
     fn put<T>(
@@ -435,5 +571,4 @@ fn with_records(
             RecordRef::Comment(id) => put(&mut part.comments, &mut whole.comments, id),
         }
     }
-    whole
 }

@@ -79,6 +79,7 @@ impl Setup {
                     base,
                     heads: hashes_to_wire(&fork.get_heads()),
                     changes,
+                    packed: None,
                 },
             }],
         })

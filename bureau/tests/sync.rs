@@ -342,18 +342,49 @@ fn garbage_truncated_and_oversized_payloads_are_refused_and_store_nothing() {
             base: base.clone(),
             heads: vec![],
             changes: vec![Bytes(vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 1, 9, 9, 9])],
+            packed: None,
         },
         // Random bytes as a change.
         Push::Fast {
             base: base.clone(),
             heads: vec![],
             changes: vec![Bytes(vec![7; 500])],
+            packed: None,
         },
         // A hash of the wrong length.
         Push::Fast {
             base: vec![Hash(vec![1, 2, 3])],
             heads: vec![],
             changes: vec![],
+            packed: None,
+        },
+        // A packed list that inflates past the request's bound (a deflate bomb).
+        Push::Fast {
+            base: base.clone(),
+            heads: vec![],
+            changes: vec![],
+            packed: Some(koers_protocol::pack_changes(&[Bytes(vec![0; 17 << 20])]).unwrap()),
+        },
+        // A packed list with a compressed chunk inside (which would inflate further).
+        Push::Fast {
+            base: base.clone(),
+            heads: vec![],
+            changes: vec![],
+            packed: Some(koers_protocol::pack_changes(&vec![compressed_chunk(); 400]).unwrap()),
+        },
+        // Garbage as a packed list.
+        Push::Fast {
+            base: base.clone(),
+            heads: vec![],
+            changes: vec![],
+            packed: Some(Bytes(vec![7; 500])),
+        },
+        // Changes both loose and packed.
+        Push::Fast {
+            base: base.clone(),
+            heads: vec![],
+            changes: vec![Bytes(vec![7; 10])],
+            packed: Some(koers_protocol::pack_changes(&[Bytes(vec![0; 8 << 10])]).unwrap()),
         },
         // A broken full-protocol message.
         Push::Full {
@@ -363,7 +394,12 @@ fn garbage_truncated_and_oversized_payloads_are_refused_and_store_nothing() {
     for (i, push) in cases.into_iter().enumerate() {
         let (status, body) = raw_sync(&url, &phone.token, hostile(push));
         assert!((400..500).contains(&status), "case {i}: {status}");
-        assert!(!body.unwrap().message.is_empty());
+        let message = body.unwrap().message;
+        assert!(!message.is_empty());
+        // The packed cases are refused for their packing, not for something else.
+        if (3..=6).contains(&i) {
+            assert!(message.contains("ngepakt"), "case {i}: {message}");
+        }
     }
     // A valid change that breaks the dossier's shape.
     let mut broken = phone.doc.fork();
@@ -385,6 +421,7 @@ fn garbage_truncated_and_oversized_payloads_are_refused_and_store_nothing() {
             base,
             heads: koers_core::sync::hashes_to_wire(&broken.get_heads()),
             changes,
+            packed: None,
         }),
     );
     assert_eq!(status, 422, "{body:?}");
@@ -551,4 +588,96 @@ fn enrolment_codes_expire_lock_after_attempts_and_are_rate_limited() {
     let err = t.enrol(&fresh, "x").unwrap_err();
     assert!(err.to_string().contains("Te veel"), "{err}");
     let _ = application("x", "y");
+}
+
+/// A compressed change chunk (Automerge compresses a change over 256 bytes).
+fn compressed_chunk() -> Bytes {
+    let mut doc = koers_core::model::genesis_document().unwrap();
+    let mut tx = doc.transaction();
+    automerge::transaction::Transactable::put(&mut tx, automerge::ROOT, "schema", "x".repeat(2000))
+        .unwrap();
+    tx.commit();
+    let chunk = doc.get_last_local_change().unwrap().bytes().into_owned();
+    assert_eq!(chunk[8], 2, "a compressed chunk");
+    Bytes(chunk)
+}
+
+/// Writes one application as the phone does: one change, without hydrating the dossier.
+fn put_application(doc: &mut automerge::Automerge, app: &koers_core::model::Application) {
+    use automerge::ReadDoc;
+    let apps = doc.get(automerge::ROOT, "applications").unwrap().unwrap().1;
+    let mut tx = doc.transaction();
+    autosurgeon::reconcile_prop(&mut tx, &apps, app.id.as_str(), app).unwrap();
+    tx.commit();
+}
+
+#[test]
+fn a_long_offline_backlog_goes_up_compactly_and_every_change_is_stored() {
+    let mut b = Bureau::start();
+    let coach = b.coach("coach@bureau.example");
+    let (employee, code) = b.employee(&coach, "Sanne");
+    let proxy = Proxy::start(b.srv().addr).unwrap();
+    let mut phone = Phone::enrol(&proxy.url, &code);
+    let again = coach_api::new_code(&b.srv().state, &coach, &employee, "").unwrap();
+    let mut other = Phone::enrol(&b.url(), &again.enrolment_code);
+    // Two years offline: 500 applications, each logged and then edited five times, every
+    // edit its own change.
+    for n in 0..500 {
+        let mut app = application(&koers_core::model::new_id(), &format!("Werkgever {n}"));
+        put_application(&mut phone.doc, &app);
+        for step in 0..5 {
+            app.notes = format!("Gesprek {step}: terugkoppeling volgt.");
+            app.updated_at = Timestamp::now();
+            put_application(&mut phone.doc, &app);
+        }
+    }
+    assert!(koers_core::sync::pending_changes(&phone.doc, &phone.state) >= 3000);
+    let saved = phone.doc.save().len();
+    proxy.reset_counts();
+    assert_eq!(phone.sync().unwrap().round_trips, 1);
+    let (up, _, _) = proxy.counts();
+    println!("backlog of 3,000 changes: {up} bytes up, saved document {saved} bytes");
+    // One by one these changes are ~12x the saved document (docs/PERFORMANCE.md).
+    assert!(
+        up < 2 * saved as u64,
+        "{up} bytes up for a saved document of {saved} bytes"
+    );
+    // Every change is stored: a restarted bureau reads them back from storage.
+    b.restart();
+    assert_eq!(b.heads(&employee), phone.doc.get_heads());
+    let stored = b
+        .srv()
+        .state
+        .documents
+        .read(&employee, |d| {
+            phone
+                .doc
+                .get_changes(&[])
+                .iter()
+                .all(|c| automerge::ReadDoc::get_change_by_hash(d, &c.hash()).is_some())
+        })
+        .unwrap();
+    assert!(stored);
+
+    // A shorter backlog on top of that long history travels packed (smaller than the saved
+    // document now), and the other phone gets all of it.
+    for n in 0..100 {
+        let app = application(&koers_core::model::new_id(), &format!("Later {n}"));
+        put_application(&mut phone.doc, &app);
+    }
+    let request = prepare(&phone.doc, &employee, &mut phone.state.clone());
+    assert!(
+        matches!(&request.push, Push::Fast { packed: Some(_), changes, .. } if changes.is_empty()),
+        "{:?}",
+        request.push
+    );
+    let proxy = Proxy::start(b.srv().addr).unwrap();
+    phone.transport = HttpTransport::new(&proxy.url).unwrap();
+    assert_eq!(phone.sync().unwrap().round_trips, 1);
+    let (up, _, _) = proxy.counts();
+    println!("then 100 applications: {up} bytes up, packed");
+    assert_eq!(b.heads(&employee), phone.doc.get_heads());
+    other.sync().unwrap();
+    assert_eq!(other.doc.get_heads(), phone.doc.get_heads());
+    assert_eq!(other.dossier().applications.len(), 600);
 }

@@ -5,9 +5,9 @@
 //! The phone's store uses it on every catch-up and merge; the bureau keeps its per-document
 //! state the same way.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
-use automerge::legacy::{Key, ObjectId};
+use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::{Automerge, Change, ObjType, Prop, ReadDoc, ROOT};
 
 use crate::edit::{collection, Topic};
@@ -78,63 +78,112 @@ impl Touched {
 
 const COLLECTIONS: [&str; 4] = ["applications", "appointments", "actions", "comments"];
 
-/// The records that `changes` (already applied to `doc`) wrote to.
-pub fn touched_by(doc: &Automerge, changes: &[Change]) -> Touched {
-    let mut records = BTreeSet::new();
-    let mut objects: HashSet<String> = HashSet::new();
+/// One object a set of changes wrote to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenObject {
+    /// The props from the root down to the object (empty for the root itself), followed
+    /// through deleted parents too.
+    pub path: Vec<Prop>,
+    /// Every map key the changes wrote, deletions included.
+    pub keys: BTreeSet<String>,
+    /// The keys among `keys` the changes only deleted (they leave no value behind).
+    pub only_deleted: BTreeSet<String>,
+    /// Whether the changes also wrote by position (a list or text element).
+    pub by_position: bool,
+}
+
+/// Where a set of changes wrote, read from their own operations: each object once, with its
+/// path. The cost follows the changes, not the dossier. `None` when an object's path cannot
+/// be followed in `doc` (the changes must already be applied to it).
+pub fn written(doc: &Automerge, changes: &[Change]) -> Option<Vec<WrittenObject>> {
+    // Per object: every key, the keys put, whether by position.
+    type Seen = (BTreeSet<String>, BTreeSet<String>, bool);
+    let mut root: Seen = Default::default();
+    let mut objects: HashMap<ObjectId, Seen> = HashMap::new();
     for change in changes {
         for op in change.decode().operations {
-            match (&op.obj, &op.key) {
-                (ObjectId::Root, Key::Map(key)) => {
+            let seen = match op.obj {
+                ObjectId::Root => &mut root,
+                other => objects.entry(other).or_default(),
+            };
+            match op.key {
+                Key::Map(key) => {
+                    if !matches!(op.action, OpType::Delete) {
+                        seen.1.insert(key.to_string());
+                    }
+                    seen.0.insert(key.to_string());
+                }
+                Key::Seq(_) => seen.2 = true,
+            }
+        }
+    }
+    let object = |path, (keys, put, by_position): Seen| WrittenObject {
+        only_deleted: keys.difference(&put).cloned().collect(),
+        path,
+        keys,
+        by_position,
+    };
+    let mut out = Vec::with_capacity(objects.len() + 1);
+    if !root.0.is_empty() || root.2 {
+        out.push(object(vec![], root));
+    }
+    for (id, seen) in objects {
+        let (obj, _) = doc.import(&id.to_string()).ok()?;
+        let path = doc
+            .parents(&obj)
+            .ok()?
+            .path()
+            .into_iter()
+            .map(|(_, prop)| prop)
+            .collect();
+        out.push(object(path, seen));
+    }
+    Some(out)
+}
+
+/// The records that `changes` (already applied to `doc`) wrote to.
+pub fn touched_by(doc: &Automerge, changes: &[Change]) -> Touched {
+    match written(doc, changes) {
+        Some(objects) => touched_in(&objects),
+        None => Touched::Everything,
+    }
+}
+
+/// The records the [`written`] objects belong to.
+pub fn touched_in(objects: &[WrittenObject]) -> Touched {
+    let mut records = BTreeSet::new();
+    for object in objects {
+        let key = |i: usize| match object.path.get(i) {
+            Some(Prop::Map(k)) => Some(k.as_str()),
+            _ => None,
+        };
+        match (object.path.len(), key(0)) {
+            (0, _) => {
+                if object.by_position {
+                    return Touched::Everything;
+                }
+                for key in &object.keys {
                     if COLLECTIONS.contains(&key.as_str()) {
+                        // A whole collection was put anew.
                         return Touched::Everything;
                     }
                     records.extend(RecordRef::of(key, None));
                 }
-                (ObjectId::Root, Key::Seq(_)) => return Touched::Everything,
-                (ObjectId::Id(_), key) => {
-                    let id = op.obj.to_string();
-                    if let Key::Map(k) = key {
-                        // An op directly on a collection map names the record by its key.
-                        if let Some(record) = collection_record(doc, &id, k) {
-                            records.insert(record);
-                            continue;
-                        }
-                    }
-                    objects.insert(id);
+            }
+            // A collection's own map: its keys are the records.
+            (1, Some(name)) if COLLECTIONS.contains(&name) => {
+                if object.by_position {
+                    return Touched::Everything;
+                }
+                for id in &object.keys {
+                    records.extend(RecordRef::of(name, Some(id)));
                 }
             }
-        }
-    }
-    for object in objects {
-        let Some(path) = doc
-            .import(&object)
-            .ok()
-            .and_then(|(obj, _)| doc.parents(&obj).ok())
-            .map(|parents| parents.path())
-        else {
-            return Touched::Everything;
-        };
-        let key = |i: usize| match path.get(i) {
-            Some((_, Prop::Map(k))) => Some(k.as_str()),
-            _ => None,
-        };
-        match key(0) {
-            Some(root_key) => records.extend(RecordRef::of(root_key, key(1))),
-            None => return Touched::Everything,
+            (_, Some(root_key)) => records.extend(RecordRef::of(root_key, key(1))),
+            (_, None) => return Touched::Everything,
         }
     }
     Touched::Records(records)
-}
-
-/// When `object` is one of the root collections, the record `key` of it.
-fn collection_record(doc: &Automerge, object: &str, key: &str) -> Option<RecordRef> {
-    COLLECTIONS.iter().find_map(|name| {
-        let id = collection(doc, name).ok()?;
-        (id.to_string() == object)
-            .then(|| RecordRef::of(name, Some(key)))
-            .flatten()
-    })
 }
 
 /// Reads the touched records of `state` again from `doc` (a deleted one is dropped).

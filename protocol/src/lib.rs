@@ -120,6 +120,13 @@ pub enum Push {
         base: Vec<Hash>,
         heads: Vec<Hash>,
         changes: Vec<Bytes>,
+        /// A long backlog may travel packed instead of in `changes` (then empty): raw
+        /// DEFLATE of the CBOR list of uncompressed change chunks ([`pack_changes`]). The
+        /// server unpacks at most [`limits::MAX_REQUEST_BYTES`] and refuses compressed chunks
+        /// inside, so what it inflates is bounded. A server that does not know the field
+        /// sees no changes and answers with the full protocol.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        packed: Option<Bytes>,
     },
     /// A round of Automerge's own sync protocol (`automerge::sync::Message::encode`); `None`
     /// when the client has nothing to say but waits for the server's next message.
@@ -357,6 +364,33 @@ mod tests {
     }
 
     #[test]
+    fn a_fast_push_without_packed_is_the_older_apps_push() {
+        #[derive(Serialize)]
+        #[serde(rename_all = "snake_case")]
+        enum OlderPush {
+            Fast {
+                base: Vec<Hash>,
+                heads: Vec<Hash>,
+                changes: Vec<Bytes>,
+            },
+        }
+        let older = encode(&OlderPush::Fast {
+            base: vec![Hash(vec![7; 32])],
+            heads: vec![Hash(vec![8; 32])],
+            changes: vec![Bytes(vec![1; 30])],
+        })
+        .unwrap();
+        let push = Push::Fast {
+            base: vec![Hash(vec![7; 32])],
+            heads: vec![Hash(vec![8; 32])],
+            changes: vec![Bytes(vec![1; 30])],
+            packed: None,
+        };
+        assert_eq!(decode::<Push>(&older).unwrap(), push);
+        assert_eq!(encode(&push).unwrap(), older);
+    }
+
+    #[test]
     fn correction_messages_round_trip_and_other_messages_are_not_corrections() {
         let undone = vec!["a (trajectory.phase)".to_string(), "b\nc".to_string()];
         let m = correction_message(&undone);
@@ -395,6 +429,7 @@ mod tests {
                     base: vec![Hash(vec![7; 32])],
                     heads: vec![Hash(vec![8; 32])],
                     changes: vec![Bytes(vec![1; 300])],
+                    packed: None,
                 },
             }],
         };

@@ -180,12 +180,12 @@ fn main() -> Res<()> {
         load_average(),
         started.elapsed().as_secs_f64()
     );
-    println!("| | sessions/s | p50 | p99 | server CPU per 1,000 sessions | per session | peak memory (VmHWM) |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| | sessions/s | p50 | p99 | bureau CPU per 1,000 sessions | per session | PostgreSQL CPU per session | peak memory (VmHWM) |");
+    println!("|---|---|---|---|---|---|---|---|");
     for m in &results {
         for (what, r) in [("all at once", &m.burst), ("paced at 500/s", &m.paced)] {
             println!(
-                "| {}, {} devices {what} | {:.0} | {:.0} ms | {:.0} ms | {:.1} s | {:.1} ms | {} |",
+                "| {}, {} devices {what} | {:.0} | {:.0} ms | {:.0} ms | {:.1} s | {:.1} ms | {} | {} |",
                 m.name,
                 r.sessions,
                 r.rate(),
@@ -193,6 +193,10 @@ fn main() -> Res<()> {
                 ms(r.p99()),
                 r.server_cpu.as_secs_f64() * 1000.0 / r.sessions.max(1) as f64,
                 ms(r.server_cpu) / r.sessions.max(1) as f64,
+                r.database_cpu.map_or("-".to_string(), |d| format!(
+                    "{:.1} ms",
+                    ms(d) / r.sessions.max(1) as f64
+                )),
                 m.peak_mib
                     .iter()
                     .map(|m| format!("{m} MiB"))
@@ -203,13 +207,13 @@ fn main() -> Res<()> {
     }
     match &repo {
         Ok(r) => println!(
-            "| automerge-repo sync server, one change at a time | | ack p50 {:.0} ms | | {:.1} s | {:.1} ms | {} MiB |",
+            "| automerge-repo sync server, one change at a time | | ack p50 {:.0} ms | | {:.1} s | {:.1} ms | - | {} MiB |",
             r.ack_p50_ms,
             r.cpu_per_change_ms,
             r.cpu_per_change_ms,
             r.peak_kib / 1024
         ),
-        Err(e) => println!("| automerge-repo sync server | not measured: {e} | | | | | |"),
+        Err(e) => println!("| automerge-repo sync server | not measured: {e} | | | | | | |"),
     }
     println!();
     for (backend, c) in &caseloads {
@@ -425,6 +429,8 @@ struct Node {
     child: Child,
     url: String,
     name: &'static str,
+    /// The postmaster of its PostgreSQL cluster, when that runs on this machine.
+    database_pid: Option<String>,
 }
 
 impl Node {
@@ -448,6 +454,9 @@ impl Node {
             child,
             url: format!("http://127.0.0.1:{port}"),
             name,
+            database_pid: koers_bureau::storage::is_postgres_url(database)
+                .then(|| postmaster_pid(database))
+                .flatten(),
         };
         let client = reqwest::blocking::Client::new();
         for _ in 0..600 {
@@ -508,6 +517,65 @@ fn process_cpu(pid: &str) -> Duration {
     let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_nanos(ticks * 1_000_000_000 / hz)
+}
+
+/// The pid of the PostgreSQL server `url` names, if it runs here and its data directory's
+/// `postmaster.pid` is readable (so its CPU can be read beside the bureau's).
+fn postmaster_pid(url: &str) -> Option<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let dir: String = rt.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .ok()?;
+        tokio::spawn(connection);
+        client
+            .query_one("SHOW data_directory", &[])
+            .await
+            .ok()?
+            .try_get(0)
+            .ok()
+    })?;
+    let pid = std::fs::read_to_string(Path::new(&dir).join("postmaster.pid")).ok()?;
+    let pid = pid.lines().next()?.trim().to_string();
+    Path::new(&format!("/proc/{pid}")).exists().then_some(pid)
+}
+
+/// CPU time of a PostgreSQL server: the postmaster, its children that ended (cutime +
+/// cstime) and those still running (connection backends, WAL writer, checkpointer ...).
+fn database_cpu(postmaster: &str) -> Duration {
+    let hz = {
+        // SAFETY: sysconf has no preconditions.
+        unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64
+    };
+    let fields = |pid: &str| -> Vec<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        rest.split_whitespace()
+            .skip(1)
+            .map(|f| f.parse().unwrap_or(0))
+            .collect()
+    };
+    let at = |f: &[u64], i: usize| f.get(i).copied().unwrap_or(0);
+    let own = fields(postmaster);
+    // After the state: ppid is field 0, utime 10, stime 11, cutime 12, cstime 13.
+    let mut ticks = at(&own, 10) + at(&own, 11) + at(&own, 12) + at(&own, 13);
+    let parent: u64 = postmaster.parse().unwrap_or(0);
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let f = fields(&name);
+            if at(&f, 0) == parent {
+                ticks += at(&f, 10) + at(&f, 11);
+            }
+        }
+    }
     Duration::from_nanos(ticks * 1_000_000_000 / hz)
 }
 
@@ -681,6 +749,8 @@ struct Round {
     /// Each session's time from its scheduled start to its end, sorted.
     latencies: Vec<Duration>,
     server_cpu: Duration,
+    /// The PostgreSQL server's CPU in the same time (None: SQLite, or not on this machine).
+    database_cpu: Option<Duration>,
     client_cpu: Duration,
 }
 
@@ -713,6 +783,8 @@ fn round(nodes: &[&Node], phones: &mut [Phone], rate: Option<f64>) -> Res<Round>
     let retried = AtomicUsize::new(0);
     let latencies: Mutex<Vec<Duration>> = Mutex::new(Vec::with_capacity(phones.len()));
     let cpu = nodes.iter().map(|n| n.cpu()).sum::<Duration>();
+    let database = nodes.first().and_then(|n| n.database_pid.clone());
+    let database_cpu_before = database.as_deref().map(database_cpu);
     let client_cpu = process_cpu("self");
     // Threads are made first; every session waits for its start time.
     let t0 = Instant::now() + Duration::from_millis(300 + phones.len() as u64 / 2);
@@ -756,6 +828,11 @@ fn round(nodes: &[&Node], phones: &mut [Phone], rate: Option<f64>) -> Res<Round>
     });
     let server_cpu = nodes.iter().map(|n| n.cpu()).sum::<Duration>() - cpu;
     let client_cpu = process_cpu("self") - client_cpu;
+    let database_cpu = database
+        .as_deref()
+        .map(database_cpu)
+        .zip(database_cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let errors = errors
         .into_inner()
         .map_err(|_| "a session thread panicked")?;
@@ -780,6 +857,7 @@ fn round(nodes: &[&Node], phones: &mut [Phone], rate: Option<f64>) -> Res<Round>
         wall: ended.saturating_duration_since(t0),
         latencies,
         server_cpu,
+        database_cpu,
         client_cpu,
     })
 }
@@ -814,7 +892,7 @@ struct Measured {
 fn measure(name: &'static str, nodes: &[&Node], phones: &mut [Phone]) -> Res<Measured> {
     let show = |what: &str, r: &Round| {
         println!(
-            "{name}, {what}: {} sessions ({} failed, {} took more than one round trip) in {:.2} s = {:.0} sessions/s; latency p50 {:.0} ms, p99 {:.0} ms; server CPU {:.2} s = {:.1} ms per session; load generator CPU {:.1} s",
+            "{name}, {what}: {} sessions ({} failed, {} took more than one round trip) in {:.2} s = {:.0} sessions/s; latency p50 {:.0} ms, p99 {:.0} ms; server CPU {:.2} s = {:.1} ms per session{}; load generator CPU {:.1} s",
             r.sessions,
             r.failed,
             r.retried,
@@ -824,6 +902,11 @@ fn measure(name: &'static str, nodes: &[&Node], phones: &mut [Phone]) -> Res<Mea
             ms(r.p99()),
             r.server_cpu.as_secs_f64(),
             ms(r.server_cpu) / r.sessions.max(1) as f64,
+            r.database_cpu.map_or(String::new(), |d| format!(
+                "; PostgreSQL's own CPU {:.2} s = {:.1} ms per session",
+                d.as_secs_f64(),
+                ms(d) / r.sessions.max(1) as f64
+            )),
             r.client_cpu.as_secs_f64()
         );
     };

@@ -17,106 +17,13 @@ use automerge::Automerge;
 use koers_bureau::coach_api::{self, NewEmployee};
 use koers_bureau::testkit::{Proxy, TestServer};
 use koers_core::model::{
-    genesis_document, Action, Actor, Application, ApplicationStatus, Appointment, AppointmentKind,
-    AppointmentStatus, DossierDocument, LocalDate, StatusChange, Timestamp, TrajectoryKind,
+    genesis_document, Action, Actor, ApplicationStatus, Appointment, AppointmentKind,
+    AppointmentStatus, StatusChange, Timestamp, TrajectoryKind,
 };
-use koers_core::sync::{
-    adopt_enrolment, sync_documents, BackoffPolicy, HttpTransport, PeerState, SyncTarget,
-};
+use koers_core::sync::{adopt_enrolment, HttpTransport, PeerState};
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-fn application(id: &str, n: usize) -> Application {
-    let now = Timestamp::now();
-    Application {
-        id: id.into(),
-        employer: format!("Werkgever {n} B.V."),
-        role: "Medewerker klantenservice".into(),
-        source: None,
-        vacancy_url: Some(format!("https://werk.example/vacature/{n}")),
-        location: Some("Utrecht".into()),
-        date: LocalDate::today(),
-        contact: Some("mevrouw De Boer".into()),
-        salary: Some("€ 2.800 – € 3.300 per maand".into()),
-        notes: String::new(),
-        status: ApplicationStatus::Applied,
-        history: vec![StatusChange {
-            status: ApplicationStatus::Applied,
-            at: now,
-            by: Actor::Employee,
-        }],
-        follow_up: None,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-fn edit(doc: &mut Automerge, f: impl FnOnce(&mut DossierDocument)) -> Res<()> {
-    let mut d: DossierDocument = autosurgeon::hydrate(doc)?;
-    f(&mut d);
-    let mut tx = doc.transaction();
-    autosurgeon::reconcile(&mut tx, &d)?;
-    tx.commit();
-    Ok(())
-}
-
-struct Phone {
-    doc: Automerge,
-    state: PeerState,
-    employee: String,
-    token: String,
-    transport: HttpTransport,
-}
-
-impl Phone {
-    fn enrol(url: &str, code: &str) -> Res<Self> {
-        let transport = HttpTransport::new(url)?;
-        let e = transport.enrol(code, "bench")?;
-        let mut doc = genesis_document()?.with_actor(automerge::ActorId::random());
-        let (state, _) = adopt_enrolment(&mut doc, &e.document)?;
-        Ok(Self {
-            doc,
-            state,
-            employee: e.employee_id,
-            token: e.token,
-            transport,
-        })
-    }
-
-    fn sync(&mut self) -> Res<usize> {
-        let r = sync_documents(
-            &self.transport,
-            &self.token,
-            &mut [SyncTarget {
-                document_id: self.employee.clone(),
-                doc: &mut self.doc,
-                state: &mut self.state,
-            }],
-            &BackoffPolicy::default(),
-            |_, _, _, _| Ok(()),
-        )?;
-        Ok(r.round_trips)
-    }
-
-    fn add_application(&mut self, n: usize) -> Res<()> {
-        let id = koers_core::model::new_id();
-        edit(&mut self.doc, |d| {
-            d.applications.insert(id.clone(), application(&id, n));
-        })
-    }
-}
-
-/// Writes one application (what the phone does), without hydrating the whole dossier.
-fn put_application(doc: &mut Automerge, app: &Application) -> Res<()> {
-    use automerge::ReadDoc;
-    let Some((_, apps)) = doc.get(automerge::ROOT, "applications")? else {
-        return Err("no applications map".into());
-    };
-    let mut tx = doc.transaction();
-    autosurgeon::reconcile_prop(&mut tx, &apps, app.id.as_str(), app)?;
-    tx.commit();
-    Ok(())
-}
+mod common;
+use common::{application, ms, put_application, spread, two_year_dossier, Phone, Res};
 
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -156,20 +63,6 @@ fn thread_cpu() -> Duration {
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// Median, 90th percentile and mean of `v`, in ms.
-fn spread(mut v: Vec<Duration>) -> (f64, f64, f64) {
-    v.sort_unstable();
-    if v.is_empty() {
-        return (0.0, 0.0, 0.0);
-    }
-    let mean = v.iter().sum::<Duration>() / v.len() as u32;
-    (ms(v[v.len() / 2]), ms(v[v.len() * 9 / 10]), ms(mean))
-}
-
 /// Server CPU per sync session and the caseload, with every dossier a two-year one.
 fn two_year(
     server: &TestServer,
@@ -179,7 +72,6 @@ fn two_year(
 ) -> Res<()> {
     use koers_bureau::auth::Principal;
     use koers_bureau::documents::Persist;
-    use koers_core::demo::{fill_fast, DossierSize};
     use koers_core::sync::{absorb, prepare};
     use koers_protocol::{SyncRequest, PROTOCOL_VERSION};
 
@@ -195,14 +87,7 @@ fn two_year(
     // One two-year dossier as the core's demo writes it (the phone's and the coach's edits),
     // merged into every employee's document on the server, as if synced over two years.
     let build = Instant::now();
-    let mut scratch = koers_core::Dossier::open_in_memory()?;
-    fill_fast(
-        &mut scratch,
-        DossierSize::TWO_YEARS,
-        LocalDate::today(),
-        2026,
-    )?;
-    let filled = scratch.automerge()?.clone();
+    let filled = two_year_dossier()?;
     let mut employees = Vec::with_capacity(dossiers);
     for n in 0..dossiers {
         let created = coach_api::create_employee(

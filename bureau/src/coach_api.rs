@@ -168,7 +168,10 @@ pub struct Created {
     pub code_expires_at: i64,
 }
 
-fn fresh_code(state: &AppState, employee_id: &str) -> Result<(auth::NewCode, EnrolmentCode)> {
+pub(crate) fn fresh_code(
+    state: &AppState,
+    employee_id: &str,
+) -> Result<(auth::NewCode, EnrolmentCode)> {
     for _ in 0..20 {
         let code = auth::new_code(&state.code_key)?;
         if !state.storage.code_lookup_taken(&code.lookup, now_ms())? {

@@ -221,6 +221,33 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, count: &AtomicU64, arm: &AtomicU
     let _ = from.shutdown(Shutdown::Both);
 }
 
+/// Stores a new employee of `coach_id` whose dossier is `document` (saved Automerge bytes,
+/// e.g. a two-year dossier), with a fresh enrolment code, as `coach_api::create_employee`
+/// stores one it built. For the scale benchmark, which seeds thousands of two-year dossiers:
+/// building and merging each one through the coach API would take an hour.
+pub fn seed_employee(
+    state: &AppState,
+    coach_id: &str,
+    name: &str,
+    document: &[u8],
+) -> crate::Result<crate::coach_api::Created> {
+    let employee = crate::storage::Employee {
+        id: koers_core::model::new_id(),
+        name: name.to_string(),
+        coach_id: coach_id.to_string(),
+        created_at: crate::now_ms(),
+    };
+    let (code, stored) = crate::coach_api::fresh_code(state, &employee.id)?;
+    state
+        .storage
+        .insert_employee(&employee, document, &stored)?;
+    Ok(crate::coach_api::Created {
+        employee_id: employee.id,
+        enrolment_code: code.display,
+        code_expires_at: stored.expires_at,
+    })
+}
+
 /// The PostgreSQL server the tests may use (`KOERS_TEST_DATABASE_URL`, which ./scripts/test
 /// sets to its throwaway cluster). Without it a test that needs PostgreSQL prints a notice
 /// and passes, unless `KOERS_REQUIRE_POSTGRES=1` (set by ./scripts/test), which fails it.

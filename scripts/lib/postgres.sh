@@ -5,7 +5,9 @@
 # by scripts/test; needs root (it runs the server as `postgres`). Nothing outside the
 # temporary directory is touched: no system cluster is started or changed.
 #
-#   postgres_start   exports KOERS_TEST_DATABASE_URL (the `postgres` database of the cluster)
+#   postgres_start [-c name=value ...]
+#                    exports KOERS_TEST_DATABASE_URL (the `postgres` database of the cluster);
+#                    extra server settings override the defaults (scripts/bench-scale: fsync=on)
 #   postgres_stop    stops the server and deletes the directory (call it from the EXIT trap)
 
 _KOERS_PG_DIR=""
@@ -36,7 +38,7 @@ postgres_start() {
         --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$_KOERS_PG_DIR/initdb.log" 2>&1 \
         || { cat "$_KOERS_PG_DIR/initdb.log" >&2; die "postgres: initdb failed"; }
     runuser -u postgres -- "$_KOERS_PG_BIN/pg_ctl" -D "$_KOERS_PG_DIR/data" -l "$_KOERS_PG_DIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $_KOERS_PG_DIR -c fsync=off -c max_connections=300" start >/dev/null \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $_KOERS_PG_DIR -c fsync=off -c max_connections=300 $*" start >/dev/null \
         || { cat "$_KOERS_PG_DIR/server.log" >&2; die "postgres: the server did not start"; }
     export KOERS_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
     # A test that needs PostgreSQL fails (rather than skips) if the URL went missing.

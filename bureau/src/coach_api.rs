@@ -321,25 +321,26 @@ pub fn caseload_each<T>(
     state: &AppState,
     coach_id: &str,
     with_closed: bool,
-    mut line: impl FnMut(CaseloadEntry, &DossierDocument) -> T,
+    mut line: impl FnMut(CaseloadEntry, &crate::summary::Inputs) -> T,
 ) -> Result<Vec<T>> {
     let mut out = Vec::new();
     for l in state.storage.caseload_summaries(coach_id, with_closed)? {
-        let summary = match l.summary {
-            Some(s) if s.format == crate::summary::FORMAT => s,
-            // Not summarised yet (an upgrade still filling them in): once, here.
-            _ => state.documents.summarize(&l.employee.id)?,
+        let summary = match l.current_summary(crate::summary::FORMAT) {
+            Some(s) => s.clone(),
+            // None yet, or not of the latest changes (stored by a node of an earlier
+            // version during a rolling upgrade): once, here.
+            None => state.documents.summarize(&l.employee.id)?,
         };
         let inputs = crate::summary::inputs(&summary)?;
         let entry = CaseloadEntry {
             employee_id: l.employee.id,
             name: l.employee.name,
-            phase: inputs.trajectory.phase,
-            weekly_target: inputs.trajectory.weekly_target,
+            phase: inputs.dossier.trajectory.phase,
+            weekly_target: inputs.dossier.trajectory.weekly_target,
             applications: usize::try_from(summary.applications).unwrap_or(0),
             devices: l.devices,
             last_seen_at: l.last_seen_at,
-            closed_on: inputs.trajectory.closed_on,
+            closed_on: inputs.dossier.trajectory.closed_on,
         };
         if with_closed || entry.closed_on.is_none() {
             out.push(line(entry, &inputs));

@@ -8,10 +8,13 @@
 //! stale the next, so the summary stores the dated records they are computed from instead:
 //! the dossier cut down to what can still matter on any later day ([`inputs_of`]). The
 //! caseload runs the same core functions on it as on a whole dossier (`today_overview`,
-//! `weekly_progress`), so it is never stale and every rule stays where it is.
+//! `weekly_progress`), so it is never stale and every rule stays where it is. Follow-ups
+//! already overdue stay overdue, so of those only the oldest is kept (the next step names
+//! it) and the rest are counted.
 
-use koers_core::model::{DossierDocument, LocalDate, Timestamp};
+use koers_core::model::{Application, DossierDocument, LocalDate, Timestamp};
 use koers_core::progress::week_start;
+use serde::{Deserialize, Serialize};
 
 use crate::storage::Summary;
 use crate::{BureauError, Result};
@@ -26,6 +29,16 @@ pub const WEEKS_JUDGED: u32 = 3;
 /// How far the clocks of two nodes may differ: records that ended this long before the
 /// summary was computed are still kept, for a node whose clock is behind.
 const CLOCK_SLACK_MS: i64 = 86_400_000;
+
+/// What the caseload is computed from, as stored in [`Summary::inputs`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Inputs {
+    /// The records that can still matter from the moment of summarising on.
+    pub dossier: DossierDocument,
+    /// Open applications whose follow-up was overdue then and that `dossier` leaves out (it
+    /// keeps the oldest): overdue at every later moment too.
+    pub overdue_follow_ups_left_out: usize,
+}
 
 /// The summary of `doc` as computed at `now`.
 pub fn of(doc: &DossierDocument, now: Timestamp) -> Result<Summary> {
@@ -46,7 +59,7 @@ pub fn of(doc: &DossierDocument, now: Timestamp) -> Result<Summary> {
 
 /// The dated records of a stored summary, to compute the caseload from as of any moment
 /// after it was computed.
-pub fn inputs(summary: &Summary) -> Result<DossierDocument> {
+pub fn inputs(summary: &Summary) -> Result<Inputs> {
     serde_json::from_str(&summary.inputs).map_err(|e| BureauError::Storage {
         message: format!("unreadable caseload summary: {e}"),
     })
@@ -54,10 +67,11 @@ pub fn inputs(summary: &Summary) -> Result<DossierDocument> {
 
 /// `doc` cut down to the records the caseload can need on any day from `now` on: the
 /// trajectory (phase, targets and their history, milestones' dates), applications counted in
-/// the weeks judged from this week on, open applications with a follow-up day, active
-/// appointments that have not ended, and open actions. Everything else only ever drops out
-/// of the caseload as time passes, so leaving it out changes no answer for a later moment.
-pub fn inputs_of(doc: &DossierDocument, now: Timestamp) -> DossierDocument {
+/// the weeks judged from this week on, open applications with a follow-up day (of those
+/// overdue already only the oldest, the others counted), active appointments that have not
+/// ended, and open actions. Everything else only ever drops out of the caseload as time
+/// passes, so leaving it out changes no answer for a later moment.
+pub fn inputs_of(doc: &DossierDocument, now: Timestamp) -> Inputs {
     let since = now.millis() - CLOCK_SLACK_MS;
     let since_day = Timestamp::from_millis(since).map_or(now.local_date(), |t| t.local_date());
     let back = 7 * u64::from(WEEKS_JUDGED.saturating_sub(1));
@@ -65,12 +79,26 @@ pub fn inputs_of(doc: &DossierDocument, now: Timestamp) -> DossierDocument {
         .0
         .checked_sub_days(chrono::Days::new(back))
         .map_or(since_day, LocalDate);
+    let follows_up = |a: &Application| !a.status.is_closed() && a.follow_up.is_some();
+    let overdue = |a: &Application| follows_up(a) && a.follow_up.is_some_and(|f| f < since_day);
+    // The one the next step would name: first in the core's order of follow-ups.
+    let oldest_overdue = doc
+        .applications
+        .values()
+        .filter(|a| overdue(a))
+        .min_by(|a, b| (a.follow_up, a.date, &a.id).cmp(&(b.follow_up, b.date, &b.id)))
+        .map(|a| a.id.clone());
+    let mut left_out = 0;
     let applications = doc
         .applications
         .iter()
-        .filter(|(_, a)| {
-            (a.status.counts_as_applied() && a.date >= first_monday)
-                || (!a.status.is_closed() && a.follow_up.is_some())
+        .filter(|(id, a)| {
+            let counted = a.status.counts_as_applied() && a.date >= first_monday;
+            let kept = counted
+                || (follows_up(a) && !overdue(a))
+                || oldest_overdue.as_deref() == Some(id.as_str());
+            left_out += usize::from(!kept && overdue(a));
+            kept
         })
         .map(|(id, a)| {
             let mut a = a.clone();
@@ -81,22 +109,25 @@ pub fn inputs_of(doc: &DossierDocument, now: Timestamp) -> DossierDocument {
             (id.clone(), a)
         })
         .collect();
-    DossierDocument {
-        schema: doc.schema,
-        trajectory: doc.trajectory.clone(),
-        applications,
-        appointments: doc
-            .appointments
-            .iter()
-            .filter(|(_, a)| a.status.is_active() && a.ends_at.millis() > since)
-            .map(|(id, a)| (id.clone(), a.clone()))
-            .collect(),
-        actions: doc
-            .actions
-            .iter()
-            .filter(|(_, a)| !a.done)
-            .map(|(id, a)| (id.clone(), a.clone()))
-            .collect(),
-        comments: Default::default(),
+    Inputs {
+        dossier: DossierDocument {
+            schema: doc.schema,
+            trajectory: doc.trajectory.clone(),
+            applications,
+            appointments: doc
+                .appointments
+                .iter()
+                .filter(|(_, a)| a.status.is_active() && a.ends_at.millis() > since)
+                .map(|(id, a)| (id.clone(), a.clone()))
+                .collect(),
+            actions: doc
+                .actions
+                .iter()
+                .filter(|(_, a)| !a.done)
+                .map(|(id, a)| (id.clone(), a.clone()))
+                .collect(),
+            comments: Default::default(),
+        },
+        overdue_follow_ups_left_out: left_out,
     }
 }

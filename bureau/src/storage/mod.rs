@@ -140,6 +140,18 @@ pub struct CaseloadLine {
     pub summary: Option<Summary>,
     /// The document version the summary was stored with.
     pub summary_version: Option<i64>,
+    /// The document's version now: a summary of another version was not written with the
+    /// latest changes (an older node during a rolling upgrade) and is computed again.
+    pub document_version: i64,
+}
+
+impl CaseloadLine {
+    /// The stored summary, if it is of the current `format` and the current document.
+    pub fn current_summary(&self, format: i32) -> Option<&Summary> {
+        self.summary
+            .as_ref()
+            .filter(|s| s.format == format && self.summary_version == Some(self.document_version))
+    }
 }
 
 /// One stored change.
@@ -218,8 +230,9 @@ pub trait Storage: Send + Sync + 'static {
     /// The coach's employees by name with their devices and stored summaries, in one query
     /// (closed trajectories left out unless `with_closed`). Reads no document.
     fn caseload_summaries(&self, coach_id: &str, with_closed: bool) -> Result<Vec<CaseloadLine>>;
-    /// Employees whose summary is missing or of a format older than `format` (after an
-    /// upgrade), to be summarised once.
+    /// Employees whose summary is missing, of another format than `format`, or of another
+    /// version of their document (written by a node that kept no summaries), to be
+    /// summarised once.
     fn unsummarised(&self, format: i32) -> Result<Vec<String>>;
     /// Moves the employee from coach `from` to coach `to` (a hand-over); false when the
     /// employee is not (any more) `from`'s, so two hand-overs at once cannot both win.

@@ -352,6 +352,10 @@ fn device_from_row(r: &Row) -> Device {
 
 const DEVICE_COLUMNS: &str = "id, employee_id, name, enrolled_at, last_seen_at, revoked_at";
 
+/// The version of document `d` (as `with_document` reads it), in a query.
+const DOCUMENT_VERSION: &str = "GREATEST(d.folded_seq, COALESCE(
+    (SELECT MAX(c.seq) FROM changes c WHERE c.employee_id = d.employee_id), 0))";
+
 /// Stores the summary of the document at `version`, replacing the one before.
 async fn put_summary(
     tx: &deadpool_postgres::Transaction<'_>,
@@ -558,16 +562,20 @@ impl Storage for PostgresStorage {
             let client = self.client().await?;
             let rows = client
                 .query(
-                    "SELECT e.id, e.name, e.coach_id, e.created_at,
+                    &format!(
+                        "SELECT e.id, e.name, e.coach_id, e.created_at,
                             (SELECT COUNT(*) FROM devices d
                              WHERE d.employee_id = e.id AND d.revoked_at IS NULL),
                             (SELECT MAX(d.last_seen_at) FROM devices d
                              WHERE d.employee_id = e.id),
                             s.format, s.computed_at, s.phase, s.kind, s.closed_on,
-                            s.applications, s.inputs, s.version
-                     FROM employees e LEFT JOIN caseload_summaries s ON s.employee_id = e.id
+                            s.applications, s.inputs, s.version, {DOCUMENT_VERSION}
+                     FROM employees e
+                     JOIN documents d ON d.employee_id = e.id
+                     LEFT JOIN caseload_summaries s ON s.employee_id = e.id
                      WHERE e.coach_id = $1 AND ($2 OR s.closed_on IS NULL)
-                     ORDER BY e.name",
+                     ORDER BY e.name"
+                    ),
                     &[&coach_id, &with_closed],
                 )
                 .await?;
@@ -587,6 +595,7 @@ impl Storage for PostgresStorage {
                         inputs: r.get(12),
                     }),
                     summary_version: r.get(13),
+                    document_version: r.get(14),
                 })
                 .collect())
         })
@@ -596,9 +605,13 @@ impl Storage for PostgresStorage {
             let client = self.client().await?;
             let rows = client
                 .query(
-                    "SELECT d.employee_id FROM documents d
-                     LEFT JOIN caseload_summaries s ON s.employee_id = d.employee_id
-                     WHERE s.format IS NULL OR s.format < $1 ORDER BY d.employee_id",
+                    &format!(
+                        "SELECT d.employee_id FROM documents d
+                         LEFT JOIN caseload_summaries s ON s.employee_id = d.employee_id
+                         WHERE s.format IS NULL OR s.format <> $1
+                             OR s.version <> {DOCUMENT_VERSION}
+                         ORDER BY d.employee_id"
+                    ),
                     &[&format],
                 )
                 .await?;

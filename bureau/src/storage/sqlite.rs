@@ -410,17 +410,19 @@ impl Storage for SqliteStorage {
 
     fn caseload_summaries(&self, coach_id: &str, with_closed: bool) -> Result<Vec<CaseloadLine>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT e.id, e.name, e.coach_id, e.created_at,
                     (SELECT COUNT(*) FROM devices d
                      WHERE d.employee_id = e.id AND d.revoked_at IS NULL),
                     (SELECT MAX(d.last_seen_at) FROM devices d WHERE d.employee_id = e.id),
                     s.format, s.computed_at, s.phase, s.kind, s.closed_on, s.applications,
-                    s.inputs, s.version
-             FROM employees e LEFT JOIN caseload_summaries s ON s.employee_id = e.id
+                    s.inputs, s.version, {DOCUMENT_VERSION}
+             FROM employees e
+             JOIN documents d ON d.employee_id = e.id
+             LEFT JOIN caseload_summaries s ON s.employee_id = e.id
              WHERE e.coach_id = ?1 AND (?2 OR s.closed_on IS NULL)
-             ORDER BY e.name",
-        )?;
+             ORDER BY e.name"
+        ))?;
         let rows = stmt.query_map(params![coach_id, with_closed], |r| {
             let format: Option<i32> = r.get(6)?;
             let summary = match format {
@@ -441,6 +443,7 @@ impl Storage for SqliteStorage {
                 last_seen_at: r.get(5)?,
                 summary,
                 summary_version: r.get(13)?,
+                document_version: r.get(14)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -448,11 +451,12 @@ impl Storage for SqliteStorage {
 
     fn unsummarised(&self, format: i32) -> Result<Vec<String>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare(&format!(
             "SELECT d.employee_id FROM documents d
              LEFT JOIN caseload_summaries s ON s.employee_id = d.employee_id
-             WHERE s.format IS NULL OR s.format < ?1 ORDER BY d.employee_id",
-        )?;
+             WHERE s.format IS NULL OR s.format <> ?1 OR s.version <> {DOCUMENT_VERSION}
+             ORDER BY d.employee_id"
+        ))?;
         let rows = stmt.query_map([format], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -834,6 +838,10 @@ impl Storage for SqliteStorage {
         "sqlite"
     }
 }
+
+/// The version of document `d` (as `stored_version` reads it), in a query.
+const DOCUMENT_VERSION: &str = "MAX(d.folded_seq, COALESCE(
+    (SELECT MAX(c.seq) FROM changes c WHERE c.employee_id = d.employee_id), 0))";
 
 /// The start of the refusal an edit gets when another process stored changes of the
 /// document between its read and its append.

@@ -653,7 +653,17 @@ fn summaries_are_stored_with_their_changes_and_read_in_one_query(b: &Backend) {
     })
     .unwrap();
     assert!(line(s.as_ref(), false).is_none(), "closed: left out");
-    assert_eq!(line(s.as_ref(), true).unwrap().summary, Some(closed));
+    let l = line(s.as_ref(), true).unwrap();
+    assert_eq!(l.summary, Some(closed));
+    assert!(l.current_summary(1).is_some());
+    assert!(l.current_summary(2).is_none(), "another format");
+
+    // A node that keeps no summaries appends: the summary is of an older version now.
+    edit(s.as_ref(), None, vec![change(7)], None);
+    let l = line(s.as_ref(), true).unwrap();
+    assert!(l.document_version > l.summary_version.unwrap());
+    assert!(l.current_summary(1).is_none());
+    assert_eq!(s.unsummarised(1).unwrap(), vec!["e1".to_string()]);
 }
 
 /// Failures counted at once through four "nodes" all add up; paid-back keys are deleted by

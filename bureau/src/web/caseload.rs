@@ -193,19 +193,33 @@ pub fn rows(state: &AppState, session: &CoachSession) -> crate::Result<Vec<Row>>
 
 /// The coach's caseload as of `now`, from the stored summaries (`crate::summary`).
 pub fn rows_at(state: &AppState, coach_id: &str, now: Timestamp) -> crate::Result<Vec<Row>> {
-    coach_api::caseload_each(state, coach_id, false, |entry, doc| row(entry, doc, now))
+    coach_api::caseload_each(state, coach_id, false, |entry, inputs| {
+        row(
+            entry,
+            &inputs.dossier,
+            inputs.overdue_follow_ups_left_out,
+            now,
+        )
+    })
 }
 
 /// One line of the caseload as of `now`, from the employee's entry and their dossier (whole,
-/// or the dated records of its summary: both give the same line).
-pub fn row(entry: coach_api::CaseloadEntry, doc: &DossierDocument, now: Timestamp) -> Row {
+/// or the dated records of its summary with the overdue follow-ups those leave out: both
+/// give the same line).
+pub fn row(
+    entry: coach_api::CaseloadEntry,
+    doc: &DossierDocument,
+    overdue_left_out: usize,
+    now: Timestamp,
+) -> Row {
     let today = now.local_date();
     let overview = today_overview(doc, now);
-    let overdue = overview
-        .follow_ups_due
-        .iter()
-        .filter(|a| a.follow_up.is_some_and(|f| f < today))
-        .count();
+    let overdue = overdue_left_out
+        + overview
+            .follow_ups_due
+            .iter()
+            .filter(|a| a.follow_up.is_some_and(|f| f < today))
+            .count();
     // The two full weeks before this one, both under the target agreed for them (weeks
     // before the trajectory's start have none and never count).
     let progress = weekly_progress(doc, today, WEEKS_JUDGED);
@@ -758,7 +772,7 @@ mod tests {
             24 * 22,
             24 * 45,
         ];
-        let mut flags = 0;
+        let (mut flags, mut left_out) = (0, 0);
         for seed in 1..40u64 {
             let mut dice = Dice(seed * 7919);
             let whole = scattered(&mut dice, t);
@@ -767,18 +781,28 @@ mod tests {
             assert_eq!(stored.phase, whole.trajectory.phase.map(|p| p.word()));
             let kept = summary::inputs(&stored).unwrap();
             assert!(
-                kept.applications.len() < whole.applications.len(),
+                kept.dossier.applications.len() < whole.applications.len(),
                 "the inputs are a cut-down copy"
             );
             for h in later_hours {
                 let now = Timestamp::from_millis(t.millis() + h * 3_600_000).unwrap();
                 let seen = Some(t.millis() - 3_600_000);
-                let from_inputs = super::row(entry_of(&kept, seen), &kept, now);
-                let from_whole = super::row(entry_of(&whole, seen), &whole, now);
+                let from_inputs = super::row(
+                    entry_of(&kept.dossier, seen),
+                    &kept.dossier,
+                    kept.overdue_follow_ups_left_out,
+                    now,
+                );
+                let from_whole = super::row(entry_of(&whole, seen), &whole, 0, now);
                 assert_eq!(from_inputs, from_whole, "seed {seed}, {h} h later");
                 flags += from_whole.behind.len() + usize::from(from_whole.next_step.is_some());
+                left_out += kept.overdue_follow_ups_left_out;
             }
         }
         assert!(flags > 100, "the dossiers put people behind: {flags}");
+        assert!(
+            left_out > 100,
+            "overdue follow-ups were left out and counted"
+        );
     }
 }

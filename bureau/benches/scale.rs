@@ -109,7 +109,7 @@ fn main() -> Res<()> {
         let dir = work.path().join("sqlite");
         std::fs::create_dir_all(&dir)?;
         let db = dir.join("bureau.db").to_string_lossy().into_owned();
-        let seeded = seed("SQLite", &db, &dir, &size, &filled)?;
+        let seeded = seed("SQLite", &db, &size, &filled)?;
         template.get_or_insert_with(|| seeded.template.bytes.clone());
         let node = Node::start(&db, &dir, "sqlite-a")?;
         caseloads.push(("SQLite".into(), caseload(&node.url, &seeded, 5)?));
@@ -133,7 +133,7 @@ fn main() -> Res<()> {
             std::fs::create_dir_all(&dir)?;
             let db = create_database(server)?;
             let mut run = || -> Res<()> {
-                let seeded = seed("PostgreSQL", &db.url, &dir, &size, &filled)?;
+                let seeded = seed("PostgreSQL", &db.url, &size, &filled)?;
                 template.get_or_insert_with(|| seeded.template.bytes.clone());
                 let a = Node::start(&db.url, &dir, "postgres-a")?;
                 caseloads.push(("PostgreSQL".into(), caseload(&a.url, &seeded, 5)?));
@@ -268,14 +268,16 @@ struct Seeded {
 
 /// Seeds `database`: the coaches, one employee made through the coach API with the two-year
 /// history merged in (the template), then everyone else with that document.
-fn seed(backend: &str, database: &str, dir: &Path, size: &Size, filled: &Automerge) -> Res<Seeded> {
+fn seed(backend: &str, database: &str, size: &Size, filled: &Automerge) -> Res<Seeded> {
     let started = Instant::now();
     let storage = koers_bureau::storage::open(database)?;
+    // The key the bureau processes will read from the same database.
+    let code_key = CodeKey::shared(&*storage, None)?;
     let state = AppState::with_security(
         storage,
         Security {
             proxies: TrustedProxies::none(),
-            code_key: CodeKey::load_or_create(&dir.join("bureau-secret"))?,
+            code_key,
         },
     );
     let mut coaches = Vec::with_capacity(size.coaches());
@@ -331,6 +333,11 @@ fn seed(backend: &str, database: &str, dir: &Path, size: &Size, filled: &Automer
             1 + (n - size.caseload) / size.per_coach
         }
     };
+    // Every copy has the same caseload summary: computed once, not hydrated 10,000 times.
+    let summary = koers_bureau::summary::of(
+        &autosurgeon::hydrate(&Automerge::load(&template.bytes)?)?,
+        koers_core::model::Timestamp::now(),
+    )?;
     let next = AtomicUsize::new(1);
     let codes: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
     let failed: Mutex<Option<String>> = Mutex::new(None);
@@ -346,6 +353,7 @@ fn seed(backend: &str, database: &str, dir: &Path, size: &Size, filled: &Automer
                     &coaches[coach_of(n)],
                     &format!("Werknemer {n}"),
                     &template.bytes,
+                    &summary,
                 );
                 match seeded {
                     Ok(c) if is_device(n) => {
@@ -444,8 +452,6 @@ impl Node {
             .arg(dir)
             .arg("--database")
             .arg(database)
-            .arg("--secret-file")
-            .arg(dir.join("bureau-secret"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
             .stderr(log)

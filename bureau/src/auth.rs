@@ -16,6 +16,8 @@ use crate::{BureauError, Result};
 // The code's alphabet, length and reading are the core's, shared with the phones.
 pub use koers_core::enrolment::normalize_code;
 use koers_core::enrolment::{CODE_ALPHABET, CODE_LEN};
+/// The name the enrolment-code key is stored under (`Storage::secret`).
+const CODE_SECRET: &str = "enrolment-code-key";
 /// How long a code may be redeemed.
 pub const CODE_VALID_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Wrong guesses at one code before it stops working.
@@ -137,60 +139,62 @@ impl CodeKey {
         .clone()
     }
 
-    /// The key in `path` (64 hex digits), created with mode 0600 on first use. Several
-    /// bureau nodes must share one file (or one copy of it). A file others may read is
-    /// refused.
-    pub fn load_or_create(path: &std::path::Path) -> Result<Self> {
-        use std::io::Write;
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    /// The bureau's key, kept in the database so that every node has the same one: the
+    /// first node that needs it stores it (one wins if several start at once; the others
+    /// read the winner's). That first node stores the key of `file` if there is one (a key
+    /// file of an earlier version, which kept it per node), so codes issued before the
+    /// upgrade keep working, else a new random key. Once the database holds a key, `file`
+    /// is only compared with it.
+    pub fn shared(storage: &dyn Storage, file: Option<&std::path::Path>) -> Result<Self> {
+        let from_file = match file {
+            Some(path) => Self::from_file(path)?,
+            None => None,
+        };
+        let candidate = match &from_file {
+            Some(k) => k.0,
+            None => random_bytes::<32>()?,
+        };
+        let stored = storage.secret(CODE_SECRET, &candidate)?;
+        let key = <[u8; 32]>::try_from(stored.as_slice())
+            .map(Self)
+            .map_err(|_| BureauError::Storage {
+                message: format!("the stored {CODE_SECRET} is not 32 bytes"),
+            })?;
+        if from_file.is_some_and(|f| f != key) {
+            tracing::warn!(
+                file = %file.map(|p| p.display().to_string()).unwrap_or_default(),
+                "the enrolment-code key file differs from the key in the database; the \
+                 database's key is used (codes issued with the file's key no longer work)"
+            );
+        }
+        Ok(key)
+    }
+
+    /// The key in `path` (64 hex digits), or `None` when there is no such file. A file
+    /// others may read is refused.
+    pub fn from_file(path: &std::path::Path) -> Result<Option<Self>> {
+        use std::os::unix::fs::PermissionsExt;
         let failed = |what: &str, e: &dyn std::fmt::Display| BureauError::Storage {
             message: format!("{what} {}: {e}", path.display()),
         };
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let mode = std::fs::metadata(path)
-                    .map_err(|e| failed("cannot read", &e))?
-                    .permissions()
-                    .mode();
-                if mode & 0o077 != 0 {
-                    return Err(failed(
-                        "secret readable by others (chmod 600)",
-                        &format!("mode {:o}", mode & 0o777),
-                    ));
-                }
-                parse_hex_key(text.trim())
-                    .map(Self)
-                    .ok_or_else(|| failed("not 64 hex digits", &"bureau secret"))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                // With PostgreSQL nothing else creates the data directory.
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| failed("cannot create the folder of", &e))?;
-                }
-                let key = random_bytes::<32>()?;
-                let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-                match std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(path)
-                {
-                    Ok(mut file) => {
-                        file.write_all(format!("{hex}\n").as_bytes())
-                            .and_then(|()| file.sync_all())
-                            .map_err(|e| failed("cannot write", &e))?;
-                        Ok(Self(key))
-                    }
-                    // Another process made it first: use theirs.
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        Self::load_or_create(path)
-                    }
-                    Err(e) => Err(failed("cannot create", &e)),
-                }
-            }
-            Err(e) => Err(failed("cannot read", &e)),
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(failed("cannot read", &e)),
+        };
+        let mode = std::fs::metadata(path)
+            .map_err(|e| failed("cannot read", &e))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(failed(
+                "secret readable by others (chmod 600)",
+                &format!("mode {:o}", mode & 0o777),
+            ));
         }
+        parse_hex_key(text.trim())
+            .map(|k| Some(Self(k)))
+            .ok_or_else(|| failed("not 64 hex digits", &"bureau secret"))
     }
 
     fn mac(&self, label: &str, data: &str) -> Vec<u8> {
@@ -393,22 +397,54 @@ mod tests {
     }
 
     #[test]
-    fn the_key_file_is_made_private_once_and_reread() {
+    fn a_key_file_is_read_if_private() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bureau-secret");
-        let made = CodeKey::load_or_create(&path).unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(CodeKey::load_or_create(&path).unwrap(), made);
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(
-            CodeKey::load_or_create(&path).is_err(),
-            "readable by others"
+        assert_eq!(CodeKey::from_file(&path).unwrap(), None);
+        std::fs::write(&path, format!("{}\n", "0a".repeat(32))).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(
+            CodeKey::from_file(&path).unwrap(),
+            Some(CodeKey::from_bytes([10; 32]))
         );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(CodeKey::from_file(&path).is_err(), "readable by others");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         std::fs::write(&path, "kort").unwrap();
-        assert!(CodeKey::load_or_create(&path).is_err(), "not a key");
+        assert!(CodeKey::from_file(&path).is_err(), "not a key");
+    }
+
+    /// Every node gets the key the first one stored; a key file of an earlier version is
+    /// what the first one stores.
+    #[test]
+    fn the_key_is_the_databases_and_the_first_nodes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("bureau.db");
+        let (a, b) = (
+            crate::storage::sqlite::SqliteStorage::open(&db).unwrap(),
+            crate::storage::sqlite::SqliteStorage::open(&db).unwrap(),
+        );
+        let file = dir.path().join("bureau-secret");
+        std::fs::write(&file, "0b".repeat(32)).unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let first = CodeKey::shared(&a, Some(&file)).unwrap();
+        assert_eq!(
+            first,
+            CodeKey::from_bytes([11; 32]),
+            "the file's key is kept"
+        );
+        assert_eq!(CodeKey::shared(&b, None).unwrap(), first);
+        let other = dir.path().join("other-secret");
+        std::fs::write(&other, "0c".repeat(32)).unwrap();
+        std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(CodeKey::shared(&b, Some(&other)).unwrap(), first);
+
+        let fresh = crate::storage::sqlite::SqliteStorage::open(&dir.path().join("2.db")).unwrap();
+        let made = CodeKey::shared(&fresh, None).unwrap();
+        assert_ne!(made, first, "random when there is no file");
+        assert_eq!(CodeKey::shared(&fresh, None).unwrap(), made);
     }
 
     #[test]

@@ -244,9 +244,10 @@ pub fn create_employee(state: &AppState, coach_id: &str, input: &NewEmployee) ->
         created_at: now_ms(),
     };
     let (code, stored) = fresh_code(state, &employee.id)?;
+    let summary = crate::summary::of(&hydrate(&doc)?, now)?;
     state
         .storage
-        .insert_employee(&employee, &doc.save(), &stored)?;
+        .insert_employee(&employee, &doc.save(), &summary, &stored)?;
     Ok(Created {
         employee_id: employee.id,
         enrolment_code: code.display,
@@ -315,32 +316,38 @@ pub fn caseload_with_closed(state: &AppState, coach_id: &str) -> Result<Vec<Case
     caseload_each(state, coach_id, true, |entry, _| entry)
 }
 
-/// `line(entry, dossier)` for every trajectory of the coach (closed ones only with
-/// `with_closed`). The dossier is the node's hydrated copy, kept in step with the changes
-/// (`documents::Slot::state`): a caseload page hydrates nothing.
+/// `line(entry, inputs)` for every trajectory of the coach (closed ones only with
+/// `with_closed`), from the stored summaries in one query: a caseload reads no document.
+/// `inputs` are the summary's dated records (`crate::summary`): what the caseload computes
+/// from a dossier for any moment from now on, it computes from them alike.
 pub fn caseload_each<T>(
     state: &AppState,
     coach_id: &str,
     with_closed: bool,
-    mut line: impl FnMut(CaseloadEntry, &DossierDocument) -> T,
+    mut line: impl FnMut(CaseloadEntry, &crate::summary::Inputs) -> T,
 ) -> Result<Vec<T>> {
     let mut out = Vec::new();
-    for e in state.storage.caseload(coach_id)? {
-        let devices = state.storage.devices_of(&e.id)?;
-        let row = state.documents.read_state(&e.id, |dossier| {
-            let entry = CaseloadEntry {
-                employee_id: e.id.clone(),
-                name: e.name.clone(),
-                phase: dossier.trajectory.phase,
-                weekly_target: dossier.trajectory.weekly_target,
-                applications: dossier.applications.len(),
-                devices: devices.iter().filter(|d| d.revoked_at.is_none()).count(),
-                last_seen_at: devices.iter().filter_map(|d| d.last_seen_at).max(),
-                closed_on: dossier.trajectory.closed_on,
-            };
-            (with_closed || entry.closed_on.is_none()).then(|| line(entry, dossier))
-        })?;
-        out.extend(row);
+    for l in state.storage.caseload_summaries(coach_id, with_closed)? {
+        let summary = match l.current_summary(crate::summary::FORMAT) {
+            Some(s) => s.clone(),
+            // None yet, or not of the latest changes (stored by a node of an earlier
+            // version during a rolling upgrade): once, here.
+            None => state.documents.summarize(&l.employee.id)?,
+        };
+        let inputs = crate::summary::inputs(&summary)?;
+        let entry = CaseloadEntry {
+            employee_id: l.employee.id,
+            name: l.employee.name,
+            phase: inputs.dossier.trajectory.phase,
+            weekly_target: inputs.dossier.trajectory.weekly_target,
+            applications: usize::try_from(summary.applications).unwrap_or(0),
+            devices: l.devices,
+            last_seen_at: l.last_seen_at,
+            closed_on: inputs.dossier.trajectory.closed_on,
+        };
+        if with_closed || entry.closed_on.is_none() {
+            out.push(line(entry, &inputs));
+        }
     }
     Ok(out)
 }

@@ -24,6 +24,9 @@ use crate::storage::{
 };
 use crate::{BureauError, Result};
 
+/// The version of a slot whose state holds changes not yet stored (see `open_with`): never
+/// a stored version, so such a slot is reloaded rather than trusted.
+const UNSTORED: i64 = -1;
 /// Changes kept as rows before the snapshot is rewritten.
 const COMPACT_AFTER: usize = 256;
 /// Documents kept in memory; beyond this, idle ones are dropped (and reloaded on demand).
@@ -92,17 +95,22 @@ impl Slot {
     /// touched are read again. A state that cannot be refreshed is read whole (or dropped
     /// while the document does not hydrate), never left half-refreshed.
     fn advance(&mut self, changes: &[Change]) {
-        if changes.is_empty() {
+        advance(&mut self.state, &self.doc, changes);
+    }
+}
+
+/// Brings `state` up to `changes`, which `doc` holds (see [`Slot::advance`]).
+fn advance(state: &mut Option<DossierDocument>, doc: &Automerge, changes: &[Change]) {
+    if changes.is_empty() {
+        return;
+    }
+    if let Some(s) = state.as_mut() {
+        let touched = incremental::touched_by(doc, changes);
+        if incremental::refresh(doc, s, &touched).is_ok() {
             return;
         }
-        if let Some(state) = self.state.as_mut() {
-            let touched = incremental::touched_by(&self.doc, changes);
-            if incremental::refresh(&self.doc, state, &touched).is_ok() {
-                return;
-            }
-        }
-        self.state = autosurgeon::hydrate(&self.doc).ok();
     }
+    *state = autosurgeon::hydrate(doc).ok();
 }
 
 pub struct Documents {
@@ -184,6 +192,24 @@ impl Documents {
         })
     }
 
+    /// Computes the caseload's summary of the document as it is and stores it (for a dossier
+    /// without one, or with one of an older format).
+    pub fn summarize(&self, employee_id: &str) -> Result<crate::storage::Summary> {
+        let ((), stored) = self.open_with(employee_id, Access::Write, None, true, |_| {
+            Ok(((), Edited::Fork(None), Persist::default()))
+        })?;
+        stored.ok_or_else(not_found)
+    }
+
+    /// Summarises every dossier without a current summary (after an upgrade); how many.
+    pub fn fill_summaries(&self) -> Result<usize> {
+        let missing = self.storage.unsummarised(crate::summary::FORMAT)?;
+        for employee_id in &missing {
+            self.summarize(employee_id)?;
+        }
+        Ok(missing.len())
+    }
+
     fn open<T>(
         &self,
         employee_id: &str,
@@ -191,11 +217,28 @@ impl Documents {
         peer: Option<&str>,
         f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
     ) -> Result<T> {
+        self.open_with(employee_id, access, peer, false, f)
+            .map(|(out, _)| out)
+    }
+
+    /// [`Self::open`]; with `summarize` the caseload's summary is stored even when the edit
+    /// adds no change. Also gives the summary it stored, if any.
+    fn open_with<T>(
+        &self,
+        employee_id: &str,
+        access: Access,
+        peer: Option<&str>,
+        summarize: bool,
+        f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
+    ) -> Result<(T, Option<crate::storage::Summary>)> {
         let cell = self.slot(employee_id);
         let mut guard = lock(&cell);
         let cached = guard.as_ref().map(|s| s.version);
         let mut f = Some(f);
         let mut done: Option<(T, Option<Automerge>, bool, Vec<Change>)> = None;
+        // Whether the hydrated state already holds the new changes (for the summary).
+        let mut advanced = false;
+        let mut written = None;
         let outcome =
             self.storage
                 .with_document(employee_id, access, cached, peer, &mut |opened| {
@@ -233,12 +276,31 @@ impl Documents {
                         && !changes.is_empty()
                         && slot.rows_since_snapshot + changes.len() >= COMPACT_AFTER;
                     let compacted = compact.then(|| new_doc.as_ref().unwrap_or(&slot.doc).save());
+                    // The caseload's summary of the new state, in the same transaction. The
+                    // state is brought up to the new changes first; until the commit sets the
+                    // new version the slot claims none, so if the commit fails the next edit
+                    // reloads the document instead of trusting that state.
+                    let summary = if access == Access::Write && (summarize || !changes.is_empty()) {
+                        if let Some(d) = &new_doc {
+                            advance(&mut slot.state, d, &added);
+                            slot.version = UNSTORED;
+                            // If the changes are not stored after all, the copy is dropped.
+                            slot.changed_in_place = true;
+                            advanced = true;
+                        }
+                        let now = koers_core::model::Timestamp::now();
+                        Some(crate::summary::of(slot.state(employee_id)?, now)?)
+                    } else {
+                        None
+                    };
+                    written.clone_from(&summary);
                     done = Some((out, new_doc, compact, added));
                     Ok(DocumentWrite {
                         changes,
                         peer_state: persist.peer_state,
                         device_seen: persist.device_seen,
                         compacted,
+                        summary,
                     })
                 });
         let stored = match outcome {
@@ -261,7 +323,9 @@ impl Documents {
             if access == Access::Write {
                 if let Some(d) = new_doc {
                     slot.doc = d;
-                    slot.advance(&added);
+                    if !advanced {
+                        slot.advance(&added);
+                    }
                 }
                 slot.version = version;
                 slot.rows_since_snapshot = if compacted {
@@ -273,7 +337,7 @@ impl Documents {
             slot.peer_state = None;
             slot.changed_in_place = false;
         }
-        Ok(out)
+        Ok((out, written))
     }
 
     /// The full-protocol state of the peer of an [`Self::edit_as`], as stored. Every round
@@ -428,6 +492,11 @@ mod tests {
                     created_at: 0,
                 },
                 &genesis_document().unwrap().save(),
+                &crate::summary::of(
+                    &autosurgeon::hydrate(&genesis_document().unwrap()).unwrap(),
+                    koers_core::model::Timestamp::now(),
+                )
+                .unwrap(),
                 &EnrolmentCode {
                     lookup: "ABCD".into(),
                     code_hash: vec![1; 32],

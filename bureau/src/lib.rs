@@ -12,6 +12,7 @@ pub mod devices;
 pub mod documents;
 pub mod metrics;
 pub mod storage;
+pub mod summary;
 pub mod sync;
 pub mod testkit;
 pub mod throttle;
@@ -176,7 +177,7 @@ impl std::ops::Deref for AppState {
 #[derive(Debug, Clone)]
 pub struct Security {
     pub proxies: TrustedProxies,
-    /// The key enrolment codes are stored under (`--secret-file`).
+    /// The key enrolment codes are stored under (`auth::CodeKey::shared`).
     pub code_key: CodeKey,
 }
 
@@ -190,6 +191,15 @@ impl Default for Security {
     }
 }
 
+fn shared<K: std::hash::Hash + Eq + Clone + std::fmt::Display>(
+    scope: &'static str,
+    burst: u32,
+    seconds: u64,
+    storage: &Arc<dyn Storage>,
+) -> FailureThrottle<K> {
+    FailureThrottle::shared(scope, burst, Duration::from_secs(seconds), storage.clone())
+}
+
 impl AppState {
     /// A bureau with no trusted proxies.
     pub fn new(storage: Arc<dyn Storage>) -> Self {
@@ -199,13 +209,14 @@ impl AppState {
     pub fn with_security(storage: Arc<dyn Storage>, security: Security) -> Self {
         Self(Arc::new(Inner {
             documents: Documents::new(storage.clone()),
+            // 20 failures at once, then one per 45 s (20 per quarter of an hour), counted
+            // in the database for every node.
+            login_by_client: shared("login-client", 20, 45, &storage),
+            login_by_account: shared("login-account", 50, 18, &storage),
+            enrol_by_client: shared("enrol-client", 20, 45, &storage),
             storage,
             proxies: security.proxies,
             code_key: security.code_key,
-            // 20 failures at once, then one per 45 s (20 per quarter of an hour).
-            login_by_client: FailureThrottle::new(20, Duration::from_secs(45)),
-            login_by_account: FailureThrottle::new(50, Duration::from_secs(18)),
-            enrol_by_client: FailureThrottle::new(20, Duration::from_secs(45)),
             audit_gate: AuditGate::default(),
             touched: Mutex::new(HashMap::new()),
         }))

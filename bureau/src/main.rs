@@ -42,8 +42,10 @@ struct Cli {
         default_value_t = ForwardedHeader::XForwardedFor
     )]
     forwarded_header: ForwardedHeader,
-    /// The bureau's secret key for enrolment codes (created with mode 0600 on first use;
-    /// every node of one bureau needs the same). Default: bureau-secret in the data dir.
+    /// The enrolment-code key file of an earlier version (default: bureau-secret in the
+    /// data dir, if there). The key lives in the database now, shared by every node; the
+    /// first start after the upgrade stores this file's key there, so codes issued before
+    /// keep working. Once the database has a key, the file is not needed any more.
     #[arg(long, global = true, env = "KOERS_SECRET_FILE")]
     secret_file: Option<PathBuf>,
     /// The database: a PostgreSQL URL (postgres://user:password@host:port/name, for several
@@ -182,15 +184,22 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
     let storage: Arc<dyn Storage> = storage::open(&database)?;
     tracing::info!(storage = storage.kind(), "database open");
+    // A key file is only read, never made: without one the database gets a random key.
+    let key_file = cli
+        .secret_file
+        .clone()
+        .unwrap_or_else(|| cli.data_dir.join("bureau-secret"));
     let security = Security {
         proxies: TrustedProxies::parse(&cli.trusted_proxies, cli.forwarded_header)?,
-        code_key: CodeKey::load_or_create(
-            &cli.secret_file
-                .clone()
-                .unwrap_or_else(|| cli.data_dir.join("bureau-secret")),
-        )?,
+        code_key: CodeKey::shared(storage.as_ref(), Some(&key_file))?,
     };
     let state = AppState::with_security(storage, security);
+    // Dossiers stored before the caseload had summaries (or with an older format) get
+    // theirs once; until then the caseload computes a missing one itself.
+    let filled = state.documents.fill_summaries()?;
+    if filled > 0 {
+        tracing::info!(dossiers = filled, "caseload summaries computed");
+    }
     match cli.command {
         Command::Backup { .. } | Command::Restore { .. } => Ok(()),
         Command::Serve { listen } => serve(state, listen),

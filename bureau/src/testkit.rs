@@ -222,7 +222,8 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, count: &AtomicU64, arm: &AtomicU
 }
 
 /// Stores a new employee of `coach_id` whose dossier is `document` (saved Automerge bytes,
-/// e.g. a two-year dossier), with a fresh enrolment code, as `coach_api::create_employee`
+/// e.g. a two-year dossier) and its caseload summary (`summary::of`, computed once by the
+/// caller for many copies), with a fresh enrolment code, as `coach_api::create_employee`
 /// stores one it built. For the scale benchmark, which seeds thousands of two-year dossiers:
 /// building and merging each one through the coach API would take an hour.
 pub fn seed_employee(
@@ -230,6 +231,7 @@ pub fn seed_employee(
     coach_id: &str,
     name: &str,
     document: &[u8],
+    summary: &crate::storage::Summary,
 ) -> crate::Result<crate::coach_api::Created> {
     let employee = crate::storage::Employee {
         id: koers_core::model::new_id(),
@@ -240,7 +242,7 @@ pub fn seed_employee(
     let (code, stored) = crate::coach_api::fresh_code(state, &employee.id)?;
     state
         .storage
-        .insert_employee(&employee, document, &stored)?;
+        .insert_employee(&employee, document, summary, &stored)?;
     Ok(crate::coach_api::Created {
         employee_id: employee.id,
         enrolment_code: code.display,

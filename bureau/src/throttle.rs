@@ -1,14 +1,20 @@
 //! Limits on guessing: failed logins and enrolments are throttled per key (an account, a
-//! client address) with a GCRA limiter from `governor`; only failures use up the budget, so
-//! coaches who log in successfully behind one proxy never lock each other out. Also the
-//! gate that keeps a flood of refused attempts from growing the audit table without bound.
+//! client address); only failures use up the budget, so coaches who log in successfully
+//! behind one proxy never lock each other out. The budget is one GCRA per key kept in the
+//! database (`Storage::throttle_failed`), so failures spread over several nodes count as on
+//! one; `governor` keeps the same limit in memory as a first gate, which answers a key this
+//! node already knows is spent without asking the database. Also the gate that keeps a
+//! flood of refused attempts from growing the audit table without bound.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Display;
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::storage::Storage;
 
 use governor::clock::{Clock, DefaultClock, Reference};
 use governor::middleware::StateInformationMiddleware;
@@ -28,16 +34,55 @@ pub struct FailureThrottle<K: Hash + Eq + Clone, C: Clock = DefaultClock> {
     clock: C,
     /// Keys whose budget is spent, and until when.
     blocked: Mutex<HashMap<K, C::Instant>>,
+    /// The budget every node shares, if any (else this node's alone).
+    shared: Option<Shared>,
 }
 
-impl<K: Hash + Eq + Clone> FailureThrottle<K> {
-    /// `burst` failures at once, then one more every `replenish_every`.
-    pub fn new(burst: u32, replenish_every: Duration) -> Self {
-        Self::with_clock(burst, replenish_every, DefaultClock::default())
+/// A GCRA per key in the database: `tat` (the theoretical arrival time) moves one period
+/// ahead with each failure, never from before now; a key is refused while it is more than
+/// `burst - 1` periods ahead. That is `burst` failures at once, then one per period, as
+/// `governor` counts in memory.
+struct Shared {
+    storage: Arc<dyn Storage>,
+    /// Which limit (a key of one limit is not one of another).
+    scope: &'static str,
+    burst: u32,
+    period_ms: i64,
+}
+
+impl Shared {
+    fn wait(&self, tat: i64, now: i64) -> Option<Duration> {
+        let ahead = tat - now - i64::from(self.burst - 1) * self.period_ms;
+        (ahead > 0).then(|| Duration::from_millis(ahead.unsigned_abs()))
     }
 }
 
-impl<K: Hash + Eq + Clone, C: Clock + Clone> FailureThrottle<K, C> {
+impl<K: Hash + Eq + Clone + Display> FailureThrottle<K> {
+    /// `burst` failures at once, then one more every `replenish_every`, counted by this node
+    /// alone.
+    pub fn new(burst: u32, replenish_every: Duration) -> Self {
+        Self::with_clock(burst, replenish_every, DefaultClock::default())
+    }
+
+    /// The same limit, counted in `storage` for every node over it under `scope`.
+    pub fn shared(
+        scope: &'static str,
+        burst: u32,
+        replenish_every: Duration,
+        storage: Arc<dyn Storage>,
+    ) -> Self {
+        let mut t = Self::new(burst, replenish_every);
+        t.shared = Some(Shared {
+            storage,
+            scope,
+            burst: burst.max(1),
+            period_ms: i64::try_from(replenish_every.as_millis()).unwrap_or(i64::MAX),
+        });
+        t
+    }
+}
+
+impl<K: Hash + Eq + Clone + Display, C: Clock + Clone> FailureThrottle<K, C> {
     pub fn with_clock(burst: u32, replenish_every: Duration, clock: C) -> Self {
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(replenish_every)
@@ -47,11 +92,50 @@ impl<K: Hash + Eq + Clone, C: Clock + Clone> FailureThrottle<K, C> {
             limiter: Limiter::new(quota, DefaultKeyedStateStore::default(), clock.clone()),
             clock,
             blocked: Mutex::new(HashMap::new()),
+            shared: None,
         }
     }
 
-    /// `Some(wait)` when attempts with this key are refused now.
+    /// `Some(wait)` when attempts with this key are refused now: by this node's own count
+    /// (no database needed), else by the count every node shares.
     pub fn refused(&self, key: &K) -> Option<Duration> {
+        self.refused_here(key)
+            .or_else(|| self.refused_shared(key, crate::now_ms()))
+    }
+
+    /// Counts a failed attempt, here and for every node.
+    pub fn failed(&self, key: &K) {
+        self.failed_here(key);
+        self.failed_shared(key, crate::now_ms());
+    }
+
+    /// The shared count's verdict at `now` (ms). A database that does not answer leaves
+    /// this node's own count as the only limit (and the attempt itself fails on it anyway).
+    fn refused_shared(&self, key: &K, now: i64) -> Option<Duration> {
+        let shared = self.shared.as_ref()?;
+        match shared.storage.throttle_tat(shared.scope, &key.to_string()) {
+            Ok(tat) => tat.and_then(|tat| shared.wait(tat, now)),
+            Err(e) => {
+                tracing::error!(error = %e, scope = shared.scope, "cannot read the shared limit");
+                None
+            }
+        }
+    }
+
+    fn failed_shared(&self, key: &K, now: i64) {
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        if let Err(e) =
+            shared
+                .storage
+                .throttle_failed(shared.scope, &key.to_string(), now, shared.period_ms)
+        {
+            tracing::error!(error = %e, scope = shared.scope, "cannot count a failure for every node");
+        }
+    }
+
+    fn refused_here(&self, key: &K) -> Option<Duration> {
         let now = self.clock.now();
         let blocked = self.blocked.lock().unwrap_or_else(|p| p.into_inner());
         blocked
@@ -60,8 +144,7 @@ impl<K: Hash + Eq + Clone, C: Clock + Clone> FailureThrottle<K, C> {
             .map(|until| Duration::from(until.duration_since(now)))
     }
 
-    /// Counts a failed attempt.
-    pub fn failed(&self, key: &K) {
+    fn failed_here(&self, key: &K) {
         let spent_until = match self.limiter.check_key(key) {
             Ok(state) if state.remaining_burst_capacity() > 0 => None,
             // That was the last cell: the next failure's answer says until when it is spent
@@ -265,6 +348,46 @@ mod tests {
             t.failed(&"a");
         }
         assert_eq!(t.refused(&"a"), None, "the whole budget is back");
+    }
+
+    /// Two nodes over one database: failures spread over both spend the budget at the same
+    /// count as on one node, and both refuse then; the budget comes back with time as the
+    /// in-memory one does.
+    #[test]
+    fn failures_on_two_nodes_count_as_on_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("bureau.db");
+        let node = || -> FailureThrottle<String> {
+            let storage = crate::storage::sqlite::SqliteStorage::open(&db).unwrap();
+            FailureThrottle::shared("login", 3, Duration::from_secs(60), Arc::new(storage))
+        };
+        let (a, b) = (node(), node());
+        let key = "198.51.100.7".to_string();
+        let t0 = 5_000_000;
+        a.failed_shared(&key, t0);
+        b.failed_shared(&key, t0);
+        assert_eq!(a.refused_shared(&key, t0), None);
+        assert_eq!(b.refused_shared(&key, t0), None);
+        a.failed_shared(&key, t0);
+        assert_eq!(b.refused_shared(&key, t0), Some(Duration::from_secs(60)));
+        assert_eq!(a.refused_shared(&key, t0), Some(Duration::from_secs(60)));
+        assert_eq!(b.refused_shared(&"another".to_string(), t0), None);
+        let t1 = t0 + 61_000;
+        assert_eq!(b.refused_shared(&key, t1), None, "one more try per period");
+        b.failed_shared(&key, t1);
+        assert!(
+            a.refused_shared(&key, t1).is_some(),
+            "one failure spends it again"
+        );
+        let t2 = t1 + 3 * 60_000 + 1_000;
+        a.failed_shared(&key, t2);
+        b.failed_shared(&key, t2);
+        assert_eq!(a.refused_shared(&key, t2), None, "the whole budget is back");
+        // In memory alone, a node knows only its own failures.
+        let alone: FailureThrottle<String> = FailureThrottle::new(3, Duration::from_secs(60));
+        alone.failed(&key);
+        alone.failed(&key);
+        assert_eq!(alone.refused(&key), None);
     }
 
     #[test]

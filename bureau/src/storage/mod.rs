@@ -105,6 +105,53 @@ pub struct DocumentWrite {
     /// A snapshot holding every stored change plus `changes`: replaces the stored snapshot,
     /// and exactly the rows it folds in (those up to the new version) are deleted.
     pub compacted: Option<Vec<u8>>,
+    /// The caseload's summary of the document as it is after this write (`crate::summary`),
+    /// stored with the new version in the same transaction.
+    pub summary: Option<Summary>,
+}
+
+/// The caseload's stored summary of one dossier (`crate::summary` computes it and says what
+/// `inputs` holds). The columns are what SQL filters on; `inputs` is read by the bureau only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// The format of `inputs` (`crate::summary::FORMAT`); an older one is computed again.
+    pub format: i32,
+    /// When it was computed (ms since the epoch).
+    pub computed_at: i64,
+    pub phase: Option<String>,
+    pub kind: Option<String>,
+    /// The day the trajectory was closed (YYYY-MM-DD), if it was.
+    pub closed_on: Option<String>,
+    /// Applications in the dossier, whatever their status.
+    pub applications: i64,
+    /// JSON of the dated records the caseload is computed from.
+    pub inputs: String,
+}
+
+/// One employee of a coach's caseload as stored: who, their devices, and the summary (none
+/// only for a dossier not summarised yet, see `crate::documents::Documents::summarize`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseloadLine {
+    pub employee: Employee,
+    /// Devices not revoked.
+    pub devices: usize,
+    /// The last sync of any of their devices.
+    pub last_seen_at: Option<i64>,
+    pub summary: Option<Summary>,
+    /// The document version the summary was stored with.
+    pub summary_version: Option<i64>,
+    /// The document's version now: a summary of another version was not written with the
+    /// latest changes (an older node during a rolling upgrade) and is computed again.
+    pub document_version: i64,
+}
+
+impl CaseloadLine {
+    /// The stored summary, if it is of the current `format` and the current document.
+    pub fn current_summary(&self, format: i32) -> Option<&Summary> {
+        self.summary
+            .as_ref()
+            .filter(|s| s.format == format && self.summary_version == Some(self.document_version))
+    }
 }
 
 /// One stored change.
@@ -169,15 +216,24 @@ pub trait Storage: Send + Sync + 'static {
     /// Ends a session (logout); unknown tokens are no error.
     fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
 
-    /// Creates the employee with their first document and enrolment code, all at once.
+    /// Creates the employee with their first document, its caseload summary and their
+    /// enrolment code, all at once.
     fn insert_employee(
         &self,
         employee: &Employee,
         document: &[u8],
+        summary: &Summary,
         code: &EnrolmentCode,
     ) -> Result<()>;
     fn employee(&self, id: &str) -> Result<Option<Employee>>;
     fn caseload(&self, coach_id: &str) -> Result<Vec<Employee>>;
+    /// The coach's employees by name with their devices and stored summaries, in one query
+    /// (closed trajectories left out unless `with_closed`). Reads no document.
+    fn caseload_summaries(&self, coach_id: &str, with_closed: bool) -> Result<Vec<CaseloadLine>>;
+    /// Employees whose summary is missing, of another format than `format`, or of another
+    /// version of their document (written by a node that kept no summaries), to be
+    /// summarised once.
+    fn unsummarised(&self, format: i32) -> Result<Vec<String>>;
     /// Moves the employee from coach `from` to coach `to` (a hand-over); false when the
     /// employee is not (any more) `from`'s, so two hand-overs at once cannot both win.
     fn change_coach(&self, employee_id: &str, from: &str, to: &str) -> Result<bool>;
@@ -225,6 +281,18 @@ pub trait Storage: Send + Sync + 'static {
         work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
     ) -> Result<Option<i64>>;
     fn peer_state(&self, employee_id: &str, peer: &str) -> Result<Option<Vec<u8>>>;
+
+    /// The bureau's secret called `name`: `candidate` is stored if there is none yet, and
+    /// what is stored is returned. Atomic: nodes asking at once all get the first one stored.
+    fn secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>>;
+
+    /// Counts a failure against `key` in `scope` for the limits every node shares
+    /// (`crate::throttle`): the key's theoretical arrival time (ms) becomes
+    /// `max(stored, now) + period_ms`, and is returned. Keys paid back (time before `now`)
+    /// are deleted here, so the table holds only keys with recent failures.
+    fn throttle_failed(&self, scope: &str, key: &str, now: i64, period_ms: i64) -> Result<i64>;
+    /// The key's theoretical arrival time, if it has failures not yet paid back.
+    fn throttle_tat(&self, scope: &str, key: &str) -> Result<Option<i64>>;
 
     fn audit(&self, event: &AuditEvent) -> Result<()>;
     fn audit_log(&self, limit: usize) -> Result<Vec<AuditEvent>>;

@@ -15,8 +15,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 use super::{
-    plan, Access, AuditEvent, Catchup, Coach, Device, DocumentWrite, Employee, EnrolmentCode,
-    Opened, Plan, Redeemed, Storage, StoredDocument,
+    plan, Access, AuditEvent, CaseloadLine, Catchup, Coach, Device, DocumentWrite, Employee,
+    EnrolmentCode, Opened, Plan, Redeemed, Storage, StoredDocument, Summary,
 };
 use crate::{BureauError, Result};
 
@@ -92,6 +92,40 @@ CREATE TABLE audit (
     // it and the device it created, so a retry after a lost reply gets that device again.
     r#"
 ALTER TABLE enrolment_codes ADD COLUMN request_hash BYTEA, ADD COLUMN device_id TEXT;
+"#,
+    // v3: the caseload's summary of each dossier, written with its changes, so a caseload
+    // reads these rows instead of every document. Existing dossiers are summarised by the
+    // bureau once it runs (`Documents::fill_summaries`); it cannot be done in SQL.
+    r#"
+CREATE TABLE caseload_summaries (
+    employee_id TEXT PRIMARY KEY REFERENCES employees(id),
+    format INTEGER NOT NULL,
+    version BIGINT NOT NULL,
+    computed_at BIGINT NOT NULL,
+    phase TEXT,
+    kind TEXT,
+    closed_on TEXT,
+    applications BIGINT NOT NULL,
+    inputs TEXT NOT NULL
+);
+"#,
+    // v4: the bureau's secrets (the enrolment-code key), shared by every node.
+    r#"
+CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+"#,
+    // v5: failed logins and enrolments, counted for every node: per scope and key (a client
+    // address, an account) the time by which its failures are paid back (GCRA).
+    r#"
+CREATE TABLE throttle (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    tat BIGINT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX throttle_by_tat ON throttle(tat);
 "#,
 ];
 
@@ -318,6 +352,43 @@ fn device_from_row(r: &Row) -> Device {
 
 const DEVICE_COLUMNS: &str = "id, employee_id, name, enrolled_at, last_seen_at, revoked_at";
 
+/// The version of document `d` (as `with_document` reads it), in a query.
+const DOCUMENT_VERSION: &str = "GREATEST(d.folded_seq, COALESCE(
+    (SELECT MAX(c.seq) FROM changes c WHERE c.employee_id = d.employee_id), 0))";
+
+/// Stores the summary of the document at `version`, replacing the one before.
+async fn put_summary(
+    tx: &deadpool_postgres::Transaction<'_>,
+    employee_id: &str,
+    version: i64,
+    s: &Summary,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO caseload_summaries
+             (employee_id, format, version, computed_at, phase, kind, closed_on, applications,
+              inputs)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (employee_id) DO UPDATE SET
+             format = EXCLUDED.format, version = EXCLUDED.version,
+             computed_at = EXCLUDED.computed_at, phase = EXCLUDED.phase, kind = EXCLUDED.kind,
+             closed_on = EXCLUDED.closed_on, applications = EXCLUDED.applications,
+             inputs = EXCLUDED.inputs",
+        &[
+            &employee_id,
+            &s.format,
+            &version,
+            &s.computed_at,
+            &s.phase,
+            &s.kind,
+            &s.closed_on,
+            &s.applications,
+            &s.inputs,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn insert_code(tx: &deadpool_postgres::Transaction<'_>, code: &EnrolmentCode) -> Result<()> {
     tx.execute(
         "INSERT INTO enrolment_codes (lookup, code_hash, employee_id, expires_at, attempts, used)
@@ -431,6 +502,7 @@ impl Storage for PostgresStorage {
         &self,
         employee: &Employee,
         document: &[u8],
+        summary: &Summary,
         code: &EnrolmentCode,
     ) -> Result<()> {
         self.run(async {
@@ -451,6 +523,7 @@ impl Storage for PostgresStorage {
                 &[&employee.id, &document],
             )
             .await?;
+            put_summary(&tx, &employee.id, 0, summary).await?;
             insert_code(&tx, code).await?;
             tx.commit().await?;
             Ok(())
@@ -484,6 +557,67 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn caseload_summaries(&self, coach_id: &str, with_closed: bool) -> Result<Vec<CaseloadLine>> {
+        self.run(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT e.id, e.name, e.coach_id, e.created_at,
+                            (SELECT COUNT(*) FROM devices d
+                             WHERE d.employee_id = e.id AND d.revoked_at IS NULL),
+                            (SELECT MAX(d.last_seen_at) FROM devices d
+                             WHERE d.employee_id = e.id),
+                            s.format, s.computed_at, s.phase, s.kind, s.closed_on,
+                            s.applications, s.inputs, s.version, {DOCUMENT_VERSION}
+                     FROM employees e
+                     JOIN documents d ON d.employee_id = e.id
+                     LEFT JOIN caseload_summaries s ON s.employee_id = e.id
+                     WHERE e.coach_id = $1 AND ($2 OR s.closed_on IS NULL)
+                     ORDER BY e.name"
+                    ),
+                    &[&coach_id, &with_closed],
+                )
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|r| CaseloadLine {
+                    employee: employee_from_row(r),
+                    devices: r.get::<_, i64>(4).max(0) as usize,
+                    last_seen_at: r.get(5),
+                    summary: r.get::<_, Option<i32>>(6).map(|format| Summary {
+                        format,
+                        computed_at: r.get(7),
+                        phase: r.get(8),
+                        kind: r.get(9),
+                        closed_on: r.get(10),
+                        applications: r.get(11),
+                        inputs: r.get(12),
+                    }),
+                    summary_version: r.get(13),
+                    document_version: r.get(14),
+                })
+                .collect())
+        })
+    }
+    fn unsummarised(&self, format: i32) -> Result<Vec<String>> {
+        self.run(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT d.employee_id FROM documents d
+                         LEFT JOIN caseload_summaries s ON s.employee_id = d.employee_id
+                         WHERE s.format IS NULL OR s.format <> $1
+                             OR s.version <> {DOCUMENT_VERSION}
+                         ORDER BY d.employee_id"
+                    ),
+                    &[&format],
+                )
+                .await?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
     fn replace_code(&self, code: &EnrolmentCode) -> Result<()> {
         self.run(async {
             let mut client = self.client().await?;
@@ -855,6 +989,9 @@ impl Storage for PostgresStorage {
                 )
                 .await?;
             }
+            if let Some(summary) = &write.summary {
+                put_summary(&tx, employee_id, new_version, summary).await?;
+            }
             if let Some(snapshot) = &write.compacted {
                 tx.execute(
                     "UPDATE documents SET snapshot = $2, folded_seq = $3 WHERE employee_id = $1",
@@ -885,6 +1022,56 @@ impl Storage for PostgresStorage {
         })
     }
 
+    fn throttle_failed(&self, scope: &str, key: &str, now: i64, period_ms: i64) -> Result<i64> {
+        self.run(async {
+            let client = self.client().await?;
+            client
+                .execute("DELETE FROM throttle WHERE tat < $1", &[&now])
+                .await?;
+            // One statement: failures counted at once on several nodes all add up (the
+            // conflicting insert waits for the other's row and updates it).
+            let row = client
+                .query_one(
+                    "INSERT INTO throttle (scope, key, tat) VALUES ($1, $2, $3::BIGINT + $4::BIGINT)
+                     ON CONFLICT (scope, key)
+                         DO UPDATE SET tat = GREATEST(throttle.tat, $3::BIGINT) + $4::BIGINT
+                     RETURNING tat",
+                    &[&scope, &key, &now, &period_ms],
+                )
+                .await?;
+            Ok(row.get(0))
+        })
+    }
+    fn throttle_tat(&self, scope: &str, key: &str) -> Result<Option<i64>> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT tat FROM throttle WHERE scope = $1 AND key = $2",
+                    &[&scope, &key],
+                )
+                .await?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+    fn secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>> {
+        self.run(async {
+            let client = self.client().await?;
+            // Two statements, not one: a row another node inserted after this statement's
+            // snapshot began is not visible to its own SELECT part.
+            client
+                .execute(
+                    "INSERT INTO secrets (name, value) VALUES ($1, $2)
+                     ON CONFLICT (name) DO NOTHING",
+                    &[&name, &candidate],
+                )
+                .await?;
+            let row = client
+                .query_one("SELECT value FROM secrets WHERE name = $1", &[&name])
+                .await?;
+            Ok(row.get(0))
+        })
+    }
     fn audit(&self, e: &AuditEvent) -> Result<()> {
         self.run(async {
             let client = self.client().await?;

@@ -13,8 +13,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite::TransactionBehavior;
 
 use super::{
-    plan, Access, AuditEvent, Catchup, Coach, Device, DocumentWrite, Employee, EnrolmentCode,
-    Opened, Plan, Redeemed, Storage, StoredDocument,
+    plan, Access, AuditEvent, CaseloadLine, Catchup, Coach, Device, DocumentWrite, Employee,
+    EnrolmentCode, Opened, Plan, Redeemed, Storage, StoredDocument, Summary,
 };
 use crate::{BureauError, Result};
 
@@ -96,6 +96,40 @@ CREATE INDEX devices_by_employee ON devices(employee_id);
     r#"
 ALTER TABLE enrolment_codes ADD COLUMN request_hash BLOB;
 ALTER TABLE enrolment_codes ADD COLUMN device_id TEXT;
+"#,
+    // v4: the caseload's summary of each dossier, written with its changes, so a caseload
+    // reads these rows instead of every document. Existing dossiers are summarised by the
+    // bureau once it runs (`Documents::fill_summaries`); it cannot be done in SQL.
+    r#"
+CREATE TABLE caseload_summaries (
+    employee_id TEXT PRIMARY KEY REFERENCES employees(id),
+    format INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    computed_at INTEGER NOT NULL,
+    phase TEXT,
+    kind TEXT,
+    closed_on TEXT,
+    applications INTEGER NOT NULL,
+    inputs TEXT NOT NULL
+);
+"#,
+    // v5: the bureau's secrets (the enrolment-code key), shared by every node.
+    r#"
+CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+"#,
+    // v6: failed logins and enrolments, counted for every node: per scope and key (a client
+    // address, an account) the time by which its failures are paid back (GCRA).
+    r#"
+CREATE TABLE throttle (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    tat INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX throttle_by_tat ON throttle(tat);
 "#,
 ];
 
@@ -330,6 +364,7 @@ impl Storage for SqliteStorage {
         &self,
         employee: &Employee,
         document: &[u8],
+        summary: &Summary,
         code: &EnrolmentCode,
     ) -> Result<()> {
         let mut conn = self.conn();
@@ -347,6 +382,7 @@ impl Storage for SqliteStorage {
             "INSERT INTO documents (employee_id, snapshot) VALUES (?1, ?2)",
             params![employee.id, document],
         )?;
+        put_summary(&tx, &employee.id, 0, summary)?;
         insert_code(&tx, code)?;
         tx.commit()?;
         Ok(())
@@ -369,6 +405,59 @@ impl Storage for SqliteStorage {
             "SELECT id, name, coach_id, created_at FROM employees WHERE coach_id = ?1 ORDER BY name",
         )?;
         let rows = stmt.query_map([coach_id], employee_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn caseload_summaries(&self, coach_id: &str, with_closed: bool) -> Result<Vec<CaseloadLine>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT e.id, e.name, e.coach_id, e.created_at,
+                    (SELECT COUNT(*) FROM devices d
+                     WHERE d.employee_id = e.id AND d.revoked_at IS NULL),
+                    (SELECT MAX(d.last_seen_at) FROM devices d WHERE d.employee_id = e.id),
+                    s.format, s.computed_at, s.phase, s.kind, s.closed_on, s.applications,
+                    s.inputs, s.version, {DOCUMENT_VERSION}
+             FROM employees e
+             JOIN documents d ON d.employee_id = e.id
+             LEFT JOIN caseload_summaries s ON s.employee_id = e.id
+             WHERE e.coach_id = ?1 AND (?2 OR s.closed_on IS NULL)
+             ORDER BY e.name"
+        ))?;
+        let rows = stmt.query_map(params![coach_id, with_closed], |r| {
+            let format: Option<i32> = r.get(6)?;
+            let summary = match format {
+                Some(format) => Some(Summary {
+                    format,
+                    computed_at: r.get(7)?,
+                    phase: r.get(8)?,
+                    kind: r.get(9)?,
+                    closed_on: r.get(10)?,
+                    applications: r.get(11)?,
+                    inputs: r.get(12)?,
+                }),
+                None => None,
+            };
+            Ok(CaseloadLine {
+                employee: employee_from_row(r)?,
+                devices: r.get::<_, i64>(4)?.max(0) as usize,
+                last_seen_at: r.get(5)?,
+                summary,
+                summary_version: r.get(13)?,
+                document_version: r.get(14)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn unsummarised(&self, format: i32) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT d.employee_id FROM documents d
+             LEFT JOIN caseload_summaries s ON s.employee_id = d.employee_id
+             WHERE s.format IS NULL OR s.format <> ?1 OR s.version <> {DOCUMENT_VERSION}
+             ORDER BY d.employee_id"
+        ))?;
+        let rows = stmt.query_map([format], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -647,6 +736,9 @@ impl Storage for SqliteStorage {
                 params![device, at],
             )?;
         }
+        if let Some(summary) = &write.summary {
+            put_summary(&tx, employee_id, new_version, summary)?;
+        }
         if let Some(snapshot) = &write.compacted {
             tx.execute(
                 "UPDATE documents SET snapshot = ?2, folded_seq = ?3 WHERE employee_id = ?1",
@@ -667,6 +759,46 @@ impl Storage for SqliteStorage {
             .query_row(
                 "SELECT state FROM peer_states WHERE employee_id = ?1 AND peer = ?2",
                 [employee_id, peer],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
+            params![name, candidate],
+        )?;
+        let stored = tx.query_row("SELECT value FROM secrets WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })?;
+        tx.commit()?;
+        Ok(stored)
+    }
+
+    fn throttle_failed(&self, scope: &str, key: &str, now: i64, period_ms: i64) -> Result<i64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM throttle WHERE tat < ?1", [now])?;
+        let tat = tx.query_row(
+            "INSERT INTO throttle (scope, key, tat) VALUES (?1, ?2, ?3 + ?4)
+             ON CONFLICT(scope, key) DO UPDATE SET tat = MAX(tat, ?3) + ?4
+             RETURNING tat",
+            params![scope, key, now, period_ms],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(tat)
+    }
+
+    fn throttle_tat(&self, scope: &str, key: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT tat FROM throttle WHERE scope = ?1 AND key = ?2",
+                [scope, key],
                 |r| r.get(0),
             )
             .optional()?)
@@ -707,6 +839,10 @@ impl Storage for SqliteStorage {
     }
 }
 
+/// The version of document `d` (as `stored_version` reads it), in a query.
+const DOCUMENT_VERSION: &str = "MAX(d.folded_seq, COALESCE(
+    (SELECT MAX(c.seq) FROM changes c WHERE c.employee_id = d.employee_id), 0))";
+
 /// The start of the refusal an edit gets when another process stored changes of the
 /// document between its read and its append.
 pub const DOCUMENT_MOVED: &str = "document moved";
@@ -729,6 +865,38 @@ fn stored_version(tx: &rusqlite::Transaction<'_>, employee_id: &str) -> Result<O
         |r| r.get(0),
     )?;
     Ok(Some((folded, version)))
+}
+
+/// Stores the summary of the document at `version`, replacing the one before.
+fn put_summary(
+    tx: &rusqlite::Transaction<'_>,
+    employee_id: &str,
+    version: i64,
+    s: &Summary,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO caseload_summaries
+             (employee_id, format, version, computed_at, phase, kind, closed_on, applications,
+              inputs)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(employee_id) DO UPDATE SET
+             format = excluded.format, version = excluded.version,
+             computed_at = excluded.computed_at, phase = excluded.phase, kind = excluded.kind,
+             closed_on = excluded.closed_on, applications = excluded.applications,
+             inputs = excluded.inputs",
+    )?
+    .execute(params![
+        employee_id,
+        s.format,
+        version,
+        s.computed_at,
+        s.phase,
+        s.kind,
+        s.closed_on,
+        s.applications,
+        s.inputs
+    ])?;
+    Ok(())
 }
 
 fn insert_code(tx: &rusqlite::Transaction<'_>, code: &EnrolmentCode) -> Result<()> {
@@ -820,6 +988,7 @@ mod tests {
                 created_at: 0,
             },
             b"doc",
+            &crate::summary::of(&Default::default(), koers_core::model::Timestamp::now()).unwrap(),
             &EnrolmentCode {
                 lookup: "ABCD".into(),
                 code_hash: vec![1; 32],

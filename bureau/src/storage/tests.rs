@@ -57,6 +57,9 @@ for_each_backend!(
     edits_of_one_document_serialise_across_nodes,
     the_audit_log_is_newest_first,
     a_reopened_database_keeps_its_data,
+    summaries_are_stored_with_their_changes_and_read_in_one_query,
+    failures_counted_on_every_node_add_up,
+    a_secret_is_made_once,
 );
 
 fn setup(s: &dyn Storage) {
@@ -76,6 +79,7 @@ fn setup(s: &dyn Storage) {
             created_at: 0,
         },
         b"doc",
+        &summary(0),
         &EnrolmentCode {
             lookup: "ABCD".into(),
             code_hash: vec![1; 32],
@@ -86,6 +90,19 @@ fn setup(s: &dyn Storage) {
         },
     )
     .unwrap();
+}
+
+/// A summary that says `applications` (its other fields are opaque to the storage).
+fn summary(applications: i64) -> Summary {
+    Summary {
+        format: 1,
+        computed_at: 5,
+        phase: Some("intake".into()),
+        kind: None,
+        closed_on: None,
+        applications,
+        inputs: format!("{{\"n\":{applications}}}"),
+    }
 }
 
 fn device(id: &str) -> Device {
@@ -568,4 +585,141 @@ fn a_reopened_database_keeps_its_data(b: &Backend) {
     let s = (b.open)();
     assert!(s.employee("e1").unwrap().is_some());
     assert_eq!(s.load_document("e1").unwrap().unwrap().changes.len(), 1);
+}
+
+/// The summary is written in the transaction of the changes it describes (with their
+/// version), never by a failed or read-only one, and the caseload query gives it with the
+/// devices and leaves closed trajectories out when asked.
+fn summaries_are_stored_with_their_changes_and_read_in_one_query(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    let line = |s: &dyn Storage, with_closed: bool| {
+        let mut lines = s.caseload_summaries("c1", with_closed).unwrap();
+        assert!(lines.len() <= 1);
+        lines.pop()
+    };
+    let first = line(s.as_ref(), false).unwrap();
+    assert_eq!(first.employee.id, "e1");
+    assert_eq!(first.summary, Some(summary(0)));
+    assert_eq!(first.summary_version, Some(0));
+    assert_eq!((first.devices, first.last_seen_at), (0, None));
+    assert!(s.caseload_summaries("nobody", true).unwrap().is_empty());
+
+    let write = |s: &dyn Storage, access, fail: bool, n: i64| {
+        s.with_document("e1", access, None, None, &mut |_| {
+            if fail {
+                return Err(crate::BureauError::refused(
+                    koers_protocol::ErrorCode::BadChange,
+                    "nee",
+                ));
+            }
+            Ok(DocumentWrite {
+                changes: vec![change(n as u8)],
+                summary: Some(summary(n)),
+                ..Default::default()
+            })
+        })
+    };
+    let v = write(s.as_ref(), Access::Write, false, 3).unwrap().unwrap();
+    // Another node sees it at once, with the version it describes.
+    let other = (b.open)();
+    let seen = line(other.as_ref(), false).unwrap();
+    assert_eq!(seen.summary, Some(summary(3)));
+    assert_eq!(seen.summary_version, Some(v));
+    assert!(write(s.as_ref(), Access::Write, true, 4).is_err());
+    write(s.as_ref(), Access::Read, false, 5).unwrap();
+    assert_eq!(line(s.as_ref(), false).unwrap().summary, Some(summary(3)));
+
+    let r = s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), &[7; 32], None);
+    assert!(matches!(r.unwrap(), Redeemed::Enrolled { .. }));
+    s.touch_device("d1", 77).unwrap();
+    let l = line(s.as_ref(), false).unwrap();
+    assert_eq!((l.devices, l.last_seen_at), (1, Some(77)));
+    s.revoke_device("d1", 80).unwrap();
+    let l = line(s.as_ref(), false).unwrap();
+    assert_eq!((l.devices, l.last_seen_at), (0, Some(77)));
+
+    assert!(s.unsummarised(1).unwrap().is_empty());
+    assert_eq!(s.unsummarised(2).unwrap(), vec!["e1".to_string()]);
+    let closed = Summary {
+        closed_on: Some("2026-11-30".into()),
+        ..summary(6)
+    };
+    s.with_document("e1", Access::Write, None, None, &mut |_| {
+        Ok(DocumentWrite {
+            summary: Some(closed.clone()),
+            ..Default::default()
+        })
+    })
+    .unwrap();
+    assert!(line(s.as_ref(), false).is_none(), "closed: left out");
+    let l = line(s.as_ref(), true).unwrap();
+    assert_eq!(l.summary, Some(closed));
+    assert!(l.current_summary(1).is_some());
+    assert!(l.current_summary(2).is_none(), "another format");
+
+    // A node that keeps no summaries appends: the summary is of an older version now.
+    edit(s.as_ref(), None, vec![change(7)], None);
+    let l = line(s.as_ref(), true).unwrap();
+    assert!(l.document_version > l.summary_version.unwrap());
+    assert!(l.current_summary(1).is_none());
+    assert_eq!(s.unsummarised(1).unwrap(), vec!["e1".to_string()]);
+}
+
+/// Failures counted at once through four "nodes" all add up; paid-back keys are deleted by
+/// the next failure of any key.
+fn failures_counted_on_every_node_add_up(b: &Backend) {
+    let nodes: Vec<Arc<dyn Storage>> = (0..4).map(|_| (b.open)()).collect();
+    let now = 1_000_000;
+    std::thread::scope(|scope| {
+        for node in &nodes {
+            scope.spawn(move || {
+                for _ in 0..10 {
+                    node.throttle_failed("login", "198.51.100.7", now, 45_000)
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let s = &nodes[0];
+    assert_eq!(
+        s.throttle_tat("login", "198.51.100.7").unwrap(),
+        Some(now + 40 * 45_000)
+    );
+    assert_eq!(
+        s.throttle_tat("enrol", "198.51.100.7").unwrap(),
+        None,
+        "scoped"
+    );
+    // Later than the whole debt: it starts from now again.
+    let later = now + 41 * 45_000;
+    assert_eq!(
+        s.throttle_failed("login", "198.51.100.7", later, 45_000)
+            .unwrap(),
+        later + 45_000
+    );
+    s.throttle_failed("login", "other", now, 45_000).unwrap();
+    s.throttle_failed("login", "third", later + 50_000, 45_000)
+        .unwrap();
+    assert_eq!(
+        s.throttle_tat("login", "other").unwrap(),
+        None,
+        "paid back: pruned"
+    );
+    assert_eq!(s.throttle_tat("login", "198.51.100.7").unwrap(), None);
+}
+
+fn a_secret_is_made_once(b: &Backend) {
+    let nodes: Vec<Arc<dyn Storage>> = (0..4).map(|_| (b.open)()).collect();
+    let got: Vec<Vec<u8>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| scope.spawn(move || node.secret("k", &[i as u8; 32]).unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(got.iter().all(|g| g == &got[0]), "{got:?}");
+    assert_eq!(nodes[0].secret("k", &[9; 32]).unwrap(), got[0]);
+    assert_eq!(nodes[0].secret("other", &[9; 32]).unwrap(), vec![9; 32]);
 }

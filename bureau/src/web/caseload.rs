@@ -20,6 +20,7 @@ use serde::Deserialize;
 use super::layout::{self, badge, Nav};
 use super::session::CoachSession;
 use super::{blocking, format, html};
+use crate::summary::WEEKS_JUDGED;
 use crate::{coach_api, now_ms, AppState};
 
 /// A week without any sync counts as stale.
@@ -81,6 +82,7 @@ pub fn next_step(
     overview: &TodayOverview,
     behind: &[Behind],
     devices: usize,
+    now: Timestamp,
 ) -> Option<NextStep> {
     let today = overview.date;
     let actions = overview
@@ -121,7 +123,6 @@ pub fn next_step(
     if let Some((_, step)) = actions.chain(follow_ups).min_by_key(|(d, _)| *d) {
         return Some(step);
     }
-    let now = Timestamp::now();
     if let Some(a) = doc
         .appointments
         .values()
@@ -168,7 +169,7 @@ pub fn next_step(
 }
 
 /// One line of the caseload.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub id: String,
     pub name: String,
@@ -190,35 +191,46 @@ pub fn rows(state: &AppState, session: &CoachSession) -> crate::Result<Vec<Row>>
     rows_at(state, &session.coach_id, Timestamp::now())
 }
 
-/// The caseload of `coach_id` as of `now`.
+/// The coach's caseload as of `now`, from the stored summaries (`crate::summary`).
 pub fn rows_at(state: &AppState, coach_id: &str, now: Timestamp) -> crate::Result<Vec<Row>> {
-    let today = now.local_date();
-    coach_api::caseload_each(state, coach_id, false, |entry, doc| {
-        row(entry, doc, now, today)
+    coach_api::caseload_each(state, coach_id, false, |entry, inputs| {
+        row(
+            entry,
+            &inputs.dossier,
+            inputs.overdue_follow_ups_left_out,
+            now,
+        )
     })
 }
 
-/// One line of the caseload, from the employee's entry and their dossier.
-fn row(
+/// One line of the caseload as of `now`, from the employee's entry and their dossier (whole,
+/// or the dated records of its summary with the overdue follow-ups those leave out: both
+/// give the same line).
+pub fn row(
     entry: coach_api::CaseloadEntry,
     doc: &DossierDocument,
+    overdue_left_out: usize,
     now: Timestamp,
-    today: LocalDate,
 ) -> Row {
+    let today = now.local_date();
     let overview = today_overview(doc, now);
-    let overdue = overview
-        .follow_ups_due
-        .iter()
-        .filter(|a| a.follow_up.is_some_and(|f| f < today))
-        .count();
+    let overdue = overdue_left_out
+        + overview
+            .follow_ups_due
+            .iter()
+            .filter(|a| a.follow_up.is_some_and(|f| f < today))
+            .count();
     // The two full weeks before this one, both under the target agreed for them (weeks
     // before the trajectory's start have none and never count).
-    let progress = weekly_progress(doc, today, 3);
-    let under_target =
-        progress.weeks.len() == 3 && progress.weeks[..2].iter().all(|w| w.target > 0 && !w.met);
+    let progress = weekly_progress(doc, today, WEEKS_JUDGED);
+    let earlier = WEEKS_JUDGED as usize - 1;
+    let under_target = progress.weeks.len() == WEEKS_JUDGED as usize
+        && progress.weeks[..earlier]
+            .iter()
+            .all(|w| w.target > 0 && !w.met);
     let started = doc.trajectory.start_date.unwrap_or(today);
     let stale = match entry.last_seen_at {
-        Some(t) => now_ms() - t > STALE_MS,
+        Some(t) => now.millis() - t > STALE_MS,
         None => (today.0 - started.0).num_days() >= 7,
     };
     let mut behind = Vec::new();
@@ -231,7 +243,7 @@ fn row(
     if stale {
         behind.push(Behind::NoSync);
     }
-    let next_step = next_step(doc, &overview, &behind, entry.devices);
+    let next_step = next_step(doc, &overview, &behind, entry.devices, now);
     Row {
         id: entry.employee_id,
         name: entry.name,
@@ -520,6 +532,10 @@ fn render(rows: &[Row], total: usize, behind: usize, f: &Filter) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coach_api::CaseloadEntry;
+    use crate::summary;
+    use koers_core::model::fixtures::{self, ts};
+    use koers_core::model::{ApplicationStatus, AppointmentStatus, TargetChange};
 
     fn row(name: &str, phase: Phase, behind: Vec<Behind>) -> Row {
         Row {
@@ -583,7 +599,8 @@ mod tests {
     fn the_next_step_is_the_longest_overdue_item() {
         let mut doc = DossierDocument::default();
         let step = |doc: &DossierDocument, behind: &[Behind], devices| {
-            next_step(doc, &today_overview(doc, Timestamp::now()), behind, devices)
+            let now = Timestamp::now();
+            next_step(doc, &today_overview(doc, now), behind, devices, now)
         };
         assert_eq!(step(&doc, &[], 1), None, "nothing to do");
         let no_phone = step(&doc, &[Behind::NoSync], 0).unwrap();
@@ -651,5 +668,141 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(names(&q), ["Bram"]);
+    }
+
+    /// A small deterministic generator (xorshift), so a failure repeats.
+    struct Dice(pub u64);
+    impl Dice {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n.max(1)
+        }
+        fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+            from[self.below(from.len() as u64) as usize]
+        }
+        fn days_from(&mut self, t: Timestamp, lo: i64, hi: i64) -> LocalDate {
+            let d = lo + self.below((hi - lo) as u64) as i64;
+            LocalDate(t.local_date().0 + chrono::Days::new(0) + chrono::Duration::days(d))
+        }
+        fn millis_from(&mut self, t: Timestamp, lo_h: i64, hi_h: i64) -> Timestamp {
+            let h = lo_h + self.below((hi_h - lo_h) as u64) as i64;
+            Timestamp::from_millis(t.millis() + h * 3_600_000 + 60_000).unwrap()
+        }
+    }
+
+    /// A dossier with records scattered around `t`: past and future weeks, follow-ups,
+    /// appointments and actions in every state, target changes.
+    fn scattered(dice: &mut Dice, t: Timestamp) -> DossierDocument {
+        let mut doc = DossierDocument::default();
+        let tr = &mut doc.trajectory;
+        tr.kind = Some(dice.pick(TrajectoryKind::ALL));
+        tr.phase = Some(dice.pick(Phase::ALL));
+        tr.start_date = Some(dice.days_from(t, -200, 10));
+        tr.first_sick_day = Some(dice.days_from(t, -400, -200));
+        tr.contract_end = Some(dice.days_from(t, -10, 300));
+        tr.weekly_target = dice.below(5) as u32;
+        let mut from = dice.days_from(t, -90, -60);
+        for _ in 0..dice.below(4) {
+            tr.target_history.push(TargetChange {
+                from,
+                weekly_target: dice.below(6) as u32,
+            });
+            from = LocalDate(from.0 + chrono::Duration::days(1 + dice.below(40) as i64));
+        }
+        // About two a week: weeks that meet the target and weeks that miss it.
+        for i in 0..40 {
+            let day = dice.days_from(t, -100, 25);
+            let mut a =
+                fixtures::application(&format!("s{i}"), day, dice.pick(ApplicationStatus::ALL));
+            if dice.below(2) == 0 {
+                a.follow_up = Some(dice.days_from(t, -30, 30));
+            }
+            a.notes = "notities".into();
+            doc.applications.insert(a.id.clone(), a);
+        }
+        for i in 0..30 {
+            let starts = dice.millis_from(t, -24 * 40, 24 * 40);
+            let ends = Timestamp::from_millis(starts.millis() + 3_600_000).unwrap();
+            let mut a = fixtures::appointment(&format!("m{i}"), starts, ends);
+            a.status = dice.pick(AppointmentStatus::ALL);
+            a.proposed_by = dice.pick(&[Actor::Employee, Actor::Coach]);
+            doc.appointments.insert(a.id.clone(), a);
+        }
+        for i in 0..40 {
+            let owner = dice.pick(&[Actor::Employee, Actor::Coach]);
+            let mut a = fixtures::action(&format!("a{i}"), "Bellen", owner);
+            a.due = (dice.below(3) > 0).then(|| dice.days_from(t, -30, 30));
+            a.done = dice.below(3) == 0;
+            doc.actions.insert(a.id.clone(), a);
+        }
+        doc
+    }
+
+    fn entry_of(doc: &DossierDocument, last_seen_at: Option<i64>) -> CaseloadEntry {
+        CaseloadEntry {
+            employee_id: "e1".into(),
+            name: "Jan".into(),
+            phase: doc.trajectory.phase,
+            weekly_target: doc.trajectory.weekly_target,
+            applications: doc.applications.len(),
+            devices: 1,
+            last_seen_at,
+            closed_on: doc.trajectory.closed_on,
+        }
+    }
+
+    /// The caseload computed from the stored inputs is the one computed from the whole
+    /// dossier, at the moment of summarising and at every later one (weeks and follow-ups
+    /// falling due, appointments ending, the weeks judged moving on).
+    #[test]
+    fn the_inputs_give_the_whole_dossiers_caseload_from_then_on() {
+        let t = ts("2026-12-02T11:30:00Z");
+        let later_hours = [
+            0,
+            1,
+            10,
+            13,
+            24,
+            60,
+            24 * 5,
+            24 * 8,
+            24 * 15,
+            24 * 22,
+            24 * 45,
+        ];
+        let (mut flags, mut left_out) = (0, 0);
+        for seed in 1..40u64 {
+            let mut dice = Dice(seed * 7919);
+            let whole = scattered(&mut dice, t);
+            let stored = summary::of(&whole, t).unwrap();
+            assert_eq!(stored.applications, whole.applications.len() as i64);
+            assert_eq!(stored.phase, whole.trajectory.phase.map(|p| p.word()));
+            let kept = summary::inputs(&stored).unwrap();
+            assert!(
+                kept.dossier.applications.len() < whole.applications.len(),
+                "the inputs are a cut-down copy"
+            );
+            for h in later_hours {
+                let now = Timestamp::from_millis(t.millis() + h * 3_600_000).unwrap();
+                let seen = Some(t.millis() - 3_600_000);
+                let from_inputs = super::row(
+                    entry_of(&kept.dossier, seen),
+                    &kept.dossier,
+                    kept.overdue_follow_ups_left_out,
+                    now,
+                );
+                let from_whole = super::row(entry_of(&whole, seen), &whole, 0, now);
+                assert_eq!(from_inputs, from_whole, "seed {seed}, {h} h later");
+                flags += from_whole.behind.len() + usize::from(from_whole.next_step.is_some());
+                left_out += kept.overdue_follow_ups_left_out;
+            }
+        }
+        assert!(flags > 100, "the dossiers put people behind: {flags}");
+        assert!(
+            left_out > 100,
+            "overdue follow-ups were left out and counted"
+        );
     }
 }

@@ -7,11 +7,12 @@ use crate::error::Result;
 pub struct Settings;
 
 impl Settings {
+    /// Read on every write (the document's epoch, whether the phone is linked): the
+    /// statement is prepared once per connection.
     pub fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
             .optional()?)
     }
 

@@ -364,7 +364,8 @@ async fn put_summary(
     s: &Summary,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO caseload_summaries
+        &tx.prepare_cached(
+            "INSERT INTO caseload_summaries
              (employee_id, format, version, computed_at, phase, kind, closed_on, applications,
               inputs)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -373,6 +374,8 @@ async fn put_summary(
              computed_at = EXCLUDED.computed_at, phase = EXCLUDED.phase, kind = EXCLUDED.kind,
              closed_on = EXCLUDED.closed_on, applications = EXCLUDED.applications,
              inputs = EXCLUDED.inputs",
+        )
+        .await?,
         &[
             &employee_id,
             &s.format,
@@ -876,6 +879,8 @@ impl Storage for PostgresStorage {
                 Access::Write => client.transaction().await?,
             })
         })?;
+        // Every statement of a sync session is prepared once per pooled connection
+        // (`prepare_cached`): a plain query string costs a parse round trip on every call.
         let opened = self.run(async {
             let lock = match access {
                 Access::Read => "SELECT folded_seq FROM documents WHERE employee_id = $1",
@@ -884,14 +889,20 @@ impl Storage for PostgresStorage {
                     "SELECT folded_seq FROM documents WHERE employee_id = $1 FOR UPDATE"
                 }
             };
-            let Some(row) = tx.query_opt(lock, &[&employee_id]).await? else {
+            let Some(row) = tx
+                .query_opt(&tx.prepare_cached(lock).await?, &[&employee_id])
+                .await?
+            else {
                 return Ok(None);
             };
             let folded: i64 = row.get(0);
             let version: i64 = tx
                 .query_one(
-                    "SELECT GREATEST($2::BIGINT, COALESCE(MAX(seq), 0))
+                    &tx.prepare_cached(
+                        "SELECT GREATEST($2::BIGINT, COALESCE(MAX(seq), 0))
                      FROM changes WHERE employee_id = $1",
+                    )
+                    .await?,
                     &[&employee_id, &folded],
                 )
                 .await?
@@ -901,8 +912,11 @@ impl Storage for PostgresStorage {
                 async move {
                     let rows = tx
                         .query(
-                            "SELECT bytes FROM changes WHERE employee_id = $1 AND seq > $2
+                            &tx.prepare_cached(
+                                "SELECT bytes FROM changes WHERE employee_id = $1 AND seq > $2
                              ORDER BY seq",
+                            )
+                            .await?,
                             &[&employee_id, &after],
                         )
                         .await?;
@@ -915,7 +929,10 @@ impl Storage for PostgresStorage {
                 Plan::Whole => {
                     let snapshot: Vec<u8> = tx
                         .query_one(
-                            "SELECT snapshot FROM documents WHERE employee_id = $1",
+                            &tx.prepare_cached(
+                                "SELECT snapshot FROM documents WHERE employee_id = $1",
+                            )
+                            .await?,
                             &[&employee_id],
                         )
                         .await?
@@ -929,7 +946,10 @@ impl Storage for PostgresStorage {
             let peer_state = match peer {
                 Some(p) => tx
                     .query_opt(
-                        "SELECT state FROM peer_states WHERE employee_id = $1 AND peer = $2",
+                        &tx.prepare_cached(
+                            "SELECT state FROM peer_states WHERE employee_id = $1 AND peer = $2",
+                        )
+                        .await?,
                         &[&employee_id, &p],
                     )
                     .await?
@@ -962,11 +982,10 @@ impl Storage for PostgresStorage {
                 let hashes: Vec<&[u8]> = write.changes.iter().map(|c| c.hash.as_slice()).collect();
                 let bytes: Vec<&[u8]> = write.changes.iter().map(|c| c.bytes.as_slice()).collect();
                 let rows = tx
-                    .query(
-                        "INSERT INTO changes (employee_id, hash, bytes)
+                    .query(&tx.prepare_cached("INSERT INTO changes (employee_id, hash, bytes)
                          SELECT $1, h, b FROM UNNEST($2::BYTEA[], $3::BYTEA[]) WITH ORDINALITY
                              AS t(h, b, n) ORDER BY n
-                         ON CONFLICT (employee_id, hash) DO NOTHING RETURNING seq",
+                         ON CONFLICT (employee_id, hash) DO NOTHING RETURNING seq").await?,
                         &[&employee_id, &hashes, &bytes],
                     )
                     .await?;
@@ -975,16 +994,14 @@ impl Storage for PostgresStorage {
                 }
             }
             if let Some(p) = &write.peer_state {
-                tx.execute(
-                    "INSERT INTO peer_states (employee_id, peer, state) VALUES ($1, $2, $3)
-                     ON CONFLICT (employee_id, peer) DO UPDATE SET state = EXCLUDED.state",
+                tx.execute(&tx.prepare_cached("INSERT INTO peer_states (employee_id, peer, state) VALUES ($1, $2, $3)
+                     ON CONFLICT (employee_id, peer) DO UPDATE SET state = EXCLUDED.state").await?,
                     &[&employee_id, &p.peer, &p.state],
                 )
                 .await?;
             }
             if let Some((device, at)) = &write.device_seen {
-                tx.execute(
-                    "UPDATE devices SET last_seen_at = $2 WHERE id = $1",
+                tx.execute(&tx.prepare_cached("UPDATE devices SET last_seen_at = $2 WHERE id = $1").await?,
                     &[device, at],
                 )
                 .await?;
@@ -993,13 +1010,11 @@ impl Storage for PostgresStorage {
                 put_summary(&tx, employee_id, new_version, summary).await?;
             }
             if let Some(snapshot) = &write.compacted {
-                tx.execute(
-                    "UPDATE documents SET snapshot = $2, folded_seq = $3 WHERE employee_id = $1",
+                tx.execute(&tx.prepare_cached("UPDATE documents SET snapshot = $2, folded_seq = $3 WHERE employee_id = $1").await?,
                     &[&employee_id, snapshot, &new_version],
                 )
                 .await?;
-                tx.execute(
-                    "DELETE FROM changes WHERE employee_id = $1 AND seq <= $2",
+                tx.execute(&tx.prepare_cached("DELETE FROM changes WHERE employee_id = $1 AND seq <= $2").await?,
                     &[&employee_id, &new_version],
                 )
                 .await?;

@@ -335,6 +335,26 @@ pub(crate) fn retry_of(
     (same && code.expires_at > now).then_some(used_for?)
 }
 
+/// Whether an unused `code` is closed to attempts: spent attempts or an expired code end a
+/// redemption before the attempt is counted. The one rule both backends follow.
+pub(crate) fn closed_to_attempts(
+    code: &EnrolmentCode,
+    now: i64,
+    max_attempts: u32,
+) -> Option<Redeemed> {
+    if code.attempts >= max_attempts {
+        return Some(Redeemed::Spent);
+    }
+    (code.expires_at <= now).then_some(Redeemed::Expired)
+}
+
+/// The answer to a wrong code, once this attempt is counted.
+pub(crate) fn wrong_code(code: &EnrolmentCode, max_attempts: u32) -> Redeemed {
+    Redeemed::Wrong {
+        attempts_left: max_attempts.saturating_sub(code.attempts + 1),
+    }
+}
+
 /// What a cache at `cached` lacks, given the stored `version` and the highest sequence number
 /// folded into the snapshot. The one rule both backends follow.
 pub(crate) enum Plan {

@@ -712,11 +712,8 @@ impl Storage for PostgresStorage {
                 }
                 return Ok(Redeemed::Spent);
             }
-            if code.attempts >= max_attempts {
-                return Ok(Redeemed::Spent);
-            }
-            if code.expires_at <= now {
-                return Ok(Redeemed::Expired);
+            if let Some(closed) = super::closed_to_attempts(&code, now, max_attempts) {
+                return Ok(closed);
             }
             tx.execute(
                 "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE lookup = $1",
@@ -725,9 +722,7 @@ impl Storage for PostgresStorage {
             .await?;
             if !crate::auth::constant_time_eq(&code.code_hash, code_hash) {
                 tx.commit().await?;
-                return Ok(Redeemed::Wrong {
-                    attempts_left: max_attempts.saturating_sub(code.attempts + 1),
-                });
+                return Ok(super::wrong_code(&code, max_attempts));
             }
             tx.execute(
                 "UPDATE enrolment_codes SET used = TRUE, request_hash = $2, device_id = $3

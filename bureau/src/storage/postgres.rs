@@ -350,45 +350,84 @@ fn device_from_row(r: &Row) -> Device {
     }
 }
 
-const DEVICE_COLUMNS: &str = "id, employee_id, name, enrolled_at, last_seen_at, revoked_at";
+macro_rules! device_columns {
+    () => {
+        "id, employee_id, name, enrolled_at, last_seen_at, revoked_at"
+    };
+}
+const DEVICE_COLUMNS: &str = device_columns!();
+const DEVICE_BY_TOKEN: &str = concat!(
+    "SELECT ",
+    device_columns!(),
+    " FROM devices WHERE token_hash = $1"
+);
 
-/// The version of document `d` (as `with_document` reads it), in a query.
-const DOCUMENT_VERSION: &str = "GREATEST(d.folded_seq, COALESCE(
-    (SELECT MAX(c.seq) FROM changes c WHERE c.employee_id = d.employee_id), 0))";
+/// A document's stored version, as SQL over `documents d`: its last change row's sequence
+/// number, or the last folded one. Whatever reads or stores a version (the open read, the
+/// summary, a compaction, the caseload's freshness check) uses this one expression.
+macro_rules! version_sql {
+    () => {
+        "GREATEST(d.folded_seq, COALESCE(
+            (SELECT MAX(c.seq) FROM changes c WHERE c.employee_id = d.employee_id), 0))"
+    };
+}
 
-/// Stores the summary of the document at `version`, replacing the one before.
+/// The version of document `d`, in a query built at run time.
+const DOCUMENT_VERSION: &str = version_sql!();
+
+/// The open read, sent behind the lock: the version and the peer's sync state.
+const OPEN_READ: &str = concat!(
+    "SELECT ",
+    version_sql!(),
+    ", (SELECT state FROM peer_states WHERE employee_id = $1 AND peer = $2)
+     FROM documents d WHERE employee_id = $1"
+);
+
+/// Replaces the stored snapshot with one holding every stored change (`$2`).
+const FOLD: &str = concat!(
+    "UPDATE documents d SET snapshot = $2, folded_seq = ",
+    version_sql!(),
+    " WHERE employee_id = $1"
+);
+
+/// Stores the caseload's summary of a document at the document's version now, replacing
+/// the one before.
+const PUT_SUMMARY: &str = concat!(
+    "INSERT INTO caseload_summaries
+     (employee_id, format, version, computed_at, phase, kind, closed_on, applications, inputs)
+     SELECT $1, $2, ",
+    version_sql!(),
+    ", $3, $4, $5, $6, $7, $8 FROM documents d WHERE d.employee_id = $1
+     ON CONFLICT (employee_id) DO UPDATE SET
+         format = EXCLUDED.format, version = EXCLUDED.version,
+         computed_at = EXCLUDED.computed_at, phase = EXCLUDED.phase, kind = EXCLUDED.kind,
+         closed_on = EXCLUDED.closed_on, applications = EXCLUDED.applications,
+         inputs = EXCLUDED.inputs"
+);
+
+fn summary_params<'a>(
+    employee_id: &'a &'a str,
+    s: &'a Summary,
+) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 8] {
+    [
+        employee_id,
+        &s.format,
+        &s.computed_at,
+        &s.phase,
+        &s.kind,
+        &s.closed_on,
+        &s.applications,
+        &s.inputs,
+    ]
+}
+
 async fn put_summary(
     tx: &deadpool_postgres::Transaction<'_>,
     employee_id: &str,
-    version: i64,
     s: &Summary,
 ) -> Result<()> {
-    tx.execute(
-        &tx.prepare_cached(
-            "INSERT INTO caseload_summaries
-             (employee_id, format, version, computed_at, phase, kind, closed_on, applications,
-              inputs)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (employee_id) DO UPDATE SET
-             format = EXCLUDED.format, version = EXCLUDED.version,
-             computed_at = EXCLUDED.computed_at, phase = EXCLUDED.phase, kind = EXCLUDED.kind,
-             closed_on = EXCLUDED.closed_on, applications = EXCLUDED.applications,
-             inputs = EXCLUDED.inputs",
-        )
-        .await?,
-        &[
-            &employee_id,
-            &s.format,
-            &version,
-            &s.computed_at,
-            &s.phase,
-            &s.kind,
-            &s.closed_on,
-            &s.applications,
-            &s.inputs,
-        ],
-    )
-    .await?;
+    tx.execute(PUT_SUMMARY, &summary_params(&employee_id, s))
+        .await?;
     Ok(())
 }
 
@@ -481,12 +520,12 @@ impl Storage for PostgresStorage {
     fn session_coach(&self, token_hash: &[u8], now: i64) -> Result<Option<String>> {
         self.run(async {
             let client = self.client().await?;
-            let row = client
-                .query_opt(
+            let by_token = client
+                .prepare_cached(
                     "SELECT coach_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-                    &[&token_hash, &now],
                 )
                 .await?;
+            let row = client.query_opt(&by_token, &[&token_hash, &now]).await?;
             Ok(row.map(|r| r.get(0)))
         })
     }
@@ -526,7 +565,7 @@ impl Storage for PostgresStorage {
                 &[&employee.id, &document],
             )
             .await?;
-            put_summary(&tx, &employee.id, 0, summary).await?;
+            put_summary(&tx, &employee.id, summary).await?;
             insert_code(&tx, code).await?;
             tx.commit().await?;
             Ok(())
@@ -752,12 +791,9 @@ impl Storage for PostgresStorage {
     fn device_by_token_hash(&self, token_hash: &[u8]) -> Result<Option<Device>> {
         self.run(async {
             let client = self.client().await?;
-            let row = client
-                .query_opt(
-                    &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE token_hash = $1"),
-                    &[&token_hash],
-                )
-                .await?;
+            // Every request asks this: prepared once per pooled connection.
+            let by_token = client.prepare_cached(DEVICE_BY_TOKEN).await?;
+            let row = client.query_opt(&by_token, &[&token_hash]).await?;
             Ok(row.as_ref().map(device_from_row))
         })
     }
@@ -875,7 +911,11 @@ impl Storage for PostgresStorage {
             })
         })?;
         // Every statement of a sync session is prepared once per pooled connection
-        // (`prepare_cached`): a plain query string costs a parse round trip on every call.
+        // (`prepare_cached`: a plain query string costs a parse round trip on every call),
+        // and statements that do not wait for each other's results travel together
+        // (tokio-postgres pipelines futures polled at once; the server still runs them in
+        // the order sent, each in its own snapshot). A session is four round trips: BEGIN,
+        // lock and read, write, COMMIT.
         let opened = self.run(async {
             let lock = match access {
                 Access::Read => "SELECT folded_seq FROM documents WHERE employee_id = $1",
@@ -884,24 +924,21 @@ impl Storage for PostgresStorage {
                     "SELECT folded_seq FROM documents WHERE employee_id = $1 FOR UPDATE"
                 }
             };
-            let Some(row) = tx
-                .query_opt(&tx.prepare_cached(lock).await?, &[&employee_id])
-                .await?
-            else {
+            // The read is sent behind the lock, so it runs once the lock is held and sees
+            // every row the previous holder stored.
+            let (lock, read) =
+                tokio::try_join!(tx.prepare_cached(lock), tx.prepare_cached(OPEN_READ))?;
+            let (lock_params, read_params) = ([&employee_id as _], [&employee_id as _, &peer as _]);
+            let (locked, read) = tokio::try_join!(
+                tx.query_opt(&lock, &lock_params),
+                tx.query_opt(&read, &read_params),
+            )?;
+            let (Some(locked), Some(read)) = (locked, read) else {
                 return Ok(None);
             };
-            let folded: i64 = row.get(0);
-            let version: i64 = tx
-                .query_one(
-                    &tx.prepare_cached(
-                        "SELECT GREATEST($2::BIGINT, COALESCE(MAX(seq), 0))
-                     FROM changes WHERE employee_id = $1",
-                    )
-                    .await?,
-                    &[&employee_id, &folded],
-                )
-                .await?
-                .get(0);
+            let folded: i64 = locked.get(0);
+            let version: i64 = read.get(0);
+            let peer_state: Option<Vec<u8>> = read.get(1);
             let rows_after = |after: i64| {
                 let tx = &tx;
                 async move {
@@ -938,19 +975,6 @@ impl Storage for PostgresStorage {
                     })
                 }
             };
-            let peer_state = match peer {
-                Some(p) => tx
-                    .query_opt(
-                        &tx.prepare_cached(
-                            "SELECT state FROM peer_states WHERE employee_id = $1 AND peer = $2",
-                        )
-                        .await?,
-                        &[&employee_id, &p],
-                    )
-                    .await?
-                    .map(|r| r.get(0)),
-                None => None,
-            };
             Ok(Some(Opened {
                 catchup,
                 version,
@@ -972,48 +996,76 @@ impl Storage for PostgresStorage {
         // while the transaction keeps the document locked.
         let write = work(opened)?;
         self.run(async {
-            let mut new_version = version;
-            if !write.changes.is_empty() {
-                let hashes: Vec<&[u8]> = write.changes.iter().map(|c| c.hash.as_slice()).collect();
-                let bytes: Vec<&[u8]> = write.changes.iter().map(|c| c.bytes.as_slice()).collect();
-                let rows = tx
-                    .query(&tx.prepare_cached("INSERT INTO changes (employee_id, hash, bytes)
-                         SELECT $1, h, b FROM UNNEST($2::BYTEA[], $3::BYTEA[]) WITH ORDINALITY
-                             AS t(h, b, n) ORDER BY n
-                         ON CONFLICT (employee_id, hash) DO NOTHING RETURNING seq").await?,
-                        &[&employee_id, &hashes, &bytes],
-                    )
-                    .await?;
-                for r in rows {
-                    new_version = new_version.max(r.get(0));
+            // All of the write in one round trip. The summary and the compaction, which
+            // need the new version, compute it in SQL after the insert (`version_sql`, the
+            // open read's expression); the caller gets it from the inserted rows. The
+            // statements are prepared first (a round trip only the first time on a pooled
+            // connection), so the writes below go out, and run, in the order written.
+            let (insert, upsert_peer, seen, summary, fold, delete) = tokio::try_join!(
+                tx.prepare_cached(
+                    "INSERT INTO changes (employee_id, hash, bytes)
+                     SELECT $1, h, b FROM UNNEST($2::BYTEA[], $3::BYTEA[]) WITH ORDINALITY
+                         AS t(h, b, n) ORDER BY n
+                     ON CONFLICT (employee_id, hash) DO NOTHING RETURNING seq",
+                ),
+                tx.prepare_cached(
+                    "INSERT INTO peer_states (employee_id, peer, state) VALUES ($1, $2, $3)
+                     ON CONFLICT (employee_id, peer) DO UPDATE SET state = EXCLUDED.state",
+                ),
+                tx.prepare_cached("UPDATE devices SET last_seen_at = $2 WHERE id = $1"),
+                tx.prepare_cached(PUT_SUMMARY),
+                tx.prepare_cached(FOLD),
+                // Under the row lock nobody else appends: the snapshot holds every row
+                // stored now, and exactly those are deleted.
+                tx.prepare_cached(
+                    "DELETE FROM changes WHERE employee_id = $1
+                     AND seq <= (SELECT folded_seq FROM documents WHERE employee_id = $1)",
+                ),
+            )?;
+            let hashes: Vec<&[u8]> = write.changes.iter().map(|c| c.hash.as_slice()).collect();
+            let bytes: Vec<&[u8]> = write.changes.iter().map(|c| c.bytes.as_slice()).collect();
+            let inserted = async {
+                if write.changes.is_empty() {
+                    return Ok(Vec::new());
                 }
-            }
-            if let Some(p) = &write.peer_state {
-                tx.execute(&tx.prepare_cached("INSERT INTO peer_states (employee_id, peer, state) VALUES ($1, $2, $3)
-                     ON CONFLICT (employee_id, peer) DO UPDATE SET state = EXCLUDED.state").await?,
-                    &[&employee_id, &p.peer, &p.state],
-                )
-                .await?;
-            }
-            if let Some((device, at)) = &write.device_seen {
-                tx.execute(&tx.prepare_cached("UPDATE devices SET last_seen_at = $2 WHERE id = $1").await?,
-                    &[device, at],
-                )
-                .await?;
-            }
-            if let Some(summary) = &write.summary {
-                put_summary(&tx, employee_id, new_version, summary).await?;
-            }
-            if let Some(snapshot) = &write.compacted {
-                tx.execute(&tx.prepare_cached("UPDATE documents SET snapshot = $2, folded_seq = $3 WHERE employee_id = $1").await?,
-                    &[&employee_id, snapshot, &new_version],
-                )
-                .await?;
-                tx.execute(&tx.prepare_cached("DELETE FROM changes WHERE employee_id = $1 AND seq <= $2").await?,
-                    &[&employee_id, &new_version],
-                )
-                .await?;
-            }
+                tx.query(&insert, &[&employee_id, &hashes, &bytes]).await
+            };
+            let peer_state = async {
+                match &write.peer_state {
+                    Some(p) => {
+                        tx.execute(&upsert_peer, &[&employee_id, &p.peer, &p.state])
+                            .await
+                    }
+                    None => Ok(0),
+                }
+            };
+            let device_seen = async {
+                match &write.device_seen {
+                    Some((device, at)) => tx.execute(&seen, &[device, at]).await,
+                    None => Ok(0),
+                }
+            };
+            let summary = async {
+                match &write.summary {
+                    Some(s) => tx.execute(&summary, &summary_params(&employee_id, s)).await,
+                    None => Ok(0),
+                }
+            };
+            let compacted = async {
+                match &write.compacted {
+                    Some(snapshot) => {
+                        tx.execute(&fold, &[&employee_id, snapshot]).await?;
+                        tx.execute(&delete, &[&employee_id]).await
+                    }
+                    None => Ok(0),
+                }
+            };
+            let (inserted, ..) =
+                tokio::try_join!(inserted, peer_state, device_seen, summary, compacted)?;
+            let new_version = inserted
+                .iter()
+                .map(|r| r.get::<_, i64>(0))
+                .fold(version, i64::max);
             tx.commit().await?;
             Ok(Some(new_version))
         })

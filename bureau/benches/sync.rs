@@ -22,6 +22,11 @@ use koers_core::model::{
 };
 use koers_core::sync::{adopt_enrolment, HttpTransport, PeerState};
 
+// The bureau binary's allocator (bureau/src/main.rs), so the server CPU measured in this
+// process is what the binary spends.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod common;
 use common::{application, ms, put_application, spread, two_year_dossier, Phone, Res};
 

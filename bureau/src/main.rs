@@ -11,6 +11,13 @@ use koers_bureau::client_addr::{ForwardedHeader, TrustedProxies};
 use koers_bureau::coach_api::{self, NewEmployee};
 use koers_bureau::storage::sqlite::SqliteStorage;
 use koers_bureau::storage::{self, Storage};
+
+// mimalloc instead of glibc's malloc: a sync session allocates and frees many small
+// Automerge and JSON buffers on whichever of the many blocking threads runs it, and glibc's
+// per-thread arenas spent 15-20 % of the bureau's CPU in malloc and free under load
+// (docs/PERFORMANCE.md, "Run 5").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use koers_bureau::{demo, AppState, Security};
 use koers_core::model::{LocalDate, TrajectoryKind};
 
@@ -277,8 +284,15 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
+/// Threads for blocking work (tokio's default is 512).
+const MAX_BLOCKING_THREADS: usize = 64;
+
 fn serve(state: AppState, listen: SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
     let rt = tokio::runtime::Builder::new_multi_thread()
+        // Sync sessions run on blocking threads (Automerge and the database); far more
+        // of them than cores only adds switching and memory, while a session waits its
+        // turn in the queue either way.
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .enable_all()
         .build()?;
     rt.block_on(async move {

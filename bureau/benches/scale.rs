@@ -14,7 +14,8 @@
 //! automerge-repo tools, runs this), or by hand:
 //! `KOERS_BENCH_DATABASE_URL=postgres://... cargo bench -p koers-bureau --bench scale [-- --quick]`.
 //! Without the URL the PostgreSQL part is skipped (said so in the output); `--quick` is the
-//! smoke test's size (500 employees, 50 devices, a caseload of 20).
+//! smoke test's size (500 employees, 50 devices, a caseload of 20); `--postgres-only` leaves
+//! out SQLite and the reference server (for working on the PostgreSQL figures).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ use common::{application, ms, percentile, put_application, two_year_dossier, Pho
 const PASSWORD: &str = "schaal-wachtwoord";
 /// The paced run's rate: the "p99 under 100 ms at 500 sessions/s".
 const PACED_RATE: f64 = 500.0;
+/// Measured rounds of each kind per configuration (the median is reported).
+const ROUNDS: usize = 3;
 
 /// How big a run is.
 struct Size {
@@ -60,6 +63,7 @@ impl Size {
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let postgres_only = args.iter().any(|a| a == "--postgres-only");
     let size = if quick {
         Size {
             employees: 500,
@@ -105,7 +109,7 @@ fn main() -> Res<()> {
     let mut template: Option<Vec<u8>> = None;
 
     // SQLite, one node.
-    {
+    if !postgres_only {
         let dir = work.path().join("sqlite");
         std::fs::create_dir_all(&dir)?;
         let db = dir.join("bureau.db").to_string_lossy().into_owned();
@@ -143,6 +147,7 @@ fn main() -> Res<()> {
                     &[&a],
                     &mut phones,
                 )?;
+                settle(&db)?;
                 results.push(measure("PostgreSQL, 1 node", &[&a], &mut phones)?);
                 // The second node: device i talks to node i mod 2 from now on (as a balancer
                 // with session affinity would send it). Its documents are not cached there
@@ -157,6 +162,7 @@ fn main() -> Res<()> {
                     &[&a, &b],
                     &mut phones,
                 )?;
+                settle(&db)?;
                 results.push(measure("PostgreSQL, 2 nodes", &[&a, &b], &mut phones)?);
                 a.stop();
                 b.stop();
@@ -170,6 +176,7 @@ fn main() -> Res<()> {
 
     // The automerge-repo reference sync server, same document, same kind of change.
     let repo = match &template {
+        _ if postgres_only => Err("left out (--postgres-only)".into()),
         Some(bytes) => automerge_repo(bytes, size.repo_changes, &work.path().join("repo")),
         None => Err("no two-year document was stored".into()),
     };
@@ -407,6 +414,21 @@ fn create_database(server: &str) -> Res<Database> {
         url: koers_bureau::testkit::with_database(server, &name),
         name,
     })
+}
+
+/// Before measured rounds: the setup's bulk load (10,000 documents, 1,000 enrolments, the
+/// first syncs) is vacuumed and checkpointed now, so PostgreSQL's autovacuum and a spread
+/// checkpoint of it do not land in some rounds and not others (pgbench vacuums before each
+/// run for the same reason). What the measured sessions themselves cause is still measured.
+fn settle(db: &Database) -> Res<()> {
+    let t = Instant::now();
+    admin(&db.url, "VACUUM ANALYZE")?;
+    admin(&db.url, "CHECKPOINT")?;
+    println!(
+        "vacuumed and checkpointed the setup's writes in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 impl Database {
@@ -916,10 +938,29 @@ fn measure(name: &'static str, nodes: &[&Node], phones: &mut [Phone]) -> Res<Mea
             r.client_cpu.as_secs_f64()
         );
     };
-    let burst = round(nodes, phones, None)?;
-    show("all devices at once", &burst);
-    let paced = round(nodes, phones, Some(PACED_RATE))?;
-    show(&format!("paced at {PACED_RATE:.0}/s"), &paced);
+    // Rounds of each kind alternate, and the median round of each is the figure: one
+    // 1,000-session round lasts 1-2 s, short enough for the machine's own hiccups (another
+    // tenant, a write-back) to move it by a quarter.
+    let (mut bursts, mut paceds) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let burst = round(nodes, phones, None)?;
+        show("all devices at once", &burst);
+        bursts.push(burst);
+        let paced = round(nodes, phones, Some(PACED_RATE))?;
+        show(&format!("paced at {PACED_RATE:.0}/s"), &paced);
+        paceds.push(paced);
+    }
+    bursts.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
+    paceds.sort_by_key(|r| r.p99());
+    let (burst, paced) = (
+        bursts.swap_remove(ROUNDS / 2),
+        paceds.swap_remove(ROUNDS / 2),
+    );
+    println!(
+        "{name}: median rounds: all at once {:.0} sessions/s; paced p99 {:.0} ms",
+        burst.rate(),
+        ms(paced.p99())
+    );
     let peak_mib: Vec<u64> = nodes.iter().map(|n| n.peak_mib()).collect();
     println!(
         "{name}: peak memory {}",

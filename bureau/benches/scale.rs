@@ -40,7 +40,7 @@ const PASSWORD: &str = "schaal-wachtwoord";
 /// The paced run's rate: the "p99 under 100 ms at 500 sessions/s".
 const PACED_RATE: f64 = 500.0;
 /// Measured rounds of each kind per configuration (the median is reported).
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// How big a run is.
 struct Size {

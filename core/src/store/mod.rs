@@ -36,6 +36,28 @@ pub struct Store {
     conn: Connection,
 }
 
+/// Puts the file in WAL mode (a no-op once it is) and returns the mode it is in.
+///
+/// The busy timeout does not cover this statement everywhere: switching a new file into WAL
+/// reads its header and then needs the file to itself, and SQLite answers "database is
+/// locked" at once, without waiting, when another process holds a read lock by then (two
+/// processes opening a brand-new dossier together; a writer failed this way under load).
+/// So a busy answer is retried here, for as long as the busy timeout.
+fn switch_to_wal(conn: &Connection) -> Result<String> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            answer => return Ok(answer?),
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Self> {
@@ -65,7 +87,7 @@ impl Store {
         // Several processes share the file (the app, a share extension, a background worker,
         // CLI commands): a writer waits for the lock rather than failing.
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        let mode = switch_to_wal(&conn)?;
         if mode != "wal" && mode != "memory" {
             tracing::warn!(mode, "could not switch the database to WAL");
         }
@@ -149,3 +171,37 @@ impl Store {
 
 pub use journal::{JournalKey, JournalStore};
 pub use settings::Settings;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// Another process about to write to a new file that is not in WAL mode yet while this
+    /// one switches it: SQLite refuses the switch at once ("database is locked") instead of
+    /// waiting, so the open has to wait for it.
+    #[test]
+    fn opening_waits_for_another_writer_of_a_new_file_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        // The other process made the file (not in WAL mode yet) and is about to write to it,
+        // as one that switches it into WAL itself does.
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute_batch("CREATE TABLE early (x); BEGIN IMMEDIATE")
+            .unwrap();
+        let ends = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            other.execute_batch("COMMIT").unwrap();
+        });
+        let started = Instant::now();
+        let store = Store::open(&path).unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        let mode: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        ends.join().unwrap();
+    }
+}

@@ -27,14 +27,14 @@ use std::time::{Duration, Instant};
 use automerge::{Automerge, ChangeHash};
 use koers_bureau::auth::CodeKey;
 use koers_bureau::client_addr::TrustedProxies;
-use koers_bureau::coach_api::{self, NewEmployee};
-use koers_bureau::documents::Persist;
+use koers_bureau::coach_api;
 use koers_bureau::{AppState, Security};
-use koers_core::model::TrajectoryKind;
 use koers_core::sync::{adopt_enrolment, HttpTransport, PeerState};
 
 mod common;
-use common::{application, ms, percentile, put_application, two_year_dossier, Phone, Res};
+use common::{
+    application, ms, percentile, put_application, two_year_dossier, two_year_employee, Phone, Res,
+};
 
 const PASSWORD: &str = "schaal-wachtwoord";
 /// The paced run's rate: the "p99 under 100 ms at 500 sessions/s".
@@ -300,26 +300,7 @@ fn seed(backend: &str, database: &str, size: &Size, filled: &Automerge) -> Res<S
             .id,
         );
     }
-    let first = coach_api::create_employee(
-        &state,
-        &coaches[0],
-        &NewEmployee {
-            name: "Werknemer 0".into(),
-            kind: TrajectoryKind::Outplacement,
-            first_sick_day: None,
-            contract_end: None,
-            weekly_target: Some(3),
-            bureau: None,
-        },
-    )?;
-    state.documents.edit(&first.employee_id, |slot| {
-        let mut fork = slot.doc.fork();
-        fork.merge(&mut filled.clone())
-            .map_err(|e| koers_bureau::BureauError::Storage {
-                message: e.to_string(),
-            })?;
-        Ok(((), Some(fork), Persist::default()))
-    })?;
+    let first = two_year_employee(&state, &coaches[0], "Werknemer 0".into(), filled)?;
     let bytes = state.documents.read(&first.employee_id, |d| d.save())?;
     let doc = Automerge::load(&bytes)?;
     let template = Template {

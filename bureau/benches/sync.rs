@@ -28,7 +28,9 @@ use koers_core::sync::{adopt_enrolment, HttpTransport, PeerState};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod common;
-use common::{application, ms, put_application, spread, two_year_dossier, Phone, Res};
+use common::{
+    application, ms, put_application, spread, two_year_dossier, two_year_employee, Phone, Res,
+};
 
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -76,7 +78,6 @@ fn two_year(
     sessions: usize,
 ) -> Res<()> {
     use koers_bureau::auth::Principal;
-    use koers_bureau::documents::Persist;
     use koers_core::sync::{absorb, prepare};
     use koers_protocol::{SyncRequest, PROTOCOL_VERSION};
 
@@ -95,26 +96,7 @@ fn two_year(
     let filled = two_year_dossier()?;
     let mut employees = Vec::with_capacity(dossiers);
     for n in 0..dossiers {
-        let created = coach_api::create_employee(
-            state,
-            &coach,
-            &NewEmployee {
-                name: format!("Twee jaar {n}"),
-                kind: TrajectoryKind::Outplacement,
-                first_sick_day: None,
-                contract_end: None,
-                weekly_target: Some(3),
-                bureau: None,
-            },
-        )?;
-        state.documents.edit(&created.employee_id, |slot| {
-            let mut fork = slot.doc.fork();
-            fork.merge(&mut filled.clone())
-                .map_err(|e| koers_bureau::BureauError::Storage {
-                    message: e.to_string(),
-                })?;
-            Ok(((), Some(fork), Persist::default()))
-        })?;
+        let created = two_year_employee(state, &coach, format!("Twee jaar {n}"), &filled)?;
         employees.push(created);
     }
     println!(

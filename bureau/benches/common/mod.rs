@@ -15,6 +15,37 @@ use koers_core::sync::{
 
 pub type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
+/// A new employee of `coach` (outplacement, a target of three a week) whose dossier on the
+/// server has `filled` (the two-year history) merged in, as if synced over two years.
+pub fn two_year_employee(
+    state: &koers_bureau::AppState,
+    coach: &str,
+    name: String,
+    filled: &Automerge,
+) -> Res<koers_bureau::coach_api::Created> {
+    let created = koers_bureau::coach_api::create_employee(
+        state,
+        coach,
+        &koers_bureau::coach_api::NewEmployee {
+            name,
+            kind: koers_core::model::TrajectoryKind::Outplacement,
+            first_sick_day: None,
+            contract_end: None,
+            weekly_target: Some(3),
+            bureau: None,
+        },
+    )?;
+    state.documents.edit(&created.employee_id, |slot| {
+        let mut fork = slot.doc.fork();
+        fork.merge(&mut filled.clone())
+            .map_err(|e| koers_bureau::BureauError::Storage {
+                message: e.to_string(),
+            })?;
+        Ok(((), Some(fork), koers_bureau::documents::Persist::default()))
+    })?;
+    Ok(created)
+}
+
 /// The application the benchmarks' phones log (number `n` names the employer).
 pub fn application(id: &str, n: usize) -> Application {
     let now = Timestamp::now();

@@ -168,21 +168,31 @@ pub struct Created {
     pub code_expires_at: i64,
 }
 
-pub(crate) fn fresh_code(
-    state: &AppState,
+/// How many codes are drawn before giving up: with 31^4 lookups a second collision in a row
+/// means something else is wrong.
+const CODE_DRAWS: usize = 20;
+
+/// Draws enrolment codes for the employee and hands each to `store` until one is stored.
+/// `store` writes the code in one transaction with whatever goes with it and says false when
+/// the code's lookup belongs to another live code, so two coaches drawing the same lookup at
+/// once both end up with a code of their own.
+pub(crate) fn store_fresh_code(
+    key: &auth::CodeKey,
     employee_id: &str,
+    mut store: impl FnMut(&EnrolmentCode, i64) -> Result<bool>,
 ) -> Result<(auth::NewCode, EnrolmentCode)> {
-    for _ in 0..20 {
-        let code = auth::new_code(&state.code_key)?;
-        if !state.storage.code_lookup_taken(&code.lookup, now_ms())? {
-            let stored = EnrolmentCode {
-                lookup: code.lookup.clone(),
-                code_hash: code.hash.clone(),
-                employee_id: employee_id.to_string(),
-                expires_at: now_ms() + auth::CODE_VALID_MS,
-                attempts: 0,
-                used: false,
-            };
+    for _ in 0..CODE_DRAWS {
+        let code = auth::new_code(key)?;
+        let now = now_ms();
+        let stored = EnrolmentCode {
+            lookup: code.lookup.clone(),
+            code_hash: code.hash.clone(),
+            employee_id: employee_id.to_string(),
+            expires_at: now + auth::CODE_VALID_MS,
+            attempts: 0,
+            used: false,
+        };
+        if store(&stored, now)? {
             return Ok((code, stored));
         }
     }
@@ -243,11 +253,13 @@ pub fn create_employee(state: &AppState, coach_id: &str, input: &NewEmployee) ->
         coach_id: coach_id.to_string(),
         created_at: now_ms(),
     };
-    let (code, stored) = fresh_code(state, &employee.id)?;
     let summary = crate::summary::of(&hydrate(&doc)?, now)?;
-    state
-        .storage
-        .insert_employee(&employee, &doc.save(), &summary, &stored)?;
+    let document = doc.save();
+    let (code, stored) = store_fresh_code(&state.code_key, &employee.id, |code, now| {
+        state
+            .storage
+            .insert_employee(&employee, &document, &summary, code, now)
+    })?;
     Ok(Created {
         employee_id: employee.id,
         enrolment_code: code.display,
@@ -282,8 +294,9 @@ pub fn own_employee(
 /// A new enrolment code for an employee (earlier unused codes stop working).
 pub fn new_code(state: &AppState, coach_id: &str, employee_id: &str, ip: &str) -> Result<Created> {
     own_employee(state, coach_id, employee_id, ip)?;
-    let (code, stored) = fresh_code(state, employee_id)?;
-    state.storage.replace_code(&stored)?;
+    let (code, stored) = store_fresh_code(&state.code_key, employee_id, |code, now| {
+        state.storage.replace_code(code, now)
+    })?;
     Ok(Created {
         employee_id: employee_id.to_string(),
         enrolment_code: code.display,
@@ -1272,4 +1285,33 @@ async fn hand_over_endpoint(
         hand_over(s, c, &id, ip, &body.to)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_code_is_drawn_again_until_one_is_stored() {
+        let key = auth::CodeKey::from_bytes([5; 32]);
+        let mut offered = Vec::new();
+        let (code, stored) = store_fresh_code(&key, "e1", |code, now| {
+            assert!(code.expires_at > now && !code.used && code.employee_id == "e1");
+            offered.push(code.lookup.clone());
+            Ok(offered.len() == 3)
+        })
+        .unwrap();
+        assert_eq!(offered.len(), 3);
+        assert_eq!(stored.lookup, offered[2]);
+        assert_eq!(code.lookup, stored.lookup);
+        assert_eq!(code.hash, stored.code_hash);
+        let mut tries = 0;
+        let err = store_fresh_code(&key, "e1", |_, _| {
+            tries += 1;
+            Ok(false)
+        })
+        .unwrap_err();
+        assert_eq!(tries, CODE_DRAWS);
+        assert!(err.to_string().contains("no free enrolment code"), "{err}");
+    }
 }

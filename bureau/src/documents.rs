@@ -505,6 +505,7 @@ mod tests {
                     attempts: 0,
                     used: false,
                 },
+                0,
             )
             .unwrap();
         let (a, b) = (node(&path), node(&path));

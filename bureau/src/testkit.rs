@@ -239,10 +239,12 @@ pub fn seed_employee(
         coach_id: coach_id.to_string(),
         created_at: crate::now_ms(),
     };
-    let (code, stored) = crate::coach_api::fresh_code(state, &employee.id)?;
-    state
-        .storage
-        .insert_employee(&employee, document, summary, &stored)?;
+    let (code, stored) =
+        crate::coach_api::store_fresh_code(&state.code_key, &employee.id, |code, now| {
+            state
+                .storage
+                .insert_employee(&employee, document, summary, code, now)
+        })?;
     Ok(crate::coach_api::Created {
         employee_id: employee.id,
         enrolment_code: code.display,

@@ -97,9 +97,10 @@ impl Storage for Counting {
         document: &[u8],
         summary: &Summary,
         code: &EnrolmentCode,
-    ) -> Result<()> {
+        now: i64,
+    ) -> Result<bool> {
         self.inner
-            .insert_employee(employee, document, summary, code)
+            .insert_employee(employee, document, summary, code, now)
     }
     fn employee(&self, id: &str) -> Result<Option<Employee>> {
         self.inner.employee(id)
@@ -116,8 +117,8 @@ impl Storage for Counting {
     fn change_coach(&self, employee_id: &str, from: &str, to: &str) -> Result<bool> {
         self.inner.change_coach(employee_id, from, to)
     }
-    fn replace_code(&self, code: &EnrolmentCode) -> Result<()> {
-        self.inner.replace_code(code)
+    fn replace_code(&self, code: &EnrolmentCode, now: i64) -> Result<bool> {
+        self.inner.replace_code(code, now)
     }
     fn code_lookup_taken(&self, lookup: &str, now: i64) -> Result<bool> {
         self.inner.code_lookup_taken(lookup, now)

@@ -26,18 +26,16 @@ fn new_codes_are_stored_without_their_letters() {
 /// Gives the employee a code in the old scheme, as a bureau before the upgrade stored it.
 fn legacy_code(b: &Bureau, employee_id: &str, code: &str, expires_at: i64) {
     let n = auth::normalize_code(code).unwrap();
-    b.srv()
-        .state
-        .storage
-        .replace_code(&EnrolmentCode {
-            lookup: legacy::lookup(&n).to_string(),
-            code_hash: legacy::hash(&n),
-            employee_id: employee_id.to_string(),
-            expires_at,
-            attempts: 0,
-            used: false,
-        })
-        .unwrap();
+    let code = EnrolmentCode {
+        lookup: legacy::lookup(&n).to_string(),
+        code_hash: legacy::hash(&n),
+        employee_id: employee_id.to_string(),
+        expires_at,
+        attempts: 0,
+        used: false,
+    };
+    let now = koers_bureau::now_ms();
+    assert!(b.srv().state.storage.replace_code(&code, now).unwrap());
 }
 
 #[test]

@@ -217,14 +217,18 @@ pub trait Storage: Send + Sync + 'static {
     fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
 
     /// Creates the employee with their first document, its caseload summary and their
-    /// enrolment code, all at once.
+    /// enrolment code, all at once. False, with nothing stored, when the code's lookup
+    /// belongs to another code that can still be redeemed at `now` (draw another code): the
+    /// check and the insert are one transaction, so two coaches drawing the same lookup at
+    /// once cannot both store it.
     fn insert_employee(
         &self,
         employee: &Employee,
         document: &[u8],
         summary: &Summary,
         code: &EnrolmentCode,
-    ) -> Result<()>;
+        now: i64,
+    ) -> Result<bool>;
     fn employee(&self, id: &str) -> Result<Option<Employee>>;
     fn caseload(&self, coach_id: &str) -> Result<Vec<Employee>>;
     /// The coach's employees by name with their devices and stored summaries, in one query
@@ -237,8 +241,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Moves the employee from coach `from` to coach `to` (a hand-over); false when the
     /// employee is not (any more) `from`'s, so two hand-overs at once cannot both win.
     fn change_coach(&self, employee_id: &str, from: &str, to: &str) -> Result<bool>;
-    /// A new code for an existing employee; earlier unused codes stop working.
-    fn replace_code(&self, code: &EnrolmentCode) -> Result<()>;
+    /// A new code for an existing employee; earlier unused codes stop working. False, with
+    /// nothing changed, when the lookup is taken, as for [`Storage::insert_employee`].
+    fn replace_code(&self, code: &EnrolmentCode, now: i64) -> Result<bool>;
+    /// Whether a code with this lookup can still be redeemed at `now` (diagnostics, tests).
     fn code_lookup_taken(&self, lookup: &str, now: i64) -> Result<bool>;
     /// Checks the code and, if right, creates the device and uses up the code, atomically,
     /// remembering `request_hash` (the hash of the enrolment's request id) and the device.

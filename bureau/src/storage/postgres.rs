@@ -431,19 +431,32 @@ async fn put_summary(
     Ok(())
 }
 
-async fn insert_code(tx: &deadpool_postgres::Transaction<'_>, code: &EnrolmentCode) -> Result<()> {
+/// Stores the code unless its lookup belongs to a code that can still be redeemed; an old
+/// code's lookup is reused once it can no longer be. A concurrent insert of the same lookup
+/// makes this one wait for it and then store nothing (ON CONFLICT), never fail.
+async fn insert_code(
+    tx: &deadpool_postgres::Transaction<'_>,
+    code: &EnrolmentCode,
+    now: i64,
+) -> Result<bool> {
     tx.execute(
-        "INSERT INTO enrolment_codes (lookup, code_hash, employee_id, expires_at, attempts, used)
-         VALUES ($1, $2, $3, $4, 0, FALSE)",
-        &[
-            &code.lookup,
-            &code.code_hash,
-            &code.employee_id,
-            &code.expires_at,
-        ],
+        "DELETE FROM enrolment_codes WHERE lookup = $1 AND (used OR expires_at <= $2)",
+        &[&code.lookup, &now],
     )
     .await?;
-    Ok(())
+    let stored = tx
+        .execute(
+            "INSERT INTO enrolment_codes (lookup, code_hash, employee_id, expires_at, attempts, used)
+             VALUES ($1, $2, $3, $4, 0, FALSE) ON CONFLICT (lookup) DO NOTHING",
+            &[
+                &code.lookup,
+                &code.code_hash,
+                &code.employee_id,
+                &code.expires_at,
+            ],
+        )
+        .await?;
+    Ok(stored == 1)
 }
 
 impl Storage for PostgresStorage {
@@ -546,7 +559,8 @@ impl Storage for PostgresStorage {
         document: &[u8],
         summary: &Summary,
         code: &EnrolmentCode,
-    ) -> Result<()> {
+        now: i64,
+    ) -> Result<bool> {
         self.run(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
@@ -566,9 +580,12 @@ impl Storage for PostgresStorage {
             )
             .await?;
             put_summary(&tx, &employee.id, summary).await?;
-            insert_code(&tx, code).await?;
+            // Dropping the transaction rolls it back.
+            if !insert_code(&tx, code, now).await? {
+                return Ok(false);
+            }
             tx.commit().await?;
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -660,7 +677,7 @@ impl Storage for PostgresStorage {
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
     }
-    fn replace_code(&self, code: &EnrolmentCode) -> Result<()> {
+    fn replace_code(&self, code: &EnrolmentCode, now: i64) -> Result<bool> {
         self.run(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
@@ -670,26 +687,22 @@ impl Storage for PostgresStorage {
                 &[&code.employee_id],
             )
             .await?;
-            insert_code(&tx, code).await?;
+            if !insert_code(&tx, code, now).await? {
+                return Ok(false);
+            }
             tx.commit().await?;
-            Ok(())
+            Ok(true)
         })
     }
 
     fn code_lookup_taken(&self, lookup: &str, now: i64) -> Result<bool> {
         self.run(async {
             let client = self.client().await?;
-            // An old code's lookup may be reused once it can no longer be redeemed.
-            client
-                .execute(
-                    "DELETE FROM enrolment_codes WHERE lookup = $1 AND (used OR expires_at <= $2)",
-                    &[&lookup, &now],
-                )
-                .await?;
             let row = client
                 .query_opt(
-                    "SELECT 1 FROM enrolment_codes WHERE lookup = $1",
-                    &[&lookup],
+                    "SELECT 1 FROM enrolment_codes
+                     WHERE lookup = $1 AND NOT used AND expires_at > $2",
+                    &[&lookup, &now],
                 )
                 .await?;
             Ok(row.is_some())

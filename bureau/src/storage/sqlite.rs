@@ -366,9 +366,10 @@ impl Storage for SqliteStorage {
         document: &[u8],
         summary: &Summary,
         code: &EnrolmentCode,
-    ) -> Result<()> {
+        now: i64,
+    ) -> Result<bool> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO employees (id, name, coach_id, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![
@@ -383,9 +384,12 @@ impl Storage for SqliteStorage {
             params![employee.id, document],
         )?;
         put_summary(&tx, &employee.id, 0, summary)?;
-        insert_code(&tx, code)?;
+        // Dropping the transaction rolls it back.
+        if !insert_code(&tx, code, now)? {
+            return Ok(false);
+        }
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     fn employee(&self, id: &str) -> Result<Option<Employee>> {
@@ -461,29 +465,26 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn replace_code(&self, code: &EnrolmentCode) -> Result<()> {
+    fn replace_code(&self, code: &EnrolmentCode, now: i64) -> Result<bool> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             // A new code also ends the retry window of the one that was used.
             "UPDATE enrolment_codes SET used = 1, request_hash = NULL WHERE employee_id = ?1",
             [&code.employee_id],
         )?;
-        insert_code(&tx, code)?;
+        if !insert_code(&tx, code, now)? {
+            return Ok(false);
+        }
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     fn code_lookup_taken(&self, lookup: &str, now: i64) -> Result<bool> {
-        let conn = self.conn();
-        // An old code's lookup may be reused once it can no longer be redeemed.
-        conn.execute(
-            "DELETE FROM enrolment_codes WHERE lookup = ?1 AND (used = 1 OR expires_at <= ?2)",
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM enrolment_codes
+             WHERE lookup = ?1 AND used = 0 AND expires_at > ?2",
             params![lookup, now],
-        )?;
-        let n: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM enrolment_codes WHERE lookup = ?1",
-            [lookup],
             |r| r.get(0),
         )?;
         Ok(n > 0)
@@ -894,10 +895,16 @@ fn put_summary(
     Ok(())
 }
 
-fn insert_code(tx: &rusqlite::Transaction<'_>, code: &EnrolmentCode) -> Result<()> {
+/// Stores the code unless its lookup belongs to a code that can still be redeemed; an old
+/// code's lookup is reused once it can no longer be.
+fn insert_code(tx: &rusqlite::Transaction<'_>, code: &EnrolmentCode, now: i64) -> Result<bool> {
     tx.execute(
+        "DELETE FROM enrolment_codes WHERE lookup = ?1 AND (used = 1 OR expires_at <= ?2)",
+        params![code.lookup, now],
+    )?;
+    let stored = tx.execute(
         "INSERT INTO enrolment_codes (lookup, code_hash, employee_id, expires_at, attempts, used)
-         VALUES (?1, ?2, ?3, ?4, 0, 0)",
+         VALUES (?1, ?2, ?3, ?4, 0, 0) ON CONFLICT (lookup) DO NOTHING",
         params![
             code.lookup,
             code.code_hash,
@@ -905,7 +912,7 @@ fn insert_code(tx: &rusqlite::Transaction<'_>, code: &EnrolmentCode) -> Result<(
             code.expires_at
         ],
     )?;
-    Ok(())
+    Ok(stored == 1)
 }
 
 #[cfg(test)]
@@ -992,6 +999,7 @@ mod tests {
                 attempts: 0,
                 used: false,
             },
+            0,
         )
         .unwrap();
         let change = |n: u8| NewChange {

@@ -48,6 +48,8 @@ for_each_backend!(
     codes_expire_run_out_and_are_replaced,
     a_used_code_repeats_its_enrolment_for_the_same_request_only,
     a_new_code_ends_the_retry_of_the_used_one,
+    a_taken_lookup_stores_nothing,
+    two_nodes_drawing_one_lookup_store_it_once,
     devices_are_listed_touched_and_revoked,
     a_new_document_is_whole_then_current,
     another_node_catches_up_with_the_rows_it_lacks,
@@ -71,25 +73,41 @@ fn setup(s: &dyn Storage) {
         is_admin: false,
     })
     .unwrap();
-    s.insert_employee(
-        &Employee {
-            id: "e1".into(),
-            name: "E".into(),
-            coach_id: "c1".into(),
-            created_at: 0,
-        },
-        b"doc",
-        &summary(0),
-        &EnrolmentCode {
-            lookup: "ABCD".into(),
-            code_hash: vec![1; 32],
-            employee_id: "e1".into(),
-            expires_at: 1000,
-            attempts: 0,
-            used: false,
-        },
-    )
-    .unwrap();
+    assert!(s
+        .insert_employee(
+            &Employee {
+                id: "e1".into(),
+                name: "E".into(),
+                coach_id: "c1".into(),
+                created_at: 0,
+            },
+            b"doc",
+            &summary(0),
+            &code("ABCD", 1, "e1"),
+            0,
+        )
+        .unwrap());
+}
+
+/// An unused code for `employee_id`, valid until 1000.
+fn code(lookup: &str, hash: u8, employee_id: &str) -> EnrolmentCode {
+    EnrolmentCode {
+        lookup: lookup.into(),
+        code_hash: vec![hash; 32],
+        employee_id: employee_id.into(),
+        expires_at: 1000,
+        attempts: 0,
+        used: false,
+    }
+}
+
+fn employee(id: &str) -> Employee {
+    Employee {
+        id: id.into(),
+        name: id.to_uppercase(),
+        coach_id: "c1".into(),
+        created_at: 0,
+    }
 }
 
 /// A summary that says `applications` (its other fields are opaque to the storage).
@@ -242,15 +260,7 @@ fn codes_expire_run_out_and_are_replaced(b: &Backend) {
             .unwrap(),
         Redeemed::Spent
     );
-    s.replace_code(&EnrolmentCode {
-        lookup: "EFGH".into(),
-        code_hash: vec![3; 32],
-        employee_id: "e1".into(),
-        expires_at: 1000,
-        attempts: 0,
-        used: false,
-    })
-    .unwrap();
+    assert!(s.replace_code(&code("EFGH", 3, "e1"), 0).unwrap());
     assert_eq!(
         s.redeem_code("EFGH", &[3; 32], 10, 5, &device("d1"), b"t1", None)
             .unwrap(),
@@ -310,15 +320,7 @@ fn a_used_code_repeats_its_enrolment_for_the_same_request_only(b: &Backend) {
     );
     assert!(s.device_by_token_hash(b"t4").unwrap().is_none());
     // A code used without a request id is never repeated.
-    s.replace_code(&EnrolmentCode {
-        lookup: "EFGH".into(),
-        code_hash: vec![3; 32],
-        employee_id: "e1".into(),
-        expires_at: 1000,
-        attempts: 0,
-        used: false,
-    })
-    .unwrap();
+    assert!(s.replace_code(&code("EFGH", 3, "e1"), 0).unwrap());
     let plain = |token: &[u8], req: Option<&[u8]>| {
         s.redeem_code("EFGH", &[3; 32], 10, 5, &device("d5"), token, req)
             .unwrap()
@@ -336,17 +338,106 @@ fn a_new_code_ends_the_retry_of_the_used_one(b: &Backend) {
             .unwrap()
     };
     assert!(matches!(redeem(b"t1"), Redeemed::Enrolled { .. }));
-    s.replace_code(&EnrolmentCode {
-        lookup: "EFGH".into(),
-        code_hash: vec![3; 32],
-        employee_id: "e1".into(),
-        expires_at: 1000,
-        attempts: 0,
-        used: false,
-    })
-    .unwrap();
+    assert!(s.replace_code(&code("EFGH", 3, "e1"), 0).unwrap());
     assert_eq!(redeem(b"t2"), Redeemed::Spent);
     assert_eq!(s.device_by_token_hash(b"t1").unwrap().unwrap().id, "d1");
+}
+
+fn a_taken_lookup_stores_nothing(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    // ABCD is e1's live code: another employee cannot be created with it ...
+    assert!(!s
+        .insert_employee(
+            &employee("e2"),
+            b"doc",
+            &summary(0),
+            &code("ABCD", 2, "e2"),
+            10
+        )
+        .unwrap());
+    assert!(s.employee("e2").unwrap().is_none());
+    assert!(s.load_document("e2").unwrap().is_none());
+    // ... nor given it as a new code, which then leaves their current code working.
+    assert!(s
+        .insert_employee(
+            &employee("e2"),
+            b"doc",
+            &summary(0),
+            &code("WXYZ", 2, "e2"),
+            10
+        )
+        .unwrap());
+    assert!(!s.replace_code(&code("ABCD", 3, "e2"), 10).unwrap());
+    assert!(s.code_lookup_taken("WXYZ", 10).unwrap());
+    assert_eq!(
+        s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1", None)
+            .unwrap(),
+        Redeemed::Enrolled {
+            employee_id: "e1".into()
+        }
+    );
+    // Once ABCD is used (or expired) its lookup is free again.
+    assert!(s.replace_code(&code("ABCD", 3, "e2"), 10).unwrap());
+    assert!(!s.code_lookup_taken("WXYZ", 10).unwrap());
+    assert_eq!(
+        s.redeem_code("ABCD", &[3; 32], 10, 5, &device("d2"), b"t2", None)
+            .unwrap(),
+        Redeemed::Enrolled {
+            employee_id: "e2".into()
+        }
+    );
+}
+
+/// Coaches on two nodes creating employees at the same moment with codes of the same
+/// lookup: one stores it, the other is told to draw again; neither fails.
+fn two_nodes_drawing_one_lookup_store_it_once(b: &Backend) {
+    let nodes = [(b.open)(), (b.open)()];
+    setup(nodes[0].as_ref());
+    for round in 0..20 {
+        let lookup = format!("R{round:03}");
+        let barrier = std::sync::Barrier::new(nodes.len());
+        let stored: Vec<bool> = std::thread::scope(|scope| {
+            let workers: Vec<_> = nodes
+                .iter()
+                .enumerate()
+                .map(|(n, node)| {
+                    let (barrier, lookup) = (&barrier, &lookup);
+                    scope.spawn(move || {
+                        let id = format!("e-{round}-{n}");
+                        barrier.wait();
+                        node.insert_employee(
+                            &employee(&id),
+                            b"doc",
+                            &summary(0),
+                            &code(lookup, 4, &id),
+                            10,
+                        )
+                        .unwrap()
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        assert_eq!(
+            stored.iter().filter(|s| **s).count(),
+            1,
+            "{lookup}: {stored:?}"
+        );
+        let created: Vec<_> = (0..nodes.len())
+            .filter(|n| {
+                nodes[0]
+                    .employee(&format!("e-{round}-{n}"))
+                    .unwrap()
+                    .is_some()
+            })
+            .collect();
+        assert_eq!(
+            created.len(),
+            1,
+            "{lookup}: only the one that stored its code"
+        );
+    }
 }
 
 fn devices_are_listed_touched_and_revoked(b: &Backend) {

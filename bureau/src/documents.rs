@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::sync::State as AmSyncState;
-use automerge::{ActorId, Automerge, Change, ChangeHash};
+use automerge::transaction::{CommitOptions, Transaction};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 use koers_core::incremental;
 use koers_core::model::DossierDocument;
 use koers_protocol::ErrorCode;
@@ -91,12 +92,50 @@ impl Slot {
         })
     }
 
+    /// [`change_as`] on the document in place; the caller brings the state along
+    /// ([`Slot::advance`]) or sets it.
+    pub fn change_as(
+        &mut self,
+        actor: ActorId,
+        options: CommitOptions,
+        write: impl FnOnce(&mut Transaction<'_>) -> Result<()>,
+    ) -> Result<Option<Change>> {
+        change_as(self.doc_mut(), actor, options, write)
+    }
+
     /// Brings `state` up to `changes`, which were just added to `doc`: only the records they
     /// touched are read again. A state that cannot be refreshed is read whole (or dropped
     /// while the document does not hydrate), never left half-refreshed.
-    fn advance(&mut self, changes: &[Change]) {
+    pub(crate) fn advance(&mut self, changes: &[Change]) {
         advance(&mut self.state, &self.doc, changes);
     }
+}
+
+/// Makes one change on `doc`, written by `write` as `actor` (the coach, or the bureau for a
+/// correction), and returns it (`None` when `write` changed nothing). The document's own
+/// actor stays what it was; on an error of `write` its operations are rolled back.
+pub fn change_as(
+    doc: &mut Automerge,
+    actor: ActorId,
+    options: CommitOptions,
+    write: impl FnOnce(&mut Transaction<'_>) -> Result<()>,
+) -> Result<Option<Change>> {
+    let own = doc.get_actor().clone();
+    doc.set_actor(actor);
+    let mut tx = doc.transaction();
+    let written = write(&mut tx);
+    let hash = match written {
+        Ok(()) => tx.commit_with(options).0,
+        Err(_) => {
+            tx.rollback();
+            None
+        }
+    };
+    doc.set_actor(own);
+    written?;
+    // Read back by hash: `get_last_local_change` looks for the document's own actor, which
+    // did not write this change.
+    Ok(hash.and_then(|h| doc.get_change_by_hash(&h)))
 }
 
 /// Brings `state` up to `changes`, which `doc` holds (see [`Slot::advance`]).
@@ -168,6 +207,16 @@ impl Documents {
         f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
     ) -> Result<T> {
         self.open(employee_id, Access::Write, Some(peer), f)
+    }
+
+    /// [`Self::edit`] for an edit that changes the document in place ([`Slot::change_as`]):
+    /// no copy of the document is made.
+    pub fn change<T>(
+        &self,
+        employee_id: &str,
+        f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
+    ) -> Result<T> {
+        self.open(employee_id, Access::Write, None, f)
     }
 
     /// A read-only look at the current document (no lock in the database, nothing stored).

@@ -20,7 +20,7 @@ use koers_protocol::{
 };
 
 use crate::auth::Principal;
-use crate::documents::{actor_for, knows_all, Edited, Persist, Slot};
+use crate::documents::{self, actor_for, knows_all, Edited, Persist, Slot};
 use crate::{AppState, BureauError, Result};
 
 /// Handles one decoded sync request for an authenticated caller.
@@ -299,13 +299,7 @@ fn take_in_place(
             vec![]
         }
         Judged::Corrected { kept, words } => {
-            let doc = slot.doc_mut();
-            let own = doc.get_actor().clone();
-            doc.set_actor(actor_for("bureau"));
-            let correction = correct(doc, &kept, &words, peer, employee_id);
-            doc.set_actor(own);
-            correction?;
-            added.extend(slot.doc.get_last_local_change());
+            added.extend(correct(slot.doc_mut(), &kept, &words, peer, employee_id)?);
             // The dossier as kept, read back from the document for the records involved.
             let mut whole = kept;
             incremental::refresh(&slot.doc, &mut whole, &touched).map_err(|e| {
@@ -471,22 +465,21 @@ fn correct(
     words: &[String],
     peer: &str,
     employee_id: &str,
-) -> Result<()> {
-    let mut tx = doc.transaction();
-    autosurgeon::reconcile(&mut tx, kept).map_err(|e| BureauError::Storage {
-        message: format!("cannot write correction: {e}"),
-    })?;
+) -> Result<Option<Change>> {
     // The words travel in the change itself, so every device learns of the correction by
     // whichever exchange brings it (a lost reply included).
-    tx.commit_with(
-        automerge::transaction::CommitOptions::default()
-            .with_message(koers_protocol::correction_message(words))
-            .with_time(crate::now_ms() / 1000),
-    );
+    let options = automerge::transaction::CommitOptions::default()
+        .with_message(koers_protocol::correction_message(words))
+        .with_time(crate::now_ms() / 1000);
+    let change = documents::change_as(doc, actor_for("bureau"), options, |tx| {
+        autosurgeon::reconcile(tx, kept).map_err(|e| BureauError::Storage {
+            message: format!("cannot write correction: {e}"),
+        })
+    })?;
     for w in words {
         tracing::warn!(peer, employee_id, violation = %w, "sync: edit not allowed for role; corrected");
     }
-    Ok(())
+    Ok(change)
 }
 
 /// The part of `state` that `touched` names: the schema and trajectory (small, and the rules

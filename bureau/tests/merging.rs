@@ -57,7 +57,7 @@ fn a_proposal_confirmed_before_the_first_sync_survives_whole() {
 
 #[test]
 fn a_correction_undoes_the_forbidden_field_and_keeps_the_employees_appointment() {
-    let b = Bureau::start();
+    let mut b = Bureau::start();
     let coach = b.coach("coach@bureau.example");
     let (employee, code) = b.employee(&coach, "Petra");
     let mut phone = Phone::enrol(&b.url(), &code);
@@ -77,6 +77,13 @@ fn a_correction_undoes_the_forbidden_field_and_keeps_the_employees_appointment()
         assert_eq!(kept.status, AppointmentStatus::Proposed);
         assert_eq!(kept.notes, "CV meenemen");
     }
+    // The correction was stored, not only kept in the node's copy: a restarted bureau (or
+    // another node) reads it from the database.
+    let heads = b.heads(&employee);
+    b.restart();
+    assert_eq!(b.heads(&employee), heads);
+    let kept = &b.dossier(&employee).appointments[&m.id];
+    assert_eq!(kept.status, AppointmentStatus::Proposed);
 }
 
 #[test]

@@ -172,6 +172,30 @@ fn two_year(
         "    server CPU per sync session adding one application ({sessions} sessions, sync::handle on this thread): p50 {p50:.1} ms, p90 {p90:.1} ms, mean {mean:.1} ms"
     );
 
+    // The coach on the same dossier: adding an action (an operation of `koers_core::ops`,
+    // stored with the coach's actor) and opening the dossier, on this thread.
+    let mut edits = Vec::with_capacity(sessions);
+    let mut views = Vec::with_capacity(sessions);
+    for n in 0..sessions {
+        let action = coach_api::NewAction {
+            title: format!("Bel werkgever {n}"),
+            due: None,
+            owner: None,
+            appointment_id: None,
+        };
+        let cpu = thread_cpu();
+        coach_api::add_action(state, &coach, &e.employee_id, "10.9.0.2", &action)?;
+        edits.push(thread_cpu() - cpu);
+        let cpu = thread_cpu();
+        coach_api::dossier(state, &coach, &e.employee_id, "10.9.0.2")?;
+        views.push(thread_cpu() - cpu);
+    }
+    let (edit50, edit90, _) = spread(edits);
+    let (view50, view90, _) = spread(views);
+    println!(
+        "    coach on the same dossier ({sessions} times each, on this thread): adding an action p50 {edit50:.1} ms, p90 {edit90:.1} ms; opening the dossier p50 {view50:.1} ms, p90 {view90:.1} ms"
+    );
+
     // The caseload of all of them: first on a node that just started (a second server on
     // the same database: every document is loaded from storage), then again.
     let restarted = TestServer::start(data_dir, None)?;

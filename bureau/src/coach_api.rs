@@ -5,6 +5,7 @@
 //! the Automerge document with the coach's actor through the same path as a sync, so the
 //! devices get them at their next sync. The web view calls the same functions.
 
+use automerge::transaction::CommitOptions;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, Principal};
 use crate::client_addr::ClientAddr;
-use crate::documents::{actor_for, Persist};
+use crate::documents::{actor_for, Edited, Persist};
 use crate::storage::{Coach, Employee, EnrolmentCode};
 use crate::{blocking, now_ms, throttle, AppState, BureauError, Result};
 
@@ -381,7 +382,9 @@ pub fn dossier(
     ip: &str,
 ) -> Result<DossierView> {
     let e = own_employee(state, coach_id, employee_id, ip)?;
-    let dossier = state.documents.read(employee_id, hydrate)??;
+    // The node's kept hydrated state, copied: reading the document whole again would cost
+    // what the dossier holds on every page view.
+    let dossier = state.documents.read_state(employee_id, DossierDocument::clone)?;
     Ok(DossierView {
         employee_id: e.id,
         name: e.name,
@@ -430,27 +433,26 @@ pub fn apply_op<T>(
     op: impl FnOnce(&DossierDocument, Acting, Timestamp) -> koers_core::Result<ops::Done<T>>,
 ) -> Result<T> {
     own_employee(state, coach_id, employee_id, ip)?;
-    state.documents.edit(employee_id, |slot| {
-        let current: DossierDocument = hydrate(&slot.doc)?;
-        let done = op(&current, Acting::coach(), Timestamp::now()).map_err(refusal)?;
+    // On the node's copy in place, with its kept hydrated state: neither the document is
+    // copied nor read whole, so an edit costs what it changes, not what the dossier holds.
+    state.documents.change(employee_id, |slot| {
+        let done =
+            op(slot.state(employee_id)?, Acting::coach(), Timestamp::now()).map_err(refusal)?;
         if done.edits.is_empty() {
-            return Ok((done.record, None, Persist::default()));
+            return Ok((done.record, Edited::InPlace(vec![]), Persist::default()));
         }
-        let mut fork = slot
-            .doc
-            .fork()
-            .with_actor(actor_for(&format!("coach:{coach_id}")));
-        let mut tx = fork.transaction();
-        for edit in &done.edits {
-            if let Err(e) = edit.apply_to_doc(&mut tx) {
-                tx.rollback();
-                return Err(BureauError::Storage {
+        let actor = actor_for(&format!("coach:{coach_id}"));
+        let change = slot.change_as(actor, CommitOptions::default(), |tx| {
+            for edit in &done.edits {
+                edit.apply_to_doc(tx).map_err(|e| BureauError::Storage {
                     message: format!("cannot write the coach's edit: {e}"),
-                });
+                })?;
             }
-        }
-        tx.commit();
-        Ok((done.record, Some(fork), Persist::default()))
+            Ok(())
+        })?;
+        let added: Vec<_> = change.into_iter().collect();
+        slot.advance(&added);
+        Ok((done.record, Edited::InPlace(added), Persist::default()))
     })
 }
 

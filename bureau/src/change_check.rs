@@ -6,8 +6,8 @@
 //! to the model is allowed here without a second list to keep up to date; the same shape
 //! prints the key table of docs/SYNC.md.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use automerge::{Automerge, ChangeHash, ObjType, Prop, ReadDoc, ScalarValue, Value, ROOT};
 use koers_core::demo::{sample_document, ANY_ID};
@@ -257,37 +257,16 @@ fn checksums<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<()> {
     Ok(())
 }
 
-/// The heads a dossier's bytes were counted at, and the count.
-type Counted = (Vec<ChangeHash>, u64);
-
-/// The bytes of every change of each employee's dossier, remembered with the heads they were
-/// counted at, so that a sync only adds the bytes of its new changes.
-fn counted() -> &'static Mutex<HashMap<String, Counted>> {
-    static KNOWN: OnceLock<Mutex<HashMap<String, Counted>>> = OnceLock::new();
-    KNOWN.get_or_init(Default::default)
-}
-
-fn bytes_of(changes: &[automerge::Change]) -> u64 {
+/// The bytes of `changes` as stored (what the dossier's size limit counts).
+pub(crate) fn bytes_of(changes: &[automerge::Change]) -> u64 {
     changes.iter().map(|c| c.raw_bytes().len() as u64).sum()
 }
 
-/// Refuses `added` (changes not yet in `doc`, the stored document) when the employee's
-/// dossier would then hold more than [`MAX_DOSSIER_BYTES`] of changes. Checked before they
-/// are applied; returns the new total for [`remember_size`].
-pub fn dossier_size(
-    employee_id: &str,
-    doc: &Automerge,
-    added: &[automerge::Change],
-) -> Result<u64> {
-    let heads = doc.get_heads();
-    let known = counted()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(employee_id)
-        .filter(|(at, _)| *at == heads)
-        .map(|(_, total)| *total);
-    let before = known.unwrap_or_else(|| bytes_of(&doc.get_changes(&[])));
-    let total = before + bytes_of(added);
+/// Refuses `added` (changes not yet in the stored document, which holds `stored_bytes` of
+/// changes: `Slot::change_bytes`) when the employee's dossier would then hold more than
+/// [`MAX_DOSSIER_BYTES`] of changes. Checked before they are applied.
+pub fn dossier_size(stored_bytes: u64, added: &[automerge::Change]) -> Result<()> {
+    let total = stored_bytes + bytes_of(added);
     if total > MAX_DOSSIER_BYTES {
         return Err(BureauError::refused(
             ErrorCode::TooLarge,
@@ -298,33 +277,18 @@ pub fn dossier_size(
             ),
         ));
     }
-    Ok(total)
-}
-
-/// Remembers that the employee's dossier at `doc`'s heads holds `total` bytes of changes.
-pub fn remember_size(employee_id: &str, doc: &Automerge, total: u64) {
-    counted()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(employee_id.to_string(), (doc.get_heads(), total));
+    Ok(())
 }
 
 /// The checks a round's merged fork must pass before the role rules run: keys inside the
-/// model and the dossier's size. `current` is the stored document, `added` the changes the
-/// fork has beyond it.
-pub fn fork(
-    employee_id: &str,
-    current: &Automerge,
-    fork: &Automerge,
-    added: &[automerge::Change],
-) -> Result<()> {
+/// model and the dossier's size. `stored_bytes` is what the stored document holds, `added`
+/// the changes the fork has beyond it.
+pub fn fork(stored_bytes: u64, fork: &Automerge, added: &[automerge::Change]) -> Result<()> {
     if added.is_empty() {
         return Ok(());
     }
-    let total = dossier_size(employee_id, current, added)?;
-    keys_written(&incremental::written(fork, added).ok_or_else(unfollowable)?)?;
-    remember_size(employee_id, fork, total);
-    Ok(())
+    dossier_size(stored_bytes, added)?;
+    keys_written(&incremental::written(fork, added).ok_or_else(unfollowable)?)
 }
 
 /// Every key of the dossier with its Automerge type, as the rows of a Markdown table

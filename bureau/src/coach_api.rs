@@ -384,7 +384,9 @@ pub fn dossier(
     let e = own_employee(state, coach_id, employee_id, ip)?;
     // The node's kept hydrated state, copied: reading the document whole again would cost
     // what the dossier holds on every page view.
-    let dossier = state.documents.read_state(employee_id, DossierDocument::clone)?;
+    let dossier = state
+        .documents
+        .read_state(employee_id, DossierDocument::clone)?;
     Ok(DossierView {
         employee_id: e.id,
         name: e.name,

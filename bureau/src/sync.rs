@@ -274,7 +274,7 @@ fn take_in_place(
         return Ok((vec![], vec![]));
     }
     // Refused before anything is applied: an honest phone can meet this one.
-    let total = crate::change_check::dossier_size(employee_id, &slot.doc, &new)?;
+    crate::change_check::dossier_size(slot.change_bytes(), &new)?;
     slot.doc_mut()
         .apply_changes(new.iter().cloned())
         .map_err(|e| {
@@ -311,7 +311,6 @@ fn take_in_place(
             words
         }
     };
-    crate::change_check::remember_size(employee_id, &slot.doc, total);
     Ok((corrected, added))
 }
 
@@ -368,7 +367,7 @@ fn full(
     let changed = fork.get_heads() != slot.doc.get_heads();
     let corrected = if changed {
         let added = fork.get_changes(&slot.doc.get_heads());
-        crate::change_check::fork(employee_id, &slot.doc, &fork, &added)?;
+        crate::change_check::fork(slot.change_bytes(), &fork, &added)?;
         let touched = incremental::touched_by(&fork, &added);
         match judge(slot.state(employee_id)?, &fork, role, &touched)? {
             Judged::Allowed(_) => vec![],

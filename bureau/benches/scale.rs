@@ -123,7 +123,7 @@ fn main() -> Res<()> {
             &[&node],
             &mut phones,
         )?;
-        results.push(measure("SQLite, 1 node", &[&node], &mut phones)?);
+        results.push(measure_with("SQLite, 1 node", &[&node], &mut phones, None)?);
         node.stop();
     }
 
@@ -148,7 +148,12 @@ fn main() -> Res<()> {
                     &mut phones,
                 )?;
                 settle(&db)?;
-                results.push(measure("PostgreSQL, 1 node", &[&a], &mut phones)?);
+                results.push(measure_with(
+                    "PostgreSQL, 1 node",
+                    &[&a],
+                    &mut phones,
+                    None,
+                )?);
                 // The second node: device i talks to node i mod 2 from now on (as a balancer
                 // with session affinity would send it). Its documents are not cached there
                 // yet: one unmeasured round loads them, as after any node joins.
@@ -163,7 +168,26 @@ fn main() -> Res<()> {
                     &mut phones,
                 )?;
                 settle(&db)?;
-                results.push(measure("PostgreSQL, 2 nodes", &[&a, &b], &mut phones)?);
+                results.push(measure_with(
+                    "PostgreSQL, 2 nodes",
+                    &[&a, &b],
+                    &mut phones,
+                    None,
+                )?);
+                // Then without affinity: a balancer that sends each session to either node,
+                // so a device's every session reaches the node its previous one did not, and
+                // that node first catches up on the change the other node stored.
+                let mut other: Vec<HttpTransport> = phones
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| HttpTransport::new(if i % 2 == 0 { &b.url } else { &a.url }))
+                    .collect::<Result<_, _>>()?;
+                results.push(measure_with(
+                    "PostgreSQL, 2 nodes, no affinity",
+                    &[&a, &b],
+                    &mut phones,
+                    Some(&mut other),
+                )?);
                 a.stop();
                 b.stop();
                 Ok(())
@@ -898,7 +922,14 @@ struct Measured {
     peak_mib: Vec<u64>,
 }
 
-fn measure(name: &'static str, nodes: &[&Node], phones: &mut [Phone]) -> Res<Measured> {
+/// Alternating measured rounds on `nodes`; with `switch`, every phone trades its transport
+/// with its entry there before each round (to the other node and back).
+fn measure_with(
+    name: &'static str,
+    nodes: &[&Node],
+    phones: &mut [Phone],
+    mut switch: Option<&mut [HttpTransport]>,
+) -> Res<Measured> {
     let show = |what: &str, r: &Round| {
         println!(
             "{name}, {what}: {} sessions ({} failed, {} took more than one round trip) in {:.2} s = {:.0} sessions/s; latency p50 {:.0} ms, p99 {:.0} ms; server CPU {:.2} s = {:.1} ms per session{}; load generator CPU {:.1} s",
@@ -923,10 +954,19 @@ fn measure(name: &'static str, nodes: &[&Node], phones: &mut [Phone]) -> Res<Mea
     // 1,000-session round lasts 1-2 s, short enough for the machine's own hiccups (another
     // tenant, a write-back) to move it by a quarter.
     let (mut bursts, mut paceds) = (Vec::new(), Vec::new());
+    let mut switch_all = |phones: &mut [Phone]| {
+        if let Some(other) = switch.as_deref_mut() {
+            for (p, t) in phones.iter_mut().zip(other.iter_mut()) {
+                std::mem::swap(&mut p.transport, t);
+            }
+        }
+    };
     for _ in 0..ROUNDS {
+        switch_all(phones);
         let burst = round(nodes, phones, None)?;
         show("all devices at once", &burst);
         bursts.push(burst);
+        switch_all(phones);
         let paced = round(nodes, phones, Some(PACED_RATE))?;
         show(&format!("paced at {PACED_RATE:.0}/s"), &paced);
         paceds.push(paced);

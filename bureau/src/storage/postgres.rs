@@ -383,6 +383,10 @@ const OPEN_READ: &str = concat!(
      FROM documents d WHERE employee_id = $1"
 );
 
+/// The stored changes of a document after a version, in order.
+const ROWS_AFTER: &str =
+    "SELECT bytes FROM changes WHERE employee_id = $1 AND seq > $2 ORDER BY seq";
+
 /// Replaces the stored snapshot with one holding every stored change (`$2`).
 const FOLD: &str = concat!(
     "UPDATE documents d SET snapshot = $2, folded_seq = ",
@@ -938,13 +942,28 @@ impl Storage for PostgresStorage {
                 }
             };
             // The read is sent behind the lock, so it runs once the lock is held and sees
-            // every row the previous holder stored.
-            let (lock, read) =
-                tokio::try_join!(tx.prepare_cached(lock), tx.prepare_cached(OPEN_READ))?;
+            // every row the previous holder stored. A node that holds a copy also asks, in
+            // the same round trip, for the rows after it: a copy another node moved on (a
+            // balancer without session affinity makes that every other session) costs no
+            // round trip more, and a current copy gets no rows.
+            let (lock, read, after) = tokio::try_join!(
+                tx.prepare_cached(lock),
+                tx.prepare_cached(OPEN_READ),
+                tx.prepare_cached(ROWS_AFTER)
+            )?;
             let (lock_params, read_params) = ([&employee_id as _], [&employee_id as _, &peer as _]);
-            let (locked, read) = tokio::try_join!(
+            let since = cached.unwrap_or(i64::MAX);
+            let after_params = [&employee_id as _, &since as _];
+            let rows_after_cached = async {
+                match cached {
+                    Some(_) => tx.query(&after, &after_params).await.map(Some),
+                    None => Ok(None),
+                }
+            };
+            let (locked, read, rows_after_cached) = tokio::try_join!(
                 tx.query_opt(&lock, &lock_params),
                 tx.query_opt(&read, &read_params),
+                rows_after_cached,
             )?;
             let (Some(locked), Some(read)) = (locked, read) else {
                 return Ok(None);
@@ -952,25 +971,28 @@ impl Storage for PostgresStorage {
             let folded: i64 = locked.get(0);
             let version: i64 = read.get(0);
             let peer_state: Option<Vec<u8>> = read.get(1);
+            let bytes = |rows: Vec<tokio_postgres::Row>| -> Vec<Vec<u8>> {
+                rows.iter().map(|r| r.get(0)).collect()
+            };
             let rows_after = |after: i64| {
                 let tx = &tx;
                 async move {
                     let rows = tx
                         .query(
-                            &tx.prepare_cached(
-                                "SELECT bytes FROM changes WHERE employee_id = $1 AND seq > $2
-                             ORDER BY seq",
-                            )
-                            .await?,
+                            &tx.prepare_cached(ROWS_AFTER).await?,
                             &[&employee_id, &after],
                         )
                         .await?;
-                    Ok::<_, BureauError>(rows.iter().map(|r| r.get(0)).collect::<Vec<Vec<u8>>>())
+                    Ok::<_, BureauError>(bytes(rows))
                 }
             };
             let catchup = match plan(cached, version, folded) {
                 Plan::Current => Catchup::Current,
-                Plan::Since(v) => Catchup::Since(rows_after(v).await?),
+                // Since(v) is always since the cached version, whose rows came along.
+                Plan::Since(v) => match rows_after_cached {
+                    Some(rows) if Some(v) == cached => Catchup::Since(bytes(rows)),
+                    _ => Catchup::Since(rows_after(v).await?),
+                },
                 Plan::Whole => {
                     let snapshot: Vec<u8> = tx
                         .query_one(

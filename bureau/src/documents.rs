@@ -494,10 +494,19 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
     })
 }
 
-/// The actor the server writes with on behalf of a coach (stable, so their edits read as
-/// theirs in the history) or of the bureau itself (corrections).
+/// The actor the server writes with on behalf of a coach, of the bureau itself (corrections)
+/// or the demo: one per writer and per process, never reused by a later process. A stable
+/// actor would break after a restore from a backup: the restored database lacks the
+/// writer's latest changes, which phones still hold, and its next edit would take one of
+/// their sequence numbers for a different change, which neither side could then accept.
+/// Nothing reads who wrote a change from its actor (the records say who did what), so the
+/// document only gains an actor per writer per process that writes to it.
 pub fn actor_for(who: &str) -> ActorId {
-    let digest = crate::auth::sha256(format!("koers-actor:{who}").as_bytes());
+    static PROCESS: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let process = PROCESS.get_or_init(|| ActorId::random().to_bytes().to_vec());
+    let mut input = format!("koers-actor:{who}:").into_bytes();
+    input.extend_from_slice(process);
+    let digest = crate::auth::sha256(&input);
     ActorId::from(&digest[..16])
 }
 

@@ -103,6 +103,17 @@ fn a_phone_hands_a_restored_postgres_bureau_back_what_it_lost() {
     lose_and_heal(Bureau::on_database(Some(&database)), &PgDump { database });
 }
 
+/// The coach adds an action to the dossier at `path`; its id.
+fn add_action(bureau: &Bureau, coach: &str, path: &str, title: &str) -> String {
+    let made = bureau.call(
+        Method::POST,
+        &format!("{path}/actions"),
+        Some(coach),
+        Some(serde_json::json!({ "title": title })),
+    );
+    made["id"].as_str().unwrap().to_string()
+}
+
 fn lose_and_heal(mut bureau: Bureau, backups: &dyn Backups) {
     let employee = bureau.create_employee("Priya Raghoebir");
     bureau.start();
@@ -120,7 +131,11 @@ fn lose_and_heal(mut bureau: Bureau, backups: &dyn Backups) {
     // An online backup while the bureau serves.
     backups.backup(&bureau);
 
-    // More work reaches the bureau after the backup: it will be lost there.
+    // More work reaches the bureau after the backup: it will be lost there. The coach's
+    // too: an action the phone gets before the disaster.
+    let coach = bureau.coach_token();
+    let path = format!("/v1/coach/employees/{}", employee.id);
+    let lost_action = add_action(&bureau, &coach, &path, "CV bijwerken");
     let mut after = Vec::new();
     for (employer, role) in [("Rabobank", "Adviseur"), ("Gemeente Utrecht", "Medewerker")] {
         after.push(phone.log(&[employer, role]));
@@ -133,7 +148,6 @@ fn lose_and_heal(mut bureau: Bureau, backups: &dyn Backups) {
     backups.restore(&bureau);
     bureau.start();
     let coach = bureau.coach_token();
-    let path = format!("/v1/coach/employees/{}", employee.id);
     let restored = bureau.call(Method::GET, &path, Some(&coach), None);
     assert!(restored["dossier"]["applications"].get(&before).is_some());
     for id in &after {
@@ -142,6 +156,12 @@ fn lose_and_heal(mut bureau: Bureau, backups: &dyn Backups) {
             "the backup predates {id}"
         );
     }
+
+    assert!(restored["dossier"]["actions"].get(&lost_action).is_none());
+    // The coach goes on working before the phone is back: the restored bureau must not
+    // write a second, different change under a sequence number of the coach's that the
+    // phone already holds (the lost action's), or neither side could take the other's.
+    let new_action = add_action(&bureau, &coach, &path, "Netwerkgesprek plannen");
 
     // One sync command (several rounds of the full protocol) brings it all back.
     let report = phone.json(&["sync"]);
@@ -153,6 +173,23 @@ fn lose_and_heal(mut bureau: Bureau, backups: &dyn Backups) {
             "{id} not handed back: {report}"
         );
     }
+    for id in [&lost_action, &new_action] {
+        assert!(
+            healed["dossier"]["actions"].get(id).is_some(),
+            "action {id} missing at the bureau: {report}"
+        );
+    }
+    let on_phone: Vec<String> = phone
+        .json(&["actions", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        on_phone.contains(&lost_action) && on_phone.contains(&new_action),
+        "{on_phone:?}"
+    );
     assert_eq!(phone.json(&["sync-status"])["pending_changes"], 0);
     // And the fast path is back.
     phone.log(&["Bol", "Inkoper"]);

@@ -947,6 +947,28 @@ struct JsonError {
     message: String,
 }
 
+/// A JSON request body. A body that is not JSON, or not of the expected shape, is refused
+/// like every other bad input of this API (`{code: "malformed", message}`, 400, Dutch
+/// framing around the parser's detail) instead of axum's plain-text rejection.
+struct Body<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        match <Json<T> as axum::extract::FromRequest<S>>::from_request(req, state).await {
+            Ok(Json(body)) => Ok(Body(body)),
+            Err(rejection) => Err(json_result::<()>(
+                Err(BureauError::refused(
+                    ErrorCode::Malformed,
+                    format!("Onleesbaar verzoek: {}", rejection.body_text()),
+                )),
+                StatusCode::OK,
+            )),
+        }
+    }
+}
+
 fn json_result<T: Serialize>(r: Result<T>, ok: StatusCode) -> Response {
     match r {
         Ok(v) => (ok, Json(v)).into_response(),
@@ -1005,7 +1027,7 @@ struct LoginBody {
 async fn login(
     State(state): State<AppState>,
     client: ClientAddr,
-    Json(body): Json<LoginBody>,
+    Body(body): Body<LoginBody>,
 ) -> Response {
     let ip = client.to_string();
     json_result(
@@ -1064,7 +1086,7 @@ async fn create_employee_endpoint(
     State(state): State<AppState>,
     client: ClientAddr,
     headers: HeaderMap,
-    Json(body): Json<NewEmployee>,
+    Body(body): Body<NewEmployee>,
 ) -> Response {
     as_coach(
         state,
@@ -1121,7 +1143,7 @@ async fn schedule_endpoint(
     client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<NewAppointment>,
+    Body(body): Body<NewAppointment>,
 ) -> Response {
     as_coach(
         state,
@@ -1138,7 +1160,7 @@ async fn change_appointment_endpoint(
     client: ClientAddr,
     Path((id, appointment)): Path<(String, String)>,
     headers: HeaderMap,
-    Json(body): Json<AppointmentChange>,
+    Body(body): Body<AppointmentChange>,
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         change_appointment(s, c, &id, ip, &appointment, &body)
@@ -1151,7 +1173,7 @@ async fn action_endpoint(
     client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<NewAction>,
+    Body(body): Body<NewAction>,
 ) -> Response {
     as_coach(
         state,
@@ -1168,7 +1190,7 @@ async fn comment_endpoint(
     client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<NewComment>,
+    Body(body): Body<NewComment>,
 ) -> Response {
     as_coach(
         state,
@@ -1190,7 +1212,7 @@ async fn weekly_target_endpoint(
     client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<WeeklyTargetBody>,
+    Body(body): Body<WeeklyTargetBody>,
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         set_weekly_target(s, c, &id, ip, body.weekly_target)
@@ -1208,7 +1230,7 @@ async fn phase_endpoint(
     client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<PhaseBody>,
+    Body(body): Body<PhaseBody>,
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         set_phase(s, c, &id, ip, body.phase)
@@ -1221,7 +1243,7 @@ async fn change_action_endpoint(
     client: ClientAddr,
     Path((id, action)): Path<(String, String)>,
     headers: HeaderMap,
-    Json(body): Json<ActionChange>,
+    Body(body): Body<ActionChange>,
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         change_action(s, c, &id, ip, &action, &body)
@@ -1246,7 +1268,7 @@ async fn trajectory_endpoint(
     client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<TrajectoryChange>,
+    Body(body): Body<TrajectoryChange>,
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         edit_trajectory(s, c, &id, ip, (&body).into())
@@ -1264,7 +1286,7 @@ async fn close_endpoint(
     client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<CloseBody>,
+    Body(body): Body<CloseBody>,
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         close_trajectory(s, c, &id, ip, &body.reason)
@@ -1283,7 +1305,7 @@ async fn hand_over_endpoint(
     client: ClientAddr,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<HandOverBody>,
+    Body(body): Body<HandOverBody>,
 ) -> Response {
     as_coach(state, client, headers, StatusCode::OK, move |s, c, ip| {
         hand_over(s, c, &id, ip, &body.to)

@@ -220,3 +220,39 @@ fn a_closed_trajectory_is_read_only_and_out_of_the_caseload() {
     // Still readable.
     assert_eq!(api.call(reqwest::Method::GET, "", None).0, 200);
 }
+
+#[test]
+fn a_body_that_is_not_the_expected_json_is_refused_in_the_apis_own_error_shape() {
+    let b = Bureau::start();
+    let coach = b.coach("coach@bureau.example");
+    let (employee, _) = b.employee(&coach, "Petra");
+    let api = Api::new(&b, "coach@bureau.example", &employee);
+    let before = b.dossier(&employee);
+    let send = |content_type: &str, body: &str| {
+        let r = api
+            .client
+            .post(format!("{}/actions", api.url))
+            .bearer_auth(&api.token)
+            .header("content-type", content_type)
+            .body(body.to_string())
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().unwrap_or(Value::Null))
+    };
+    for (content_type, body) in [
+        ("application/json", "{\"titel\": \"CV\"}"),
+        ("application/json", "{\"title\": 7}"),
+        ("application/json", "{\"title\": "),
+        ("text/plain", "{\"title\": \"CV\"}"),
+    ] {
+        let (status, reply) = send(content_type, body);
+        assert_eq!(status, 400, "{body}: {reply}");
+        assert_eq!(reply["code"], "malformed", "{body}: {reply}");
+        let message = reply["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("Onleesbaar verzoek: "), "{body}: {reply}");
+    }
+    assert_eq!(b.dossier(&employee), before, "nothing stored");
+    // The right body still works.
+    let (status, _) = send("application/json", "{\"title\": \"CV bijwerken\"}");
+    assert_eq!(status, 201);
+}

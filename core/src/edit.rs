@@ -121,7 +121,7 @@ pub(crate) fn collection(tx: &impl ReadDoc, name: &str) -> Result<automerge::Obj
     match tx.get(ROOT, name)? {
         Some((automerge::Value::Object(ObjType::Map), id)) => Ok(id),
         _ => Err(KoersError::Document {
-            message: format!("the dossier has no {name} collection"),
+            message: format!("het dossier heeft geen verzameling {name}"),
         }),
     }
 }

@@ -114,7 +114,7 @@ pub fn journal_key(secrets: &dyn SecretStore) -> Result<crate::store::JournalKey
     };
     if let Some(stored) = secrets.get(JOURNAL_KEY_SECRET.into()) {
         return decode(&stored).ok_or_else(|| KoersError::Storage {
-            message: "the journal key in the keystore is damaged".into(),
+            message: "de sleutel van het dagboek in de sleutelopslag is beschadigd".into(),
         });
     }
     let key = crate::store::JournalKey::generate();
@@ -126,7 +126,7 @@ pub fn journal_key(secrets: &dyn SecretStore) -> Result<crate::store::JournalKey
     {
         Some(kept) if kept.as_bytes() == key.as_bytes() => Ok(key),
         _ => Err(KoersError::Storage {
-            message: "the keystore did not keep the journal key".into(),
+            message: "de sleutelopslag heeft de sleutel van het dagboek niet bewaard".into(),
         }),
     }
 }

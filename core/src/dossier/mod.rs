@@ -352,7 +352,7 @@ impl Dossier {
             let change = doc
                 .get_last_local_change()
                 .ok_or_else(|| KoersError::Document {
-                    message: "the change just made could not be read back".into(),
+                    message: "de zojuist gemaakte wijziging is niet terug te lezen".into(),
                 })?;
             if let Some(seq) = StoredDocument::append(&tx, std::iter::once(&change))? {
                 cursor.seen_seq = seq;
@@ -500,7 +500,7 @@ impl Dossier {
             let key_file = JournalKey::file_for(path);
             if key_file.exists() {
                 std::fs::remove_file(&key_file).map_err(|e| KoersError::Storage {
-                    message: format!("the journal key could not be removed: {e}"),
+                    message: format!("de sleutel van het dagboek kon niet worden verwijderd: {e}"),
                 })?;
                 self.journal_key = Some(JournalKey::load_or_create_beside(path)?);
             }
@@ -530,7 +530,7 @@ impl Dossier {
 
 fn not_loaded() -> KoersError {
     KoersError::Document {
-        message: "the dossier's document could not be loaded".into(),
+        message: "het gedeelde dossier kon niet worden geladen".into(),
     }
 }
 
@@ -674,7 +674,7 @@ pub fn load_document_at(path: &Path) -> Result<PreloadedDocument> {
     let tx = conn.transaction()?;
     let (doc, cursor) =
         StoredDocument::load_with_cursor(&tx)?.ok_or_else(|| KoersError::Storage {
-            message: "the dossier has no document yet".into(),
+            message: "het dossier heeft nog geen gedeeld document".into(),
         })?;
     Ok(PreloadedDocument { doc, cursor })
 }

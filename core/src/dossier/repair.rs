@@ -20,7 +20,7 @@ pub(super) fn repair(conn: &Connection, actor: ActorId) -> Result<Automerge> {
     let load_snapshot = || -> Result<Automerge> {
         match &snapshot {
             Some(bytes) => Automerge::load(bytes).map_err(|e| KoersError::Storage {
-                message: format!("the stored dossier's snapshot could not be read: {e}"),
+                message: format!("de opgeslagen momentopname van het dossier is onleesbaar: {e}"),
             }),
             None => Ok(Automerge::new()),
         }

@@ -434,7 +434,7 @@ pub fn run_rounds(
     for _ in 0..koers_protocol::limits::MAX_FULL_ROUNDS {
         let StepResult::Prepared((request, state)) = dossier(Step::Prepare)? else {
             return Err(KoersError::Document {
-                message: "sync step out of order".into(),
+                message: "synchronisatiestap in de verkeerde volgorde".into(),
             });
         };
         let response = engine::with_backoff(policy, || {
@@ -445,7 +445,7 @@ pub fn run_rounds(
             dossier(Step::Absorb(Box::new((response, state))))?
         else {
             return Err(KoersError::Document {
-                message: "sync step out of order".into(),
+                message: "synchronisatiestap in de verkeerde volgorde".into(),
             });
         };
         outcome.changes_received += absorbed.applied_changes.len() as u32;

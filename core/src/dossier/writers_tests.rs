@@ -362,7 +362,7 @@ fn the_journal_is_sealed_at_rest_and_a_deleted_entry_leaves_nothing() {
     // Another handle with another key reads no text at all.
     let stranger = Dossier::open_with_journal_key(&path, JournalKey::generate()).unwrap();
     let err = stranger.journal(None, None).unwrap_err();
-    assert!(err.to_string().contains("key"), "{err}");
+    assert!(err.to_string().contains("sleutel"), "{err}");
     d.delete_journal_entry(&entry.id).unwrap();
     assert!(d.journal(None, None).unwrap().is_empty());
     assert!(!contains(&database_bytes(&path), "MARKER-JOURNAAL"));

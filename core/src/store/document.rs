@@ -262,6 +262,6 @@ impl StoredDocument {
 
 fn corrupt(e: automerge::AutomergeError) -> KoersError {
     KoersError::Storage {
-        message: format!("the stored dossier could not be read: {e}"),
+        message: format!("het opgeslagen dossier is onleesbaar: {e}"),
     }
 }

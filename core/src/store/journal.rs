@@ -32,9 +32,9 @@ impl JournalKey {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| KoersError::invalid("journal_key", "a journal key is 32 bytes"))?;
+        let key: [u8; 32] = bytes.try_into().map_err(|_| {
+            KoersError::invalid("journal_key", "een dagboeksleutel is 32 bytes lang")
+        })?;
         Ok(Self(key))
     }
 
@@ -69,7 +69,10 @@ impl JournalKey {
             Ok(()) => Ok(key),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::read_file(&path)?
                 .ok_or_else(|| KoersError::Storage {
-                    message: format!("the journal key {} vanished", path.display()),
+                    message: format!(
+                        "de sleutel van het dagboek ({}) is verdwenen",
+                        path.display()
+                    ),
                 }),
             Err(e) => Err(io_error(e)),
         }
@@ -80,7 +83,10 @@ impl JournalKey {
             Ok(bytes) => Self::from_bytes(&bytes)
                 .map(Some)
                 .map_err(|_| KoersError::Storage {
-                    message: format!("the journal key {} is damaged", path.display()),
+                    message: format!(
+                        "de sleutel van het dagboek ({}) is beschadigd",
+                        path.display()
+                    ),
                 }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error(e)),
@@ -99,7 +105,7 @@ impl JournalKey {
                 },
             )
             .map_err(|_| KoersError::Storage {
-                message: "a journal entry could not be sealed".into(),
+                message: "een dagboekregel kon niet worden versleuteld".into(),
             })?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
@@ -125,7 +131,7 @@ impl JournalKey {
 
 fn io_error(e: std::io::Error) -> KoersError {
     KoersError::Storage {
-        message: format!("the journal key could not be kept: {e}"),
+        message: format!("de sleutel van het dagboek kon niet worden bewaard: {e}"),
     }
 }
 
@@ -145,7 +151,7 @@ impl JournalStore {
             energy: entry.energy,
         })
         .map_err(|e| KoersError::Storage {
-            message: format!("a journal entry could not be encoded: {e}"),
+            message: format!("een dagboekregel kon niet worden vastgelegd: {e}"),
         })?;
         let sealed = key.seal(&entry.id, &plain)?;
         conn.execute(
@@ -255,18 +261,18 @@ impl RawEntry {
 
     fn open(self, key: &JournalKey) -> Result<JournalEntry> {
         let bad = |what: &str| KoersError::Storage {
-            message: format!("journal entry {} has an invalid {what}", self.id),
+            message: format!("dagboekregel {} heeft een ongeldige {what}", self.id),
         };
         let plain = key.open(&self.id, &self.sealed).ok_or_else(|| KoersError::Storage {
-            message: "the private journal cannot be opened with this device's key (was the app's data restored onto another device?)".into(),
+            message: "het privédagboek is niet te openen met de sleutel van dit apparaat (zijn de gegevens van de app op een ander apparaat teruggezet?)".into(),
         })?;
-        let sealed: Sealed = serde_json::from_slice(&plain).map_err(|_| bad("content"))?;
+        let sealed: Sealed = serde_json::from_slice(&plain).map_err(|_| bad("inhoud"))?;
         Ok(JournalEntry {
-            date: self.date.parse().map_err(|_| bad("date"))?,
+            date: self.date.parse().map_err(|_| bad("datum"))?,
             text: sealed.text,
             energy: sealed.energy,
-            created_at: Timestamp::from_millis(self.created).ok_or_else(|| bad("time"))?,
-            updated_at: Timestamp::from_millis(self.updated).ok_or_else(|| bad("time"))?,
+            created_at: Timestamp::from_millis(self.created).ok_or_else(|| bad("tijd"))?,
+            updated_at: Timestamp::from_millis(self.updated).ok_or_else(|| bad("tijd"))?,
             id: self.id,
         })
     }
@@ -278,7 +284,7 @@ fn legacy_entry(row: &Row<'_>) -> rusqlite::Result<JournalEntry> {
             i,
             rusqlite::types::Type::Text,
             Box::new(KoersError::Storage {
-                message: format!("journal entry has an invalid {what}"),
+                message: format!("een dagboekregel heeft een ongeldige {what}"),
             }),
         )
     };
@@ -287,11 +293,11 @@ fn legacy_entry(row: &Row<'_>) -> rusqlite::Result<JournalEntry> {
     let updated: i64 = row.get(5)?;
     Ok(JournalEntry {
         id: row.get(0)?,
-        date: date.parse().map_err(|_| bad(1, "date"))?,
+        date: date.parse().map_err(|_| bad(1, "datum"))?,
         text: row.get(2)?,
         energy: row.get(3)?,
-        created_at: Timestamp::from_millis(created).ok_or_else(|| bad(4, "time"))?,
-        updated_at: Timestamp::from_millis(updated).ok_or_else(|| bad(5, "time"))?,
+        created_at: Timestamp::from_millis(created).ok_or_else(|| bad(4, "tijd"))?,
+        updated_at: Timestamp::from_millis(updated).ok_or_else(|| bad(5, "tijd"))?,
     })
 }
 

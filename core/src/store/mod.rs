@@ -64,7 +64,7 @@ impl Store {
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() && !parent.exists() {
                 return Err(crate::KoersError::Storage {
-                    message: format!("the folder {} does not exist", parent.display()),
+                    message: format!("de map {} bestaat niet", parent.display()),
                 });
             }
         }

@@ -31,7 +31,7 @@ fn put_record<T: serde::Serialize>(
     value: &T,
 ) -> Result<()> {
     let json = serde_json::to_string(value).map_err(|e| KoersError::Storage {
-        message: format!("could not encode a {kind}: {e}"),
+        message: format!("kon een record ({kind}) niet vastleggen: {e}"),
     })?;
     conn.prepare_cached(
         "INSERT INTO records (kind, id, json) VALUES (?1, ?2, ?3)
@@ -73,7 +73,7 @@ impl Projection {
             let id: String = row.get(1)?;
             let json: String = row.get(2)?;
             let bad = |e: serde_json::Error| KoersError::Storage {
-                message: format!("a stored {kind} could not be read: {e}"),
+                message: format!("een opgeslagen record ({kind}) is onleesbaar: {e}"),
             };
             match kind.as_str() {
                 APPLICATION => {

@@ -237,7 +237,10 @@ fn a_body_that_is_not_the_expected_json_is_refused_in_the_apis_own_error_shape()
             .body(body.to_string())
             .send()
             .unwrap();
-        (r.status().as_u16(), r.json::<Value>().unwrap_or(Value::Null))
+        (
+            r.status().as_u16(),
+            r.json::<Value>().unwrap_or(Value::Null),
+        )
     };
     for (content_type, body) in [
         ("application/json", "{\"titel\": \"CV\"}"),
@@ -249,7 +252,10 @@ fn a_body_that_is_not_the_expected_json_is_refused_in_the_apis_own_error_shape()
         assert_eq!(status, 400, "{body}: {reply}");
         assert_eq!(reply["code"], "malformed", "{body}: {reply}");
         let message = reply["message"].as_str().unwrap_or_default();
-        assert!(message.starts_with("Onleesbaar verzoek: "), "{body}: {reply}");
+        assert!(
+            message.starts_with("Onleesbaar verzoek: "),
+            "{body}: {reply}"
+        );
     }
     assert_eq!(b.dossier(&employee), before, "nothing stored");
     // The right body still works.

@@ -136,7 +136,7 @@ pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
 const MIGRATION_LOCK: i64 = 0x6b6f_6572_735f_6d31; // "koers_m1"
 
 /// Connections per node unless the URL's `pool_size` parameter says otherwise.
-const DEFAULT_POOL_SIZE: usize = 16;
+pub const DEFAULT_POOL_SIZE: usize = 16;
 
 pub struct PostgresStorage {
     pool: Pool,

@@ -155,9 +155,10 @@ fn main() -> Res<()> {
                     None,
                 )?);
                 // Two nodes on one database share its connections: each gets half of the
-                // one node's pool, so PostgreSQL serves as many backends as for one node. On one machine's two cores more backends are contention,
-                // not capacity (run 8: 32 connections cost PostgreSQL 1.0-1.1 ms per session
-                // against 0.6-0.8 ms with 16).
+                // one node's pool, so PostgreSQL serves as many backends as for one node.
+                // On one machine's two cores more backends are contention, not capacity
+                // (run 8: 32 connections cost PostgreSQL 1.0-1.1 ms per session against
+                // 0.6-0.8 ms with 16).
                 a.stop();
                 let half = Some(koers_bureau::storage::postgres::DEFAULT_POOL_SIZE / 2);
                 let a = Node::start(&db.url, half, &dir, "postgres-a2")?;
@@ -438,12 +439,6 @@ fn create_database(server: &str) -> Res<Database> {
     })
 }
 
-/// `url` with the bureau's `pool_size` parameter (connections per node).
-fn with_pool_size(url: &str, connections: usize) -> String {
-    let joint = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{joint}pool_size={connections}")
-}
-
 /// Before measured rounds: the setup's bulk load (10,000 documents, 1,000 enrolments, the
 /// first syncs) is vacuumed and checkpointed now, so PostgreSQL's autovacuum and a spread
 /// checkpoint of it do not land in some rounds and not others (pgbench vacuums before each
@@ -503,7 +498,10 @@ impl Node {
             .arg("--data-dir")
             .arg(dir)
             .arg("--database")
-            .arg(pool.map_or_else(|| database.to_string(), |n| with_pool_size(database, n)))
+            .arg(pool.map_or_else(
+                || database.to_string(),
+                |n| koers_bureau::storage::postgres::with_pool_size(database, n),
+            ))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
             .stderr(log)

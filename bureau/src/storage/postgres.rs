@@ -280,6 +280,17 @@ impl Drop for PostgresStorage {
     }
 }
 
+/// URL parameter naming a node's number of connections (ours; taken out before the driver
+/// sees the URL).
+const POOL_SIZE_PARAMETER: &str = "pool_size";
+
+/// `url` with its node's number of connections set to `connections` (what
+/// `PostgresStorage::connect` reads back).
+pub fn with_pool_size(url: &str, connections: usize) -> String {
+    let joint = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{joint}{POOL_SIZE_PARAMETER}={connections}")
+}
+
 /// Takes our own `pool_size` parameter out of the URL (the driver rejects unknown ones).
 fn split_pool_size(url: &str) -> Result<(String, usize)> {
     let Some((base, query)) = url.split_once('?') else {
@@ -289,7 +300,7 @@ fn split_pool_size(url: &str) -> Result<(String, usize)> {
     let mut rest = Vec::new();
     for pair in query.split('&') {
         match pair.split_once('=') {
-            Some(("pool_size", n)) => {
+            Some((POOL_SIZE_PARAMETER, n)) => {
                 size = n
                     .parse()
                     .ok()
@@ -1232,6 +1243,12 @@ mod tests {
             ("postgres://a@h/db".to_string(), DEFAULT_POOL_SIZE)
         );
         assert!(split_pool_size("postgres://a@h/db?pool_size=0").is_err());
+        for url in ["postgres://a@h/db", "postgres://a@h/db?sslmode=disable"] {
+            assert_eq!(
+                split_pool_size(&with_pool_size(url, 8)).unwrap(),
+                (url.to_string(), 8)
+            );
+        }
     }
 
     /// Every older schema (with the data it could hold) migrates to the current one. (The

@@ -6,9 +6,10 @@
 //! anyone sees them. Sync rounds and coach edits both go through here.
 //!
 //! Next to each cached document the node keeps it hydrated (`Slot::state`), valid exactly
-//! when the cached document is: read whole when the document is (re)loaded, and after that
-//! only the records that new changes touched are read again (`koers_core::incremental`), so
-//! the rule check and the caseload cost what the changes cost, not what the dossier does.
+//! when the cached document is: when the document is (re)loaded, read from the state stored
+//! with its snapshot (`crate::snapshot_state`) or else whole, and after that only the
+//! records that new changes touched are read again (`koers_core::incremental`), so the rule
+//! check and the caseload cost what the changes cost, not what the dossier does.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,6 +21,7 @@ use koers_core::incremental;
 use koers_core::model::DossierDocument;
 use koers_protocol::ErrorCode;
 
+use crate::snapshot_state::{self, SnapshotState};
 use crate::storage::{
     Access, Catchup, DocumentWrite, NewChange, PeerStateRow, Storage, StoredDocument,
 };
@@ -346,12 +348,9 @@ impl Documents {
                             bytes: c.raw_bytes().to_vec(),
                         })
                         .collect();
-                    // The document is current and locked, so a snapshot of it holds every
-                    // stored row: the storage folds in exactly those.
                     let compact = access == Access::Write
                         && !changes.is_empty()
                         && slot.rows_since_snapshot + changes.len() >= COMPACT_AFTER;
-                    let compacted = compact.then(|| new_doc.as_ref().unwrap_or(&slot.doc).save());
                     // The caseload's summary of the new state, in the same transaction. The
                     // state is brought up to the new changes first; until the commit sets the
                     // new version the slot claims none, so if the commit fails the next edit
@@ -370,6 +369,14 @@ impl Documents {
                         None
                     };
                     written.clone_from(&summary);
+                    // The document is current and locked, so a snapshot of it holds every
+                    // stored row: the storage folds in exactly those. Beside it goes the
+                    // state, which the summary's step above brought up to the new changes.
+                    let compacted = if compact {
+                        Some(compacted(employee_id, slot, new_doc.as_ref(), &added))
+                    } else {
+                        None
+                    };
                     done = Some((out, new_doc, compact, added));
                     Ok(DocumentWrite {
                         changes,
@@ -479,10 +486,30 @@ fn parse_changes(employee_id: &str, rows: &[Vec<u8>]) -> Result<Vec<automerge::C
 
 fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
     let mut doc = Automerge::load(&stored.snapshot).map_err(|e| unreadable(employee_id, e))?;
-    doc.apply_changes(parse_changes(employee_id, &stored.changes)?)
+    let snapshot_heads = doc.get_heads();
+    let changes = parse_changes(employee_id, &stored.changes)?;
+    doc.apply_changes(changes.iter().cloned())
         .map_err(|e| unreadable(employee_id, e))?;
-    // Read whole once per load; every later change refreshes only what it touched.
-    let state = autosurgeon::hydrate(&doc).ok();
+    // The state stored with the snapshot, brought up to the rows after it (only the records
+    // they touched are read); without one, the document is read whole, once per load. Every
+    // later change refreshes only what it touched.
+    let (state, change_bytes) = match stored
+        .snapshot_state
+        .as_deref()
+        .and_then(|bytes| snapshot_state::decode(bytes, &snapshot_heads))
+    {
+        Some(SnapshotState {
+            dossier: Some(dossier),
+            change_bytes,
+            ..
+        }) => {
+            let mut state = Some(dossier);
+            advance(&mut state, &doc, &changes);
+            let rows = crate::change_check::bytes_of(&changes);
+            (state, Some(change_bytes + rows))
+        }
+        _ => (autosurgeon::hydrate(&doc).ok(), None),
+    };
     Ok(Slot {
         doc: doc.with_actor(ActorId::random()),
         changed_in_place: false,
@@ -490,8 +517,36 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
         version: 0,
         peer_state: None,
         rows_since_snapshot: stored.changes.len(),
-        change_bytes: None,
+        change_bytes,
     })
+}
+
+/// The new snapshot of `slot` (its document, or `new_doc` when the edit made a fork) with
+/// the edit's `added` changes in it, and its state beside it (`snapshot_state`): `slot`'s
+/// state, which is in step with that document, and the bytes of its changes.
+fn compacted(
+    employee_id: &str,
+    slot: &Slot,
+    new_doc: Option<&Automerge>,
+    added: &[Change],
+) -> crate::storage::Compacted {
+    let doc = new_doc.unwrap_or(&slot.doc);
+    // The count kept covers the stored changes, not `added`; without one, the snapshot's own
+    // changes are counted (once per compaction, not per session).
+    let change_bytes = match slot.change_bytes {
+        Some(stored) => stored + crate::change_check::bytes_of(added),
+        None => crate::change_check::bytes_of(&doc.get_changes(&[])),
+    };
+    let state = snapshot_state::encode(&doc.get_heads(), slot.state.as_ref(), change_bytes)
+        .inspect_err(|e| {
+            // Only a cost: the next node to load the snapshot hydrates it instead.
+            tracing::warn!(employee_id, error = %e, "snapshot stored without its state");
+        })
+        .ok();
+    crate::storage::Compacted {
+        snapshot: doc.save(),
+        state,
+    }
 }
 
 /// The actor the server writes with on behalf of a coach, of the bureau itself (corrections)
@@ -576,11 +631,9 @@ mod tests {
         kept
     }
 
-    #[test]
-    fn the_hydrated_state_follows_own_edits_and_other_nodes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bureau.db");
-        let storage = SqliteStorage::open(&path).unwrap();
+    /// A bureau file at `path` with employee e1 (a new dossier) of coach c1.
+    fn bureau_with_e1(path: &std::path::Path) {
+        let storage = SqliteStorage::open(path).unwrap();
         storage
             .insert_coach(&Coach {
                 id: "c1".into(),
@@ -615,6 +668,13 @@ mod tests {
                 0,
             )
             .unwrap();
+    }
+
+    #[test]
+    fn the_hydrated_state_follows_own_edits_and_other_nodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bureau.db");
+        bureau_with_e1(&path);
         let (a, b) = (node(&path), node(&path));
         let day = "2026-11-30".parse().unwrap();
         let first = fixtures::application("a1", day, ApplicationStatus::Applied);
@@ -649,5 +709,75 @@ mod tests {
         write_in_place(&b, vec![Edit::PutApplication(third)]);
         assert_eq!(state_is_whole(&b).applications.len(), 2);
         assert_eq!(state_is_whole(&a), state_is_whole(&b));
+    }
+
+    /// A compaction stores the state beside the snapshot; a node that then loads the
+    /// document reads that state (and the byte count) instead of hydrating it whole, brings
+    /// it up to the rows after the snapshot, and ends with exactly the whole document's.
+    #[test]
+    fn a_node_starts_from_the_state_stored_with_the_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bureau.db");
+        bureau_with_e1(&path);
+        let a = node(&path);
+        let day = "2026-11-30".parse().unwrap();
+        for i in 0..COMPACT_AFTER {
+            let app = fixtures::application(&format!("a{i}"), day, ApplicationStatus::Applied);
+            if i % 2 == 0 {
+                write(&a, vec![Edit::PutApplication(app)]);
+            } else {
+                write_in_place(&a, vec![Edit::PutApplication(app)]);
+            }
+        }
+        let storage = SqliteStorage::open(&path).unwrap();
+        let stored = storage.load_document("e1").unwrap().unwrap();
+        assert!(stored.changes.is_empty(), "compacted");
+        let snapshot_heads = Automerge::load(&stored.snapshot).unwrap().get_heads();
+        let kept =
+            snapshot_state::decode(stored.snapshot_state.as_deref().unwrap(), &snapshot_heads)
+                .unwrap();
+        assert_eq!(kept.dossier.unwrap().applications.len(), COMPACT_AFTER);
+        // Rows after the snapshot: another application, one removed.
+        write(
+            &a,
+            vec![
+                Edit::PutApplication(fixtures::application(
+                    "late",
+                    day,
+                    ApplicationStatus::Applied,
+                )),
+                Edit::RemoveApplication("a0".into()),
+            ],
+        );
+        let whole = state_is_whole(&a);
+        assert_eq!(state_is_whole(&node(&path)), whole);
+
+        // The state is what a fresh node trusts: a record planted in it (and in no change)
+        // shows on a node that loads the document now...
+        let mut planted = whole.clone();
+        let fake = fixtures::application("planted", day, ApplicationStatus::Applied);
+        planted.applications.insert(fake.id.clone(), fake);
+        let file = rusqlite::Connection::open(&path).unwrap();
+        file.execute(
+            "UPDATE documents SET snapshot_state = ?1 WHERE employee_id = 'e1'",
+            [snapshot_state::encode(&snapshot_heads, Some(&planted), kept.change_bytes).unwrap()],
+        )
+        .unwrap();
+        let has_planted = |docs: &Documents| {
+            docs.read_state("e1", |s| s.applications.contains_key("planted"))
+                .unwrap()
+        };
+        assert!(has_planted(&node(&path)));
+        // ... but never beside another snapshot: a node of an older version, compacting
+        // during a rolling upgrade, replaces the snapshot and leaves the state as it was.
+        let newer = a.read("e1", |doc| doc.save()).unwrap();
+        file.execute(
+            "UPDATE documents SET snapshot = ?1 WHERE employee_id = 'e1'",
+            [newer],
+        )
+        .unwrap();
+        let fresh = node(&path);
+        assert!(!has_planted(&fresh));
+        assert_eq!(state_is_whole(&fresh), whole);
     }
 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod devices;
 pub mod documents;
 pub mod metrics;
+pub mod snapshot_state;
 pub mod storage;
 pub mod summary;
 pub mod sync;

@@ -60,6 +60,9 @@ pub struct Device {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoredDocument {
     pub snapshot: Vec<u8>,
+    /// What the node that wrote `snapshot` stored beside it (`crate::snapshot_state`),
+    /// opaque to the storage; `None` for a snapshot written without one.
+    pub snapshot_state: Option<Vec<u8>>,
     pub changes: Vec<Vec<u8>>,
 }
 
@@ -104,10 +107,18 @@ pub struct DocumentWrite {
     pub device_seen: Option<(String, i64)>,
     /// A snapshot holding every stored change plus `changes`: replaces the stored snapshot,
     /// and exactly the rows it folds in (those up to the new version) are deleted.
-    pub compacted: Option<Vec<u8>>,
+    pub compacted: Option<Compacted>,
     /// The caseload's summary of the document as it is after this write (`crate::summary`),
     /// stored with the new version in the same transaction.
     pub summary: Option<Summary>,
+}
+
+/// A new snapshot of a document and what is stored beside it, replaced together.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Compacted {
+    pub snapshot: Vec<u8>,
+    /// See [`StoredDocument::snapshot_state`].
+    pub state: Option<Vec<u8>>,
 }
 
 /// The caseload's stored summary of one dossier (`crate::summary` computes it and says what

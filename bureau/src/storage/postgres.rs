@@ -127,6 +127,10 @@ CREATE TABLE throttle (
 );
 CREATE INDEX throttle_by_tat ON throttle(tat);
 "#,
+    // v7: beside each snapshot, what the node that wrote it knew of it (see SQLite's v7).
+    r#"
+ALTER TABLE documents ADD COLUMN snapshot_state BYTEA;
+"#,
 ];
 
 /// The schema version this code writes.
@@ -398,9 +402,10 @@ const OPEN_READ: &str = concat!(
 const ROWS_AFTER: &str =
     "SELECT bytes FROM changes WHERE employee_id = $1 AND seq > $2 ORDER BY seq";
 
-/// Replaces the stored snapshot with one holding every stored change (`$2`).
+/// Replaces the stored snapshot with one holding every stored change (`$2`), and what is
+/// stored beside it (`$3`).
 const FOLD: &str = concat!(
-    "UPDATE documents d SET snapshot = $2, folded_seq = ",
+    "UPDATE documents d SET snapshot = $2, snapshot_state = $3, folded_seq = ",
     version_sql!(),
     " WHERE employee_id = $1"
 );
@@ -892,7 +897,7 @@ impl Storage for PostgresStorage {
                 .await?;
             let Some(row) = tx
                 .query_opt(
-                    "SELECT snapshot FROM documents WHERE employee_id = $1",
+                    "SELECT snapshot, snapshot_state FROM documents WHERE employee_id = $1",
                     &[&employee_id],
                 )
                 .await?
@@ -910,6 +915,7 @@ impl Storage for PostgresStorage {
                 .collect();
             Ok(Some(StoredDocument {
                 snapshot: row.get(0),
+                snapshot_state: row.get(1),
                 changes,
             }))
         })
@@ -1005,18 +1011,19 @@ impl Storage for PostgresStorage {
                     _ => Catchup::Since(rows_after(v).await?),
                 },
                 Plan::Whole => {
-                    let snapshot: Vec<u8> = tx
+                    let row = tx
                         .query_one(
                             &tx.prepare_cached(
-                                "SELECT snapshot FROM documents WHERE employee_id = $1",
+                                "SELECT snapshot, snapshot_state FROM documents
+                                 WHERE employee_id = $1",
                             )
                             .await?,
                             &[&employee_id],
                         )
-                        .await?
-                        .get(0);
+                        .await?;
                     Catchup::Whole(StoredDocument {
-                        snapshot,
+                        snapshot: row.get(0),
+                        snapshot_state: row.get(1),
                         changes: rows_after(0).await?,
                     })
                 }
@@ -1099,8 +1106,9 @@ impl Storage for PostgresStorage {
             };
             let compacted = async {
                 match &write.compacted {
-                    Some(snapshot) => {
-                        tx.execute(&fold, &[&employee_id, snapshot]).await?;
+                    Some(c) => {
+                        tx.execute(&fold, &[&employee_id, &c.snapshot, &c.state])
+                            .await?;
                         tx.execute(&delete, &[&employee_id]).await
                     }
                     None => Ok(0),

@@ -131,6 +131,12 @@ CREATE TABLE throttle (
 );
 CREATE INDEX throttle_by_tat ON throttle(tat);
 "#,
+    // v7: beside each snapshot, what the node that wrote it knew of it (the dossier hydrated,
+    // the bytes of its changes: `snapshot_state`), so a node loading it need not work that
+    // out again. Existing snapshots have none until their next compaction.
+    r#"
+ALTER TABLE documents ADD COLUMN snapshot_state BLOB;
+"#,
 ];
 
 /// The schema version this code writes.
@@ -615,14 +621,14 @@ impl Storage for SqliteStorage {
 
     fn load_document(&self, employee_id: &str) -> Result<Option<StoredDocument>> {
         let conn = self.conn();
-        let snapshot: Option<Vec<u8>> = conn
+        let snapshot: Option<(Vec<u8>, Option<Vec<u8>>)> = conn
             .query_row(
-                "SELECT snapshot FROM documents WHERE employee_id = ?1",
+                "SELECT snapshot, snapshot_state FROM documents WHERE employee_id = ?1",
                 [employee_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some(snapshot) = snapshot else {
+        let Some((snapshot, snapshot_state)) = snapshot else {
             return Ok(None);
         };
         let mut stmt =
@@ -630,7 +636,11 @@ impl Storage for SqliteStorage {
         let changes = stmt
             .query_map([employee_id], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<Vec<u8>>>>()?;
-        Ok(Some(StoredDocument { snapshot, changes }))
+        Ok(Some(StoredDocument {
+            snapshot,
+            snapshot_state,
+            changes,
+        }))
     }
 
     fn with_document(
@@ -661,14 +671,18 @@ impl Storage for SqliteStorage {
             let catchup = match plan(cached, version, folded) {
                 Plan::Current => Catchup::Current,
                 Plan::Since(v) => Catchup::Since(rows_after(v)?),
-                Plan::Whole => Catchup::Whole(StoredDocument {
-                    snapshot: tx.query_row(
-                        "SELECT snapshot FROM documents WHERE employee_id = ?1",
+                Plan::Whole => {
+                    let (snapshot, snapshot_state) = tx.query_row(
+                        "SELECT snapshot, snapshot_state FROM documents WHERE employee_id = ?1",
                         [employee_id],
-                        |r| r.get(0),
-                    )?,
-                    changes: rows_after(0)?,
-                }),
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?;
+                    Catchup::Whole(StoredDocument {
+                        snapshot,
+                        snapshot_state,
+                        changes: rows_after(0)?,
+                    })
+                }
             };
             let peer_state = match peer {
                 Some(p) => tx
@@ -735,10 +749,16 @@ impl Storage for SqliteStorage {
         if let Some(summary) = &write.summary {
             put_summary(&tx, employee_id, new_version, summary)?;
         }
-        if let Some(snapshot) = &write.compacted {
+        if let Some(compacted) = &write.compacted {
             tx.execute(
-                "UPDATE documents SET snapshot = ?2, folded_seq = ?3 WHERE employee_id = ?1",
-                params![employee_id, snapshot, new_version],
+                "UPDATE documents SET snapshot = ?2, snapshot_state = ?3, folded_seq = ?4
+                 WHERE employee_id = ?1",
+                params![
+                    employee_id,
+                    compacted.snapshot,
+                    compacted.state,
+                    new_version
+                ],
             )?;
             tx.execute(
                 "DELETE FROM changes WHERE employee_id = ?1 AND seq <= ?2",
@@ -959,6 +979,8 @@ mod tests {
                     seen.catchup,
                     Catchup::Whole(StoredDocument {
                         snapshot: vec![1],
+                        // A snapshot from before version 7 has no state beside it.
+                        snapshot_state: None,
                         changes: vec![vec![3]]
                     })
                 );

@@ -147,7 +147,7 @@ fn edit(
     s: &dyn Storage,
     cached: Option<i64>,
     changes: Vec<NewChange>,
-    compacted: Option<Vec<u8>>,
+    compacted: Option<Compacted>,
 ) -> (Opened, i64) {
     let mut seen = None;
     let version = s
@@ -470,6 +470,7 @@ fn a_new_document_is_whole_then_current(b: &Backend) {
         opened.catchup,
         Catchup::Whole(StoredDocument {
             snapshot: b"doc".to_vec(),
+            snapshot_state: None,
             changes: vec![]
         })
     );
@@ -532,10 +533,15 @@ fn compaction_deletes_only_the_rows_it_folded_in(b: &Backend) {
         a.as_ref(),
         Some(v_old),
         vec![change(3)],
-        Some(b"folded".to_vec()),
+        Some(Compacted {
+            snapshot: b"folded".to_vec(),
+            state: Some(b"state".to_vec()),
+        }),
     );
     let stored = a.load_document("e1").unwrap().unwrap();
     assert_eq!(stored.snapshot, b"folded");
+    // What is stored beside the snapshot is replaced with it.
+    assert_eq!(stored.snapshot_state.as_deref(), Some(&b"state"[..]));
     assert!(stored.changes.is_empty());
     // Rows appended after the compaction stay.
     let (opened, v2) = edit(a.as_ref(), Some(v), vec![change(4)], None);
@@ -550,6 +556,7 @@ fn compaction_deletes_only_the_rows_it_folded_in(b: &Backend) {
         opened.catchup,
         Catchup::Whole(StoredDocument {
             snapshot: b"folded".to_vec(),
+            snapshot_state: Some(b"state".to_vec()),
             changes: vec![vec![4, 4]]
         })
     );
@@ -557,6 +564,21 @@ fn compaction_deletes_only_the_rows_it_folded_in(b: &Backend) {
     // A node just behind the compaction point catches up from the rows after it.
     let (opened, _) = edit(other.as_ref(), Some(v), vec![], None);
     assert_eq!(opened.catchup, Catchup::Since(vec![vec![4, 4]]));
+    // A snapshot written without a state never keeps the state of the one it replaces.
+    edit(
+        a.as_ref(),
+        Some(v2),
+        vec![change(5)],
+        Some(Compacted {
+            snapshot: b"again".to_vec(),
+            state: None,
+        }),
+    );
+    let stored = a.load_document("e1").unwrap().unwrap();
+    assert_eq!(
+        (stored.snapshot.as_slice(), stored.snapshot_state),
+        (&b"again"[..], None)
+    );
 }
 
 fn a_failed_edit_stores_nothing(b: &Backend) {

@@ -8,7 +8,8 @@
 //! the server CPU (utime + stime from /proc/PID/stat) and peak memory (VmHWM) are the
 //! server's alone; this process is the load generator. Seeding goes through the storage
 //! layer (`testkit::seed_employee`: every employee gets the same two-year document bytes,
-//! stored as their own row); devices enrol over HTTP.
+//! stored as their own row, with the state the template's compaction stored beside it);
+//! devices enrol over HTTP.
 //!
 //! Run: `scripts/bench-scale` (starts a PostgreSQL cluster with fsync on, installs the
 //! automerge-repo tools, runs this), or by hand:
@@ -343,7 +344,18 @@ fn seed(backend: &str, database: &str, size: &Size, filled: &Automerge) -> Res<S
         );
     }
     let first = two_year_employee(&state, &coaches[0], "Werknemer 0".into(), filled)?;
-    let bytes = state.documents.read(&first.employee_id, |d| d.save())?;
+    // Merging two years of changes compacted the template: its snapshot holds all of them,
+    // and beside it is the state every copy gets (as a dossier synced over two years has
+    // from its last compaction).
+    let stored = state
+        .storage
+        .load_document(&first.employee_id)?
+        .ok_or("the template has no document")?;
+    let snapshot_state = match (stored.changes.is_empty(), stored.snapshot_state) {
+        (true, Some(s)) => s,
+        _ => return Err("the template was not compacted with its state".into()),
+    };
+    let bytes = stored.snapshot;
     let doc = Automerge::load(&bytes)?;
     let template = Template {
         heads: doc.get_heads(),
@@ -383,6 +395,7 @@ fn seed(backend: &str, database: &str, size: &Size, filled: &Automerge) -> Res<S
                     &coaches[coach_of(n)],
                     &format!("Werknemer {n}"),
                     &template.bytes,
+                    Some(&snapshot_state),
                     &summary,
                 );
                 match seeded {
@@ -409,10 +422,11 @@ fn seed(backend: &str, database: &str, size: &Size, filled: &Automerge) -> Res<S
     codes.sort();
     codes.truncate(size.devices);
     println!(
-        "\n## {backend}\nseeded {} employees of {} coaches, each with the two-year document ({} bytes), in {:.1} s",
+        "\n## {backend}\nseeded {} employees of {} coaches, each with the two-year document ({} bytes) and its snapshot's state ({} bytes), in {:.1} s",
         size.employees,
         coaches.len(),
         template.bytes.len(),
+        snapshot_state.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(Seeded {
@@ -772,7 +786,7 @@ fn enrol_all(nodes: &[&Node], seeded: &Seeded) -> Res<Vec<Phone>> {
     phones.sort_by_key(|(i, _)| *i);
     let server_cpu = nodes.iter().map(|n| n.cpu()).sum::<Duration>() - cpu;
     println!(
-        "enrolled {} devices over HTTP in {:.1} s (server CPU {:.1} s: each document loaded and hydrated once; {} phones loaded a document other than the template's bytes); load generator RSS {} MiB",
+        "enrolled {} devices over HTTP in {:.1} s (server CPU {:.1} s: each document loaded once; {} phones loaded a document other than the template's bytes); load generator RSS {} MiB",
         phones.len(),
         started.elapsed().as_secs_f64(),
         server_cpu.as_secs_f64(),

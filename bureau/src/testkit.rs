@@ -224,13 +224,16 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, count: &AtomicU64, arm: &AtomicU
 /// Stores a new employee of `coach_id` whose dossier is `document` (saved Automerge bytes,
 /// e.g. a two-year dossier) and its caseload summary (`summary::of`, computed once by the
 /// caller for many copies), with a fresh enrolment code, as `coach_api::create_employee`
-/// stores one it built. For the scale benchmark, which seeds thousands of two-year dossiers:
-/// building and merging each one through the coach API would take an hour.
+/// stores one it built. With `snapshot_state` (`crate::snapshot_state`, of `document`), the
+/// snapshot is then stored again with it, as the compaction of a dossier built up over time
+/// stores it. For the scale benchmark, which seeds thousands of two-year dossiers: building
+/// and merging each one through the coach API would take an hour.
 pub fn seed_employee(
     state: &AppState,
     coach_id: &str,
     name: &str,
     document: &[u8],
+    snapshot_state: Option<&[u8]>,
     summary: &crate::storage::Summary,
 ) -> crate::Result<crate::coach_api::Created> {
     let employee = crate::storage::Employee {
@@ -245,6 +248,23 @@ pub fn seed_employee(
                 .storage
                 .insert_employee(&employee, document, summary, code, now)
         })?;
+    if let Some(snapshot_state) = snapshot_state {
+        state.storage.with_document(
+            &employee.id,
+            crate::storage::Access::Write,
+            None,
+            None,
+            &mut |_| {
+                Ok(crate::storage::DocumentWrite {
+                    compacted: Some(crate::storage::Compacted {
+                        snapshot: document.to_vec(),
+                        state: Some(snapshot_state.to_vec()),
+                    }),
+                    ..Default::default()
+                })
+            },
+        )?;
+    }
     Ok(crate::coach_api::Created {
         employee_id: employee.id,
         enrolment_code: code.display,

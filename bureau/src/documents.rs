@@ -11,7 +11,7 @@
 //! records that new changes touched are read again (`koers_core::incremental`), so the rule
 //! check and the caseload cost what the changes cost, not what the dossier does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::sync::State as AmSyncState;
@@ -21,7 +21,7 @@ use koers_core::incremental;
 use koers_core::model::DossierDocument;
 use koers_protocol::ErrorCode;
 
-use crate::snapshot_state::{self, SnapshotState};
+use crate::snapshot_state;
 use crate::storage::{
     Access, Catchup, DocumentWrite, NewChange, PeerStateRow, Storage, StoredDocument,
 };
@@ -57,6 +57,10 @@ pub struct Slot {
     /// costs tens of milliseconds on a two-year dossier, on every session that reached this
     /// node after another node wrote).
     change_bytes: Option<u64>,
+    /// The state of the stored snapshot, worked out when it was loaded because none was
+    /// stored beside it (a snapshot from before schema 7, or from an older node): stored
+    /// with the next write, so the next node to load the snapshot finds it.
+    unsaved_snapshot_state: Option<Vec<u8>>,
 }
 
 /// What an edit made of the document.
@@ -377,8 +381,15 @@ impl Documents {
                     } else {
                         None
                     };
+                    // Lost if this write fails: the next load works it out again.
+                    let snapshot_state = if access == Access::Write {
+                        slot.unsaved_snapshot_state.take()
+                    } else {
+                        None
+                    };
                     done = Some((out, new_doc, compact, added));
                     Ok(DocumentWrite {
+                        snapshot_state,
                         changes,
                         peer_state: persist.peer_state,
                         device_seen: persist.device_seen,
@@ -488,28 +499,46 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
     let mut doc = Automerge::load(&stored.snapshot).map_err(|e| unreadable(employee_id, e))?;
     let snapshot_heads = doc.get_heads();
     let changes = parse_changes(employee_id, &stored.changes)?;
-    doc.apply_changes(changes.iter().cloned())
-        .map_err(|e| unreadable(employee_id, e))?;
-    // The state stored with the snapshot, brought up to the rows after it (only the records
-    // they touched are read); without one, the document is read whole, once per load. Every
-    // later change refreshes only what it touched.
-    let (state, change_bytes) = match stored
+    // The snapshot's state: as stored beside it, or else worked out now (the snapshot read
+    // whole and its changes counted, once) and stored with the next write.
+    let mut unsaved_snapshot_state = None;
+    let (at_snapshot, snapshot_bytes) = match stored
         .snapshot_state
         .as_deref()
         .and_then(|bytes| snapshot_state::decode(bytes, &snapshot_heads))
     {
-        Some(SnapshotState {
-            dossier: Some(dossier),
-            change_bytes,
-            ..
-        }) => {
-            let mut state = Some(dossier);
-            advance(&mut state, &doc, &changes);
-            let rows = crate::change_check::bytes_of(&changes);
-            (state, Some(change_bytes + rows))
+        Some(kept) => (kept.dossier, kept.change_bytes),
+        None => {
+            let dossier = autosurgeon::hydrate(&doc).ok();
+            let bytes = crate::change_check::bytes_of(&doc.get_changes(&[]));
+            unsaved_snapshot_state = snapshot_state::encode(
+                &snapshot_heads,
+                dossier.as_ref(),
+                bytes,
+            )
+            .inspect_err(|e| {
+                tracing::warn!(employee_id, error = %e, "a snapshot's state not worked out");
+            })
+            .ok();
+            (dossier, bytes)
         }
-        _ => (autosurgeon::hydrate(&doc).ok(), None),
     };
+    // Rows hold only changes new to the snapshot (a compaction deletes the rows it folds
+    // in, in its own transaction), but the count must not depend on it: the rows the
+    // snapshot lacks are looked up by hash (a freshly loaded document has no queue).
+    let row_hashes: Vec<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
+    let new_rows: HashSet<ChangeHash> = doc.get_missing_deps(&row_hashes).into_iter().collect();
+    let rows_bytes: u64 = changes
+        .iter()
+        .filter(|c| new_rows.contains(&c.hash()))
+        .map(|c| c.raw_bytes().len() as u64)
+        .sum();
+    doc.apply_changes(changes.iter().cloned())
+        .map_err(|e| unreadable(employee_id, e))?;
+    // Brought up to the rows after the snapshot: only the records they touched are read.
+    // Every later change refreshes only what it touched.
+    let mut state = at_snapshot;
+    advance(&mut state, &doc, &changes);
     Ok(Slot {
         doc: doc.with_actor(ActorId::random()),
         changed_in_place: false,
@@ -517,7 +546,8 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
         version: 0,
         peer_state: None,
         rows_since_snapshot: stored.changes.len(),
-        change_bytes,
+        change_bytes: Some(snapshot_bytes + rows_bytes),
+        unsaved_snapshot_state,
     })
 }
 
@@ -779,5 +809,42 @@ mod tests {
         let fresh = node(&path);
         assert!(!has_planted(&fresh));
         assert_eq!(state_is_whole(&fresh), whole);
+    }
+
+    /// A snapshot stored without a state (before schema 7, say) gets one with the first
+    /// write of a node that loaded it: worked out from the snapshot alone, not from the
+    /// rows after it, and named by the snapshot's heads.
+    #[test]
+    fn a_snapshot_without_a_state_gets_one_with_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bureau.db");
+        bureau_with_e1(&path);
+        let day = "2026-11-30".parse().unwrap();
+        let first = fixtures::application("a1", day, ApplicationStatus::Applied);
+        let a = node(&path);
+        write(&a, vec![Edit::PutApplication(first)]);
+        let stored = SqliteStorage::open(&path)
+            .unwrap()
+            .load_document("e1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.changes.len(), 1, "a row after the snapshot");
+        let snapshot = Automerge::load(&stored.snapshot).unwrap();
+        let kept = snapshot_state::decode(
+            stored.snapshot_state.as_deref().unwrap(),
+            &snapshot.get_heads(),
+        )
+        .unwrap();
+        let whole: DossierDocument = autosurgeon::hydrate(&snapshot).unwrap();
+        assert_eq!(kept.dossier, Some(whole));
+        assert!(kept.dossier.unwrap().applications.is_empty());
+        assert_eq!(
+            kept.change_bytes,
+            crate::change_check::bytes_of(&snapshot.get_changes(&[]))
+        );
+        // Another node starts from it and, with the row on top, holds the whole dossier.
+        let b = node(&path);
+        assert_eq!(state_is_whole(&b), state_is_whole(&a));
+        assert_eq!(state_is_whole(&b).applications.len(), 1);
     }
 }

@@ -8,12 +8,13 @@
 //! for the first time, pays for loading the Automerge document and little more. Only the
 //! records the change rows after the snapshot touched are read from the document again.
 //!
-//! It is written in the same statement as the snapshot it belongs to and names that
-//! snapshot's heads, which a node checks against the snapshot it loaded: one written by
-//! anything else (a node of an older version compacting during a rolling upgrade replaces
-//! the snapshot and leaves this column alone) is never taken for it. One that cannot be
-//! read, is of another [`FORMAT`] or names other heads is ignored: the node then hydrates
-//! the document whole, as it would without one.
+//! A compaction writes it in the same statement as its snapshot; a node that loaded a
+//! snapshot without one (from before schema 7) works it out from that snapshot and stores
+//! it with its next write. Either way it names the heads of its snapshot, which a node
+//! checks against the snapshot it loaded: one meant for another snapshot (a node of an
+//! older version compacting during a rolling upgrade replaces the snapshot and leaves this
+//! column alone) is never taken for it. One that cannot be read, is of another [`FORMAT`]
+//! or names other heads is ignored: the node then works it out again, as without one.
 
 use std::io::Read;
 

@@ -108,6 +108,10 @@ pub struct DocumentWrite {
     /// A snapshot holding every stored change plus `changes`: replaces the stored snapshot,
     /// and exactly the rows it folds in (those up to the new version) are deleted.
     pub compacted: Option<Compacted>,
+    /// A state for the stored snapshot, which had none (see
+    /// [`StoredDocument::snapshot_state`]): stored beside it, unless `compacted` replaces
+    /// both.
+    pub snapshot_state: Option<Vec<u8>>,
     /// The caseload's summary of the document as it is after this write (`crate::summary`),
     /// stored with the new version in the same transaction.
     pub summary: Option<Summary>,

@@ -1054,7 +1054,7 @@ impl Storage for PostgresStorage {
             // open read's expression); the caller gets it from the inserted rows. The
             // statements are prepared first (a round trip only the first time on a pooled
             // connection), so the writes below go out, and run, in the order written.
-            let (insert, upsert_peer, seen, summary, fold, delete) = tokio::try_join!(
+            let (insert, upsert_peer, seen, summary, fold, delete, put_state) = tokio::try_join!(
                 tx.prepare_cached(
                     "INSERT INTO changes (employee_id, hash, bytes)
                      SELECT $1, h, b FROM UNNEST($2::BYTEA[], $3::BYTEA[]) WITH ORDINALITY
@@ -1073,6 +1073,9 @@ impl Storage for PostgresStorage {
                 tx.prepare_cached(
                     "DELETE FROM changes WHERE employee_id = $1
                      AND seq <= (SELECT folded_seq FROM documents WHERE employee_id = $1)",
+                ),
+                tx.prepare_cached(
+                    "UPDATE documents SET snapshot_state = $2 WHERE employee_id = $1"
                 ),
             )?;
             let hashes: Vec<&[u8]> = write.changes.iter().map(|c| c.hash.as_slice()).collect();
@@ -1104,6 +1107,12 @@ impl Storage for PostgresStorage {
                     None => Ok(0),
                 }
             };
+            let snapshot_state = async {
+                match (&write.snapshot_state, &write.compacted) {
+                    (Some(state), None) => tx.execute(&put_state, &[&employee_id, state]).await,
+                    _ => Ok(0),
+                }
+            };
             let compacted = async {
                 match &write.compacted {
                     Some(c) => {
@@ -1114,8 +1123,14 @@ impl Storage for PostgresStorage {
                     None => Ok(0),
                 }
             };
-            let (inserted, ..) =
-                tokio::try_join!(inserted, peer_state, device_seen, summary, compacted)?;
+            let (inserted, ..) = tokio::try_join!(
+                inserted,
+                peer_state,
+                device_seen,
+                summary,
+                snapshot_state,
+                compacted
+            )?;
             let new_version = inserted
                 .iter()
                 .map(|r| r.get::<_, i64>(0))

@@ -749,6 +749,12 @@ impl Storage for SqliteStorage {
         if let Some(summary) = &write.summary {
             put_summary(&tx, employee_id, new_version, summary)?;
         }
+        if let (Some(state), None) = (&write.snapshot_state, &write.compacted) {
+            tx.execute(
+                "UPDATE documents SET snapshot_state = ?2 WHERE employee_id = ?1",
+                params![employee_id, state],
+            )?;
+        }
         if let Some(compacted) = &write.compacted {
             tx.execute(
                 "UPDATE documents SET snapshot = ?2, snapshot_state = ?3, folded_seq = ?4

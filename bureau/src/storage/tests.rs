@@ -54,6 +54,7 @@ for_each_backend!(
     a_new_document_is_whole_then_current,
     another_node_catches_up_with_the_rows_it_lacks,
     compaction_deletes_only_the_rows_it_folded_in,
+    a_state_worked_out_later_goes_beside_the_snapshot,
     a_failed_edit_stores_nothing,
     reads_store_nothing,
     edits_of_one_document_serialise_across_nodes,
@@ -579,6 +580,40 @@ fn compaction_deletes_only_the_rows_it_folded_in(b: &Backend) {
         (stored.snapshot.as_slice(), stored.snapshot_state),
         (&b"again"[..], None)
     );
+}
+
+fn a_state_worked_out_later_goes_beside_the_snapshot(b: &Backend) {
+    let s = (b.open)();
+    setup(s.as_ref());
+    let write = |cached, compacted: Option<Compacted>, state: &[u8]| {
+        s.with_document("e1", Access::Write, cached, None, &mut |_| {
+            Ok(DocumentWrite {
+                changes: vec![change(7)],
+                compacted: compacted.clone(),
+                snapshot_state: Some(state.to_vec()),
+                ..Default::default()
+            })
+        })
+        .unwrap()
+    };
+    let v = write(None, None, b"later");
+    let stored = s.load_document("e1").unwrap().unwrap();
+    assert_eq!(
+        (stored.snapshot.as_slice(), stored.snapshot_state.as_deref()),
+        (&b"doc"[..], Some(&b"later"[..]))
+    );
+    assert_eq!(stored.changes, vec![vec![7, 7]]);
+    // A compaction in the same write stores its own state with its snapshot.
+    write(
+        v,
+        Some(Compacted {
+            snapshot: b"folded".to_vec(),
+            state: Some(b"compacted".to_vec()),
+        }),
+        b"later",
+    );
+    let stored = s.load_document("e1").unwrap().unwrap();
+    assert_eq!(stored.snapshot_state.as_deref(), Some(&b"compacted"[..]));
 }
 
 fn a_failed_edit_stores_nothing(b: &Backend) {

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 
 use automerge::sync::{Message, SyncDoc};
-use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash};
 use koers_core::incremental::{self, RecordRef, Touched};
 use koers_core::model::{Actor, DossierDocument, DOCUMENT_SCHEMA};
 use koers_core::sync::{hashes_from_wire, hashes_to_wire, parse_chunks};
@@ -225,9 +225,9 @@ fn fast(
     let mut seen = HashSet::new();
     let new: Vec<Change> = pushed
         .into_iter()
-        .filter(|c| slot.doc.get_change_by_hash(&c.hash()).is_none() && seen.insert(c.hash()))
+        .filter(|c| !knows_all(&slot.doc, &[c.hash()]) && seen.insert(c.hash()))
         .collect();
-    let known = |h: &ChangeHash| seen.contains(h) || slot.doc.get_change_by_hash(h).is_some();
+    let known = |h: &ChangeHash| seen.contains(h) || knows_all(&slot.doc, &[*h]);
     if !new.iter().all(|c| c.deps().iter().all(known)) || !heads.iter().all(known) {
         return Ok(start_full(state, slot));
     }

@@ -258,8 +258,11 @@ fn checksums<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> Result<()> {
 }
 
 /// The bytes of `changes` as stored (what the dossier's size limit counts).
-pub(crate) fn bytes_of(changes: &[automerge::Change]) -> u64 {
-    changes.iter().map(|c| c.raw_bytes().len() as u64).sum()
+pub(crate) fn bytes_of<'a>(changes: impl IntoIterator<Item = &'a automerge::Change>) -> u64 {
+    changes
+        .into_iter()
+        .map(|c| c.raw_bytes().len() as u64)
+        .sum()
 }
 
 /// Refuses `added` (changes not yet in the stored document, which holds `stored_bytes` of

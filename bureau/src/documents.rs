@@ -52,11 +52,11 @@ pub struct Slot {
     peer_state: Option<Vec<u8>>,
     rows_since_snapshot: usize,
     /// The bytes of every change `doc` holds as stored, which the dossier's size limit
-    /// counts: counted once when first needed, then kept up to date with every change this
-    /// node stores or catches up on, so that no sync counts the whole history again (which
-    /// costs tens of milliseconds on a two-year dossier, on every session that reached this
-    /// node after another node wrote).
-    change_bytes: Option<u64>,
+    /// counts: read from the snapshot's state (or counted once) when the document is loaded,
+    /// then kept up to date with every change this node stores or catches up on, so that no
+    /// sync counts the whole history again (which costs tens of milliseconds on a two-year
+    /// dossier).
+    change_bytes: u64,
     /// The state of the stored snapshot, worked out when it was loaded because none was
     /// stored beside it (a snapshot from before schema 7, or from an older node): stored
     /// with the next write, so the next node to load the snapshot finds it.
@@ -104,25 +104,15 @@ impl Slot {
         })
     }
 
-    /// The bytes of every stored change of the dossier (see the field).
-    pub fn change_bytes(&mut self) -> u64 {
-        if let Some(bytes) = self.change_bytes {
-            return bytes;
-        }
-        let bytes = crate::change_check::bytes_of(&self.doc.get_changes(&[]));
-        // Kept only when counted on the document as stored, never with an edit's own
-        // changes in it (they are added once stored).
-        if !self.changed_in_place {
-            self.change_bytes = Some(bytes);
-        }
-        bytes
+    /// The bytes of every stored change of the dossier (see the field): an edit's own
+    /// changes count once they are stored.
+    pub fn change_bytes(&self) -> u64 {
+        self.change_bytes
     }
 
     /// Counts `changes`, just stored or caught up on, into [`Self::change_bytes`].
     fn count_in(&mut self, changes: &[Change]) {
-        if let Some(bytes) = self.change_bytes.as_mut() {
-            *bytes += crate::change_check::bytes_of(changes);
-        }
+        self.change_bytes += crate::change_check::bytes_of(changes);
     }
 
     /// [`change_as`] on the document in place; the caller brings the state along
@@ -528,11 +518,8 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
     // snapshot lacks are looked up by hash (a freshly loaded document has no queue).
     let row_hashes: Vec<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
     let new_rows: HashSet<ChangeHash> = doc.get_missing_deps(&row_hashes).into_iter().collect();
-    let rows_bytes: u64 = changes
-        .iter()
-        .filter(|c| new_rows.contains(&c.hash()))
-        .map(|c| c.raw_bytes().len() as u64)
-        .sum();
+    let rows_bytes =
+        crate::change_check::bytes_of(changes.iter().filter(|c| new_rows.contains(&c.hash())));
     doc.apply_changes(changes.iter().cloned())
         .map_err(|e| unreadable(employee_id, e))?;
     // Brought up to the rows after the snapshot: only the records they touched are read.
@@ -546,7 +533,7 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
         version: 0,
         peer_state: None,
         rows_since_snapshot: stored.changes.len(),
-        change_bytes: Some(snapshot_bytes + rows_bytes),
+        change_bytes: snapshot_bytes + rows_bytes,
         unsaved_snapshot_state,
     })
 }
@@ -561,12 +548,8 @@ fn compacted(
     added: &[Change],
 ) -> crate::storage::Compacted {
     let doc = new_doc.unwrap_or(&slot.doc);
-    // The count kept covers the stored changes, not `added`; without one, the snapshot's own
-    // changes are counted (once per compaction, not per session).
-    let change_bytes = match slot.change_bytes {
-        Some(stored) => stored + crate::change_check::bytes_of(added),
-        None => crate::change_check::bytes_of(&doc.get_changes(&[])),
-    };
+    // The count kept covers the stored changes, not `added` yet.
+    let change_bytes = slot.change_bytes + crate::change_check::bytes_of(added);
     let state = snapshot_state::encode(&doc.get_heads(), slot.state.as_ref(), change_bytes)
         .inspect_err(|e| {
             // Only a cost: the next node to load the snapshot hydrates it instead.

@@ -224,9 +224,8 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, count: &AtomicU64, arm: &AtomicU
 /// Stores a new employee of `coach_id` whose dossier is `document` (saved Automerge bytes,
 /// e.g. a two-year dossier) and its caseload summary (`summary::of`, computed once by the
 /// caller for many copies), with a fresh enrolment code, as `coach_api::create_employee`
-/// stores one it built. With `snapshot_state` (`crate::snapshot_state`, of `document`), the
-/// snapshot is then stored again with it, as the compaction of a dossier built up over time
-/// stores it. For the scale benchmark, which seeds thousands of two-year dossiers: building
+/// stores one it built. With `snapshot_state` (`crate::snapshot_state`, of `document`), that
+/// is then stored beside it, as a dossier built up over time has it from its compaction. For the scale benchmark, which seeds thousands of two-year dossiers: building
 /// and merging each one through the coach API would take an hour.
 pub fn seed_employee(
     state: &AppState,
@@ -256,10 +255,7 @@ pub fn seed_employee(
             None,
             &mut |_| {
                 Ok(crate::storage::DocumentWrite {
-                    compacted: Some(crate::storage::Compacted {
-                        snapshot: document.to_vec(),
-                        state: Some(snapshot_state.to_vec()),
-                    }),
+                    snapshot_state: Some(snapshot_state.to_vec()),
                     ..Default::default()
                 })
             },

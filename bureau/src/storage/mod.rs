@@ -117,6 +117,16 @@ pub struct DocumentWrite {
     pub summary: Option<Summary>,
 }
 
+impl DocumentWrite {
+    /// The state to store beside the stored snapshot: none when `compacted` replaces both.
+    pub fn state_beside_stored_snapshot(&self) -> Option<&[u8]> {
+        match self.compacted {
+            Some(_) => None,
+            None => self.snapshot_state.as_deref(),
+        }
+    }
+}
+
 /// A new snapshot of a document and what is stored beside it, replaced together.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Compacted {

@@ -1108,9 +1108,9 @@ impl Storage for PostgresStorage {
                 }
             };
             let snapshot_state = async {
-                match (&write.snapshot_state, &write.compacted) {
-                    (Some(state), None) => tx.execute(&put_state, &[&employee_id, state]).await,
-                    _ => Ok(0),
+                match write.state_beside_stored_snapshot() {
+                    Some(state) => tx.execute(&put_state, &[&employee_id, &state]).await,
+                    None => Ok(0),
                 }
             };
             let compacted = async {

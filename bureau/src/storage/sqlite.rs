@@ -133,7 +133,7 @@ CREATE INDEX throttle_by_tat ON throttle(tat);
 "#,
     // v7: beside each snapshot, what the node that wrote it knew of it (the dossier hydrated,
     // the bytes of its changes: `snapshot_state`), so a node loading it need not work that
-    // out again. Existing snapshots have none until their next compaction.
+    // out again. Existing snapshots have none until the first node that loads one stores it.
     r#"
 ALTER TABLE documents ADD COLUMN snapshot_state BLOB;
 "#,
@@ -749,7 +749,7 @@ impl Storage for SqliteStorage {
         if let Some(summary) = &write.summary {
             put_summary(&tx, employee_id, new_version, summary)?;
         }
-        if let (Some(state), None) = (&write.snapshot_state, &write.compacted) {
+        if let Some(state) = write.state_beside_stored_snapshot() {
             tx.execute(
                 "UPDATE documents SET snapshot_state = ?2 WHERE employee_id = ?1",
                 params![employee_id, state],

@@ -94,6 +94,7 @@ fn main() -> Res<()> {
         if quick { " (--quick)" } else { "" }
     );
     println!("load before: {}", load_average());
+    raise_fd_limit();
     let work = tempfile::tempdir()?;
 
     let build = Instant::now();
@@ -107,6 +108,8 @@ fn main() -> Res<()> {
 
     let mut results: Vec<Measured> = Vec::new();
     let mut caseloads: Vec<(String, Caseload)> = Vec::new();
+    // Configurations measured side by side, round by round.
+    let mut comparisons: Vec<String> = Vec::new();
     let mut template: Option<Vec<u8>> = None;
 
     // SQLite, one node.
@@ -114,21 +117,28 @@ fn main() -> Res<()> {
         let dir = work.path().join("sqlite");
         std::fs::create_dir_all(&dir)?;
         let db = dir.join("bureau.db").to_string_lossy().into_owned();
-        let seeded = seed("SQLite", &db, &size, &filled)?;
+        let seeded = seed("SQLite", &db, &size, &filled, 1)?;
         template.get_or_insert_with(|| seeded.template.bytes.clone());
         let node = Node::start(&db, None, &dir, "sqlite-a")?;
         caseloads.push(("SQLite".into(), caseload(&node.url, &seeded, 5)?));
-        let mut phones = enrol_all(&[&node], &seeded)?;
+        let mut phones = enrol_all(&[&node], &seeded.device_set(0), &seeded.template)?;
         warm_up(
             "SQLite, 1 node, first sync after enrolment",
             &[&node],
             &mut phones,
         )?;
-        results.push(measure_with("SQLite, 1 node", &[&node], &mut phones, None)?);
+        results.extend(measure(&mut [Config {
+            name: "SQLite, 1 node",
+            nodes: vec![&node],
+            phones: &mut phones,
+            switch: None,
+        }])?);
         node.stop();
     }
 
-    // PostgreSQL: one node, then a second node on the same database.
+    // PostgreSQL: one node and two nodes on the same database, running at once, each with
+    // its own devices, their rounds interleaved (so a machine that slows down during the run
+    // slows both alike); then one node again beside two nodes without session affinity.
     match &postgres {
         None => println!(
             "\nPostgreSQL: not measured (set KOERS_BENCH_DATABASE_URL, or run scripts/bench-scale)"
@@ -138,77 +148,87 @@ fn main() -> Res<()> {
             std::fs::create_dir_all(&dir)?;
             let db = create_database(server)?;
             let mut run = || -> Res<()> {
-                let seeded = seed("PostgreSQL", &db.url, &size, &filled)?;
+                let seeded = seed("PostgreSQL", &db.url, &size, &filled, 2)?;
                 template.get_or_insert_with(|| seeded.template.bytes.clone());
                 let a = Node::start(&db.url, None, &dir, "postgres-a")?;
                 caseloads.push(("PostgreSQL".into(), caseload(&a.url, &seeded, 5)?));
-                let mut phones = enrol_all(&[&a], &seeded)?;
+                // Two nodes on one database share its connections: each gets half of the
+                // one node's pool, so a two-node round has PostgreSQL serve as many backends
+                // as a one-node round (the other configuration's connections wait idle). On
+                // one machine's two cores more backends are contention, not capacity (run 8:
+                // 32 busy connections cost PostgreSQL 1.0-1.1 ms per session against
+                // 0.6-0.8 ms with 16).
+                let half = Some(koers_bureau::storage::postgres::DEFAULT_POOL_SIZE / 2);
+                let b = Node::start(&db.url, half, &dir, "postgres-b")?;
+                let c = Node::start(&db.url, half, &dir, "postgres-c")?;
+                let mut one = enrol_all(&[&a], &seeded.device_set(0), &seeded.template)?;
+                // Device i talks to node i mod 2 (as a balancer with session affinity
+                // would send it).
+                let mut two = enrol_all(&[&b, &c], &seeded.device_set(1), &seeded.template)?;
                 warm_up(
                     "PostgreSQL, 1 node, first sync after enrolment",
                     &[&a],
-                    &mut phones,
+                    &mut one,
                 )?;
-                settle(&db)?;
-                results.push(measure_with(
-                    "PostgreSQL, 1 node",
-                    &[&a],
-                    &mut phones,
-                    None,
-                )?);
-                // Two nodes on one database share its connections: each gets half of the
-                // one node's pool, so PostgreSQL serves as many backends as for one node.
-                // On one machine's two cores more backends are contention, not capacity
-                // (run 8: 32 connections cost PostgreSQL 1.0-1.1 ms per session against
-                // 0.6-0.8 ms with 16).
-                a.stop();
-                let half = Some(koers_bureau::storage::postgres::DEFAULT_POOL_SIZE / 2);
-                let a = Node::start(&db.url, half, &dir, "postgres-a2")?;
-                // Device i talks to node i mod 2 from now on (as a balancer with session
-                // affinity would send it). No document is cached on either node yet: one
-                // unmeasured round loads them, as after any restart.
-                let b = Node::start(&db.url, half, &dir, "postgres-b")?;
-                for (i, p) in phones.iter_mut().enumerate() {
-                    let url = if i % 2 == 0 { &a.url } else { &b.url };
-                    p.transport = HttpTransport::new(url)?;
-                }
                 warm_up(
-                    "PostgreSQL, 2 nodes, first round (documents loaded on both nodes)",
-                    &[&a, &b],
-                    &mut phones,
+                    "PostgreSQL, 2 nodes, first sync after enrolment",
+                    &[&b, &c],
+                    &mut two,
                 )?;
                 settle(&db)?;
-                results.push(measure_with(
-                    "PostgreSQL, 2 nodes",
-                    &[&a, &b],
-                    &mut phones,
-                    None,
-                )?);
-                // Then without affinity: a balancer that sends each session to either node,
-                // so a device's every session reaches the node its previous one did not, and
-                // that node first catches up on the change the other node stored.
-                let mut other: Vec<HttpTransport> = phones
+                let measured = measure(&mut [
+                    Config {
+                        name: "PostgreSQL, 1 node",
+                        nodes: vec![&a],
+                        phones: &mut one,
+                        switch: None,
+                    },
+                    Config {
+                        name: "PostgreSQL, 2 nodes",
+                        nodes: vec![&b, &c],
+                        phones: &mut two,
+                        switch: None,
+                    },
+                ])?;
+                comparisons.extend(compare(&measured));
+                results.extend(measured);
+                // Without affinity: a balancer that sends each session to either node, so a
+                // device's every session reaches the node its previous one did not, and that
+                // node first catches up on the change the other node stored. Each node's
+                // first session of a device it never served loads that dossier whole: shown,
+                // not measured.
+                let mut other: Vec<HttpTransport> = two
                     .iter()
                     .enumerate()
-                    .map(|(i, _)| HttpTransport::new(if i % 2 == 0 { &b.url } else { &a.url }))
+                    .map(|(i, _)| HttpTransport::new(if i % 2 == 0 { &c.url } else { &b.url }))
                     .collect::<Result<_, _>>()?;
-                // Each node's first session of a device it never served loads that dossier
-                // whole (as in the first two-node round): shown, not measured.
-                for (p, t) in phones.iter_mut().zip(other.iter_mut()) {
+                for (p, t) in two.iter_mut().zip(other.iter_mut()) {
                     std::mem::swap(&mut p.transport, t);
                 }
                 warm_up(
-                    "PostgreSQL, 2 nodes, no affinity, first round (each node loads the other half)",
-                    &[&a, &b],
-                    &mut phones,
+                    "PostgreSQL, 2 nodes, no affinity, first round on the other node (each node loads the other half)",
+                    &[&b, &c],
+                    &mut two,
                 )?;
-                results.push(measure_with(
-                    "PostgreSQL, 2 nodes, no affinity",
-                    &[&a, &b],
-                    &mut phones,
-                    Some(&mut other),
-                )?);
+                let measured = measure(&mut [
+                    Config {
+                        name: "PostgreSQL, 1 node, beside no affinity",
+                        nodes: vec![&a],
+                        phones: &mut one,
+                        switch: None,
+                    },
+                    Config {
+                        name: "PostgreSQL, 2 nodes, no affinity",
+                        nodes: vec![&b, &c],
+                        phones: &mut two,
+                        switch: Some(&mut other),
+                    },
+                ])?;
+                comparisons.extend(compare(&measured));
+                results.extend(measured);
                 a.stop();
                 b.stop();
+                c.stop();
                 Ok(())
             };
             let outcome = run();
@@ -266,6 +286,9 @@ fn main() -> Res<()> {
         Err(e) => println!("| automerge-repo sync server | not measured: {e} | | | | | | |"),
     }
     println!();
+    for line in &comparisons {
+        println!("{line}");
+    }
     for (backend, c) in &caseloads {
         println!(
             "caseload of {} two-year dossiers over HTTP ({backend}): {:.0} ms on a node that just started, {:.1} ms after that (p50 of {})",
@@ -294,6 +317,41 @@ fn main() -> Res<()> {
         })
 }
 
+/// Every phone here is a real HTTP client (a reqwest blocking client: a thread, its runtime's
+/// descriptors and a kept-alive connection, 5 descriptors in all), and two sets of 1,000
+/// phones plus the 1,000 second transports of the devices without affinity come to 15,000,
+/// near the 20,000 this machine allows. Raised as far as this process may; the limit is
+/// printed, and every phone's enrolment prints the count in use.
+fn raise_fd_limit() {
+    const WANTED: libc::rlim_t = 1 << 20;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit with a valid pointer to a rlimit of our own.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return;
+        }
+        let raised = libc::rlimit {
+            rlim_cur: WANTED.max(limit.rlim_cur),
+            rlim_max: WANTED.max(limit.rlim_max),
+        };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+            limit = raised;
+        } else {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+    println!("open files limit: {}", limit.rlim_cur);
+}
+
+/// This process's open file descriptors.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
 /// `uptime`'s load averages.
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -312,13 +370,34 @@ struct Template {
 struct Seeded {
     template: Template,
     caseload_coach: String,
-    /// Enrolment codes of the employees whose devices sync.
+    /// Enrolment codes of the employees whose devices sync: `sets` sets of `devices`,
+    /// interleaved (set k is every code k, k + sets, ...: each spread over every coach).
     device_codes: Vec<String>,
+    sets: usize,
+}
+
+impl Seeded {
+    /// The enrolment codes of device set `k`.
+    fn device_set(&self, k: usize) -> Vec<String> {
+        self.device_codes
+            .iter()
+            .skip(k)
+            .step_by(self.sets)
+            .cloned()
+            .collect()
+    }
 }
 
 /// Seeds `database`: the coaches, one employee made through the coach API with the two-year
-/// history merged in (the template), then everyone else with that document.
-fn seed(backend: &str, database: &str, size: &Size, filled: &Automerge) -> Res<Seeded> {
+/// history merged in (the template), then everyone else with that document; `sets` sets of
+/// `size.devices` employees get their enrolment codes kept (one set per configuration).
+fn seed(
+    backend: &str,
+    database: &str,
+    size: &Size,
+    filled: &Automerge,
+    sets: usize,
+) -> Res<Seeded> {
     let started = Instant::now();
     let storage = koers_bureau::storage::open(database)?;
     // The key the bureau processes will read from the same database.
@@ -366,7 +445,8 @@ fn seed(backend: &str, database: &str, size: &Size, filled: &Automerge) -> Res<S
     // Employee n belongs to coach 0 while n < caseload, then per_coach to each next coach.
     // The devices are spread evenly over the employees of the other coaches.
     let others = size.employees - size.caseload;
-    let step = (others / size.devices.max(1)).max(1);
+    let devices = size.devices * sets;
+    let step = (others / devices.max(1)).max(1);
     let is_device = |n: usize| n >= size.caseload && (n - size.caseload).is_multiple_of(step);
     let coach_of = |n: usize| {
         if n < size.caseload {
@@ -420,7 +500,15 @@ fn seed(backend: &str, database: &str, size: &Size, filled: &Automerge) -> Res<S
     }
     let mut codes = codes.into_inner().map_err(|_| "seeding thread panicked")?;
     codes.sort();
-    codes.truncate(size.devices);
+    if codes.len() < devices {
+        return Err(format!(
+            "{} employees leave only {} of {devices} devices",
+            size.employees,
+            codes.len()
+        )
+        .into());
+    }
+    codes.truncate(devices);
     println!(
         "\n## {backend}\nseeded {} employees of {} coaches, each with the two-year document ({} bytes) and its snapshot's state ({} bytes), in {:.1} s",
         size.employees,
@@ -433,6 +521,7 @@ fn seed(backend: &str, database: &str, size: &Size, filled: &Automerge) -> Res<S
         template,
         caseload_coach: "coach0@bureau.example".into(),
         device_codes: codes.into_iter().map(|(_, c)| c).collect(),
+        sets,
     })
 }
 
@@ -546,7 +635,7 @@ impl Node {
         Err(format!("{name} did not become ready in 60 s").into())
     }
 
-    fn cpu(&self) -> Duration {
+    fn cpu(&self) -> Res<Duration> {
         process_cpu(&self.child.id().to_string())
     }
 
@@ -574,9 +663,16 @@ impl Drop for Node {
     }
 }
 
+/// The CPU all of `nodes` have used so far.
+fn nodes_cpu(nodes: &[&Node]) -> Res<Duration> {
+    nodes.iter().map(|n| n.cpu()).sum()
+}
+
 /// User + system CPU time of process `pid` ("self" for this one), from /proc/PID/stat.
-fn process_cpu(pid: &str) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+fn process_cpu(pid: &str) -> Res<Duration> {
+    // An unreadable /proc (out of file descriptors, say) must not read as zero CPU.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
     // Fields after the command name (which may hold spaces) in parentheses.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<u64> = rest
@@ -587,7 +683,7 @@ fn process_cpu(pid: &str) -> Duration {
     let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    Duration::from_nanos(ticks * 1_000_000_000 / hz)
+    Ok(Duration::from_nanos(ticks * 1_000_000_000 / hz))
 }
 
 /// The pid of the PostgreSQL server `url` names, if it runs here and its data directory's
@@ -719,19 +815,18 @@ fn caseload(url: &str, seeded: &Seeded, warm_runs: usize) -> Res<Caseload> {
 /// Enrols a device for every code over HTTP (device i at node i mod nodes). A phone adopts
 /// the document it receives; when those are the template's bytes it takes a fork of the
 /// template instead of loading them again (the same document, a fraction of the client CPU).
-fn enrol_all(nodes: &[&Node], seeded: &Seeded) -> Res<Vec<Phone>> {
+fn enrol_all(nodes: &[&Node], codes: &[String], template: &Template) -> Res<Vec<Phone>> {
     let started = Instant::now();
-    let cpu = nodes.iter().map(|n| n.cpu()).sum::<Duration>();
+    let cpu = nodes_cpu(nodes)?;
     let next = AtomicUsize::new(0);
     let adopted = AtomicUsize::new(0);
     let phones: Mutex<Vec<(usize, Phone)>> = Mutex::new(Vec::new());
     let failed: Mutex<Option<String>> = Mutex::new(None);
-    let template = &seeded.template;
     std::thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(code) = seeded.device_codes.get(i) else {
+                let Some(code) = codes.get(i) else {
                     return;
                 };
                 let url = &nodes[i % nodes.len()].url;
@@ -784,14 +879,15 @@ fn enrol_all(nodes: &[&Node], seeded: &Seeded) -> Res<Vec<Phone>> {
         .into_inner()
         .map_err(|_| "enrolment thread panicked")?;
     phones.sort_by_key(|(i, _)| *i);
-    let server_cpu = nodes.iter().map(|n| n.cpu()).sum::<Duration>() - cpu;
+    let server_cpu = nodes_cpu(nodes)? - cpu;
     println!(
-        "enrolled {} devices over HTTP in {:.1} s (server CPU {:.1} s: each document loaded once; {} phones loaded a document other than the template's bytes); load generator RSS {} MiB",
+        "enrolled {} devices over HTTP in {:.1} s (server CPU {:.1} s: each document loaded once; {} phones loaded a document other than the template's bytes); load generator RSS {} MiB, {} open files",
         phones.len(),
         started.elapsed().as_secs_f64(),
         server_cpu.as_secs_f64(),
         adopted.load(Ordering::Relaxed),
-        rss_mib()
+        rss_mib(),
+        open_fds()
     );
     Ok(phones.into_iter().map(|(_, p)| p).collect())
 }
@@ -852,10 +948,10 @@ fn round(nodes: &[&Node], phones: &mut [Phone], rate: Option<f64>) -> Res<Round>
     let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let retried = AtomicUsize::new(0);
     let latencies: Mutex<Vec<Duration>> = Mutex::new(Vec::with_capacity(phones.len()));
-    let cpu = nodes.iter().map(|n| n.cpu()).sum::<Duration>();
+    let cpu = nodes_cpu(nodes)?;
     let database = nodes.first().and_then(|n| n.database_pid.clone());
     let database_cpu_before = database.as_deref().map(database_cpu);
-    let client_cpu = process_cpu("self");
+    let client_cpu = process_cpu("self")?;
     // Threads are made first; every session waits for its start time.
     let t0 = Instant::now() + Duration::from_millis(300 + phones.len() as u64 / 2);
     let ended = Mutex::new(t0);
@@ -896,8 +992,8 @@ fn round(nodes: &[&Node], phones: &mut [Phone], rate: Option<f64>) -> Res<Round>
             }
         }
     });
-    let server_cpu = nodes.iter().map(|n| n.cpu()).sum::<Duration>() - cpu;
-    let client_cpu = process_cpu("self") - client_cpu;
+    let server_cpu = nodes_cpu(nodes)? - cpu;
+    let client_cpu = process_cpu("self")? - client_cpu;
     let database_cpu = database
         .as_deref()
         .map(database_cpu)
@@ -954,22 +1050,38 @@ fn warm_up(what: &str, nodes: &[&Node], phones: &mut [Phone]) -> Res<()> {
 /// One configuration's figures.
 struct Measured {
     name: &'static str,
+    /// The median rounds.
     burst: Round,
     paced: Round,
+    /// Every round's sessions per second (all at once) and p99 (paced), in the order run.
+    burst_rates: Vec<f64>,
+    paced_p99s: Vec<Duration>,
     peak_mib: Vec<u64>,
 }
 
-/// Alternating measured rounds on `nodes`; with `switch`, every phone trades its transport
-/// with its entry there before each round (to the other node and back).
-fn measure_with(
+/// A configuration measured: its nodes and its own devices; with `switch`, every phone
+/// trades its transport with its entry there before each round (to the other node and back).
+struct Config<'a> {
     name: &'static str,
-    nodes: &[&Node],
-    phones: &mut [Phone],
-    mut switch: Option<&mut [HttpTransport]>,
-) -> Res<Measured> {
-    let show = |what: &str, r: &Round| {
+    nodes: Vec<&'a Node>,
+    phones: &'a mut [Phone],
+    switch: Option<&'a mut [HttpTransport]>,
+}
+
+impl Config<'_> {
+    fn round(&mut self, rate: Option<f64>) -> Res<Round> {
+        if let Some(other) = self.switch.as_deref_mut() {
+            for (p, t) in self.phones.iter_mut().zip(other.iter_mut()) {
+                std::mem::swap(&mut p.transport, t);
+            }
+        }
+        let r = round(&self.nodes, self.phones, rate)?;
+        let what = rate.map_or("all devices at once".to_string(), |r| {
+            format!("paced at {r:.0}/s")
+        });
         println!(
-            "{name}, {what}: {} sessions ({} failed, {} took more than one round trip) in {:.2} s = {:.0} sessions/s; latency p50 {:.0} ms, p99 {:.0} ms; server CPU {:.2} s = {:.1} ms per session{}; load generator CPU {:.1} s",
+            "{}, {what}: {} sessions ({} failed, {} took more than one round trip) in {:.2} s = {:.0} sessions/s; latency p50 {:.0} ms, p99 {:.0} ms; server CPU {:.2} s = {:.1} ms per session{}; load generator CPU {:.1} s",
+            self.name,
             r.sessions,
             r.failed,
             r.retried,
@@ -986,55 +1098,107 @@ fn measure_with(
             )),
             r.client_cpu.as_secs_f64()
         );
-    };
-    // Rounds of each kind alternate, and the median round of each is the figure: one
-    // 1,000-session round lasts 1-2 s, short enough for the machine's own hiccups (another
-    // tenant, a write-back) to move it by a quarter.
-    let (mut bursts, mut paceds) = (Vec::new(), Vec::new());
-    let mut switch_all = |phones: &mut [Phone]| {
-        if let Some(other) = switch.as_deref_mut() {
-            for (p, t) in phones.iter_mut().zip(other.iter_mut()) {
-                std::mem::swap(&mut p.transport, t);
-            }
-        }
-    };
-    for _ in 0..ROUNDS {
-        switch_all(phones);
-        let burst = round(nodes, phones, None)?;
-        show("all devices at once", &burst);
-        bursts.push(burst);
-        switch_all(phones);
-        let paced = round(nodes, phones, Some(PACED_RATE))?;
-        show(&format!("paced at {PACED_RATE:.0}/s"), &paced);
-        paceds.push(paced);
+        Ok(r)
     }
-    bursts.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
-    paceds.sort_by_key(|r| r.p99());
-    let (burst, paced) = (
-        bursts.swap_remove(ROUNDS / 2),
-        paceds.swap_remove(ROUNDS / 2),
-    );
-    println!(
-        "{name}: median rounds: all at once {:.0} sessions/s; paced p99 {:.0} ms",
-        burst.rate(),
-        ms(paced.p99())
-    );
-    let peak_mib: Vec<u64> = nodes.iter().map(|n| n.peak_mib()).collect();
-    println!(
-        "{name}: peak memory {}",
-        nodes
+}
+
+/// Measured rounds of every configuration, interleaved: in each of `ROUNDS` passes every
+/// configuration runs one round with all its devices at once, then every configuration one
+/// paced round (the order reversed every other pass), and the median round of each kind is
+/// a configuration's figure. One 1,000-session round lasts 1-3 s, short enough for the
+/// machine's own hiccups (another tenant, a write-back) to move it by a quarter, and over a
+/// run of minutes this machine has been seen to slow down by a third; interleaved, both hit
+/// every configuration alike, and round k of one is compared with round k of another.
+fn measure(configs: &mut [Config]) -> Res<Vec<Measured>> {
+    let n = configs.len();
+    let mut bursts: Vec<Vec<Round>> = (0..n).map(|_| Vec::new()).collect();
+    let mut paceds: Vec<Vec<Round>> = (0..n).map(|_| Vec::new()).collect();
+    for pass in 0..ROUNDS {
+        let order: Vec<usize> = if pass % 2 == 0 {
+            (0..n).collect()
+        } else {
+            (0..n).rev().collect()
+        };
+        for &i in &order {
+            bursts[i].push(configs[i].round(None)?);
+        }
+        for &i in &order {
+            paceds[i].push(configs[i].round(Some(PACED_RATE))?);
+        }
+    }
+    let mut measured = Vec::with_capacity(n);
+    for ((config, mut bursts), mut paceds) in configs.iter().zip(bursts).zip(paceds) {
+        let burst_rates: Vec<f64> = bursts.iter().map(Round::rate).collect();
+        let paced_p99s: Vec<Duration> = paceds.iter().map(Round::p99).collect();
+        bursts.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
+        paceds.sort_by_key(|r| r.p99());
+        let (burst, paced) = (
+            bursts.swap_remove(ROUNDS / 2),
+            paceds.swap_remove(ROUNDS / 2),
+        );
+        let peak_mib: Vec<u64> = config.nodes.iter().map(|n| n.peak_mib()).collect();
+        println!(
+            "{}: median rounds: all at once {:.0} sessions/s; paced p99 {:.0} ms; peak memory {}",
+            config.name,
+            burst.rate(),
+            ms(paced.p99()),
+            config
+                .nodes
+                .iter()
+                .zip(&peak_mib)
+                .map(|(n, m)| format!("{} {m} MiB", n.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        measured.push(Measured {
+            name: config.name,
+            burst,
+            paced,
+            burst_rates,
+            paced_p99s,
+            peak_mib,
+        });
+    }
+    Ok(measured)
+}
+
+/// Every configuration against the first one measured beside it, round by round: sessions
+/// per second all at once (the ratio) and the paced rounds' p99.
+fn compare(measured: &[Measured]) -> Vec<String> {
+    let Some((base, others)) = measured.split_first() else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for m in others {
+        let mut ratios: Vec<f64> = m
+            .burst_rates
             .iter()
-            .zip(&peak_mib)
-            .map(|(n, m)| format!("{} {m} MiB", n.name))
+            .zip(&base.burst_rates)
+            .map(|(r, b)| r / b.max(1e-9))
+            .collect();
+        let rounds = ratios
+            .iter()
+            .map(|r| format!("{r:.2}x"))
             .collect::<Vec<_>>()
-            .join(", ")
-    );
-    Ok(Measured {
-        name,
-        burst,
-        paced,
-        peak_mib,
-    })
+            .join(", ");
+        ratios.sort_by(f64::total_cmp);
+        let p99s = m
+            .paced_p99s
+            .iter()
+            .zip(&base.paced_p99s)
+            .map(|(m, b)| format!("{:.0}/{:.0}", ms(*m), ms(*b)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let line = format!(
+            "{} against {}, round by round: all at once {rounds} (median {:.2}x); paced p99 {p99s} ms",
+            m.name,
+            base.name,
+            ratios.get(ratios.len() / 2).copied().unwrap_or(0.0)
+        );
+        println!("{line}");
+        lines.push(line);
+    }
+    lines
 }
 
 /// The automerge-repo reference sync server's CPU per synced change.
@@ -1113,16 +1277,16 @@ fn automerge_repo(document: &[u8], changes: usize, dir: &Path) -> Res<RepoMeasur
         expect(&client_lines, "ready", Duration::from_secs(120))?;
         let pid = server.id().to_string();
         // What the server spends idle (keep-alives, timers), to take off the measurement.
-        let idle_from = process_cpu(&pid);
+        let idle_from = process_cpu(&pid)?;
         let idle_for = Duration::from_secs(3);
         std::thread::sleep(idle_for);
-        let idle = process_cpu(&pid) - idle_from;
-        let before = process_cpu(&pid);
+        let idle = process_cpu(&pid)? - idle_from;
+        let before = process_cpu(&pid)?;
         let started = Instant::now();
         writeln!(client.stdin.as_mut().ok_or("no stdin")?, "go")?;
         let done = expect(&client_lines, "done ", Duration::from_secs(600))?;
         let elapsed = started.elapsed();
-        let used = process_cpu(&pid) - before;
+        let used = process_cpu(&pid)? - before;
         let _ = client.wait();
         let report: serde_json::Value = serde_json::from_str(&done["done ".len()..])?;
         let mut acks: Vec<f64> = report["ack_ms"]

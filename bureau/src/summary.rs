@@ -100,14 +100,7 @@ pub fn inputs_of(doc: &DossierDocument, now: Timestamp) -> Inputs {
             left_out += usize::from(!kept && overdue(a));
             kept
         })
-        .map(|(id, a)| {
-            let mut a = a.clone();
-            // Free text and history are never shown in the caseload; they need not be
-            // stored a second time.
-            a.notes.clear();
-            a.history.clear();
-            (id.clone(), a)
-        })
+        .map(|(id, a)| (id.clone(), caseload_fields(a)))
         .collect();
     Inputs {
         dossier: DossierDocument {
@@ -129,5 +122,30 @@ pub fn inputs_of(doc: &DossierDocument, now: Timestamp) -> Inputs {
             comments: Default::default(),
         },
         overdue_follow_ups_left_out: left_out,
+    }
+}
+
+/// `a` with only what the caseload reads of an application (its dates, status and follow-up
+/// for the counts, employer and role to name the next step): free text, contact details and
+/// history are never shown there and need not be copied, serialised and stored a second
+/// time on every write. Built field by field, so a new field of `Application` has to be
+/// placed here.
+pub fn caseload_fields(a: &Application) -> Application {
+    Application {
+        id: a.id.clone(),
+        employer: a.employer.clone(),
+        role: a.role.clone(),
+        source: None,
+        vacancy_url: None,
+        location: None,
+        date: a.date,
+        contact: None,
+        salary: None,
+        notes: String::new(),
+        status: a.status,
+        history: Vec::new(),
+        follow_up: a.follow_up,
+        created_at: a.created_at,
+        updated_at: a.updated_at,
     }
 }

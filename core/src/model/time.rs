@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
-use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeZone, Timelike, Utc};
 use chrono_tz::Europe::Amsterdam;
 use serde::{Deserialize, Serialize};
 
@@ -98,8 +98,34 @@ impl fmt::Display for LocalDate {
 }
 
 impl fmt::Display for Timestamp {
+    /// chrono's `to_rfc3339_opts(SecondsFormat::Millis, true)`, written into a fixed buffer:
+    /// it runs for every instant of every record serialised (the phone's record cache on each
+    /// write, the bureau's caseload summary on each sync), and chrono's allocates and
+    /// formats through its generic machinery. A test holds the two texts equal; years
+    /// outside 0-9999 and leap seconds take chrono's own path.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
+        let (date, time) = (self.0.date_naive(), self.0.time());
+        let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999);
+        let (Some(year), nanos @ 0..=999_999_999) = (year, time.nanosecond()) else {
+            return f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true));
+        };
+        let mut text = *b"0000-00-00T00:00:00.000Z";
+        for (range, value) in [
+            (0..4, year),
+            (5..7, date.month()),
+            (8..10, date.day()),
+            (11..13, time.hour()),
+            (14..16, time.minute()),
+            (17..19, time.second()),
+            (20..23, nanos / 1_000_000),
+        ] {
+            let mut value = value;
+            for digit in text[range].iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -158,6 +184,40 @@ uniffi::custom_type!(Timestamp, String, {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_are_written_as_chronos_rfc3339_with_millis() {
+        let chrono_text = |t: &Timestamp| t.0.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let mut instants: Vec<DateTime<Utc>> = vec![
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::UNIX_EPOCH,
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(-1, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
+            // A leap second, which chrono writes as :60.
+            NaiveDate::from_ymd_opt(2016, 12, 31)
+                .unwrap()
+                .and_hms_nano_opt(23, 59, 59, 1_999_999_999)
+                .unwrap()
+                .and_utc(),
+        ];
+        // Instants from 1900 to 2200 with every kind of millisecond and nanosecond part.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let secs = (x % 9_467_280_000) as i64 - 2_208_988_800;
+            let nanos = (x >> 34) as u32 % 1_000_000_000;
+            instants.push(DateTime::from_timestamp(secs, nanos).unwrap());
+        }
+        for t in instants.into_iter().map(Timestamp) {
+            assert_eq!(t.to_string(), chrono_text(&t));
+            assert_eq!(format!("{t}"), chrono_text(&t));
+        }
+    }
 
     #[test]
     fn local_time_is_read_as_amsterdam() {

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use automerge::Automerge;
 use koers_bureau::coach_api::{self, NewEmployee};
+use koers_bureau::summary;
 use koers_bureau::testkit::{Proxy, TestServer};
+use koers_core::incremental::{RecordRef, Touched};
 use koers_core::model::{
     genesis_document, Action, Actor, ApplicationStatus, Appointment, AppointmentKind,
     AppointmentStatus, StatusChange, Timestamp, TrajectoryKind,
@@ -198,6 +200,46 @@ fn two_year(
     let (view50, view90, _) = spread(views);
     println!(
         "    coach on the same dossier ({sessions} times each, on this thread): adding an action p50 {edit50:.1} ms, p90 {edit90:.1} ms; opening the dossier p50 {view50:.1} ms, p90 {view90:.1} ms"
+    );
+
+    // The caseload summary written with every session's change, on its own: computed whole
+    // from the hydrated dossier, against brought up from the last summary's kept inputs by
+    // the one application the session touched (what a node does), each timed after other
+    // data filled the CPU caches (as a session's disk wait leaves them).
+    let mut dossier: koers_core::model::DossierDocument = autosurgeon::hydrate(&doc)?;
+    let now = Timestamp::now();
+    let (_, mut kept) = summary::of_kept(&dossier, now, None, &Touched::Everything)?;
+    let mut other = vec![1u8; 32 << 20];
+    let mut evict = || {
+        for b in other.iter_mut().step_by(64) {
+            *b = b.wrapping_add(1);
+        }
+        std::hint::black_box(&other);
+    };
+    let (mut whole, mut updated) = (Vec::new(), Vec::new());
+    for n in 0..sessions {
+        let id = koers_core::model::new_id();
+        dossier
+            .applications
+            .insert(id.clone(), application(&id, 30_000 + n));
+        evict();
+        let started = Instant::now();
+        let computed = summary::of(&dossier, now)?;
+        whole.push(started.elapsed());
+        evict();
+        let started = Instant::now();
+        let touched = Touched::Records([RecordRef::Application(id)].into());
+        let (brought_up, k) = summary::of_kept(&dossier, now, Some(kept), &touched)?;
+        updated.push(started.elapsed());
+        kept = k;
+        if brought_up != computed {
+            return Err("the summary from kept inputs differs from the one computed whole".into());
+        }
+    }
+    let (whole50, whole90, _) = spread(whole);
+    let (updated50, updated90, _) = spread(updated);
+    println!(
+        "    the caseload summary of a session ({sessions} sessions, caches filled with other data before each): computed whole p50 {whole50:.3} ms, p90 {whole90:.3} ms; from the kept inputs p50 {updated50:.3} ms, p90 {updated90:.3} ms"
     );
 
     // The caseload of all of them: first on a node that just started (a second server on

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use automerge::sync::State as AmSyncState;
 use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
-use koers_core::incremental;
+use koers_core::incremental::{self, Touched};
 use koers_core::model::DossierDocument;
 use koers_protocol::ErrorCode;
 
@@ -61,6 +61,12 @@ pub struct Slot {
     /// stored beside it (a snapshot from before schema 7, or from an older node): stored
     /// with the next write, so the next node to load the snapshot finds it.
     unsaved_snapshot_state: Option<Vec<u8>>,
+    /// The inputs of the last caseload summary this node stored of the dossier, and the
+    /// records `state` changed in since: the next summary looks at only those
+    /// (`summary::of_kept`). `None` after a failed write, so what is kept always matches a
+    /// state that was stored.
+    summary_kept: Option<crate::summary::Kept>,
+    touched_since_summary: Touched,
 }
 
 /// What an edit made of the document.
@@ -96,9 +102,20 @@ impl Slot {
         &mut self.doc
     }
 
-    /// `state` to keep in step with an in-place edit of `doc`.
+    /// `state` to keep in step with an in-place edit of `doc` (which may change any of it;
+    /// see [`Slot::state_mut_touching`]).
     pub fn state_mut(&mut self, employee_id: &str) -> Result<&mut DossierDocument> {
+        self.state_mut_touching(employee_id, Touched::Everything)
+    }
+
+    /// [`Slot::state_mut`] for an edit that changes only the records in `touched`.
+    pub fn state_mut_touching(
+        &mut self,
+        employee_id: &str,
+        touched: Touched,
+    ) -> Result<&mut DossierDocument> {
         self.changed_in_place = true;
+        note(&mut self.touched_since_summary, touched);
         self.state.as_mut().ok_or_else(|| BureauError::Storage {
             message: format!("stored document {employee_id} does not hydrate"),
         })
@@ -130,7 +147,17 @@ impl Slot {
     /// touched are read again. A state that cannot be refreshed is read whole (or dropped
     /// while the document does not hydrate), never left half-refreshed.
     pub(crate) fn advance(&mut self, changes: &[Change]) {
-        advance(&mut self.state, &self.doc, changes);
+        let touched = advance(&mut self.state, &self.doc, changes);
+        note(&mut self.touched_since_summary, touched);
+    }
+}
+
+/// Adds `more` to the records changed in `touched`.
+fn note(touched: &mut Touched, more: Touched) {
+    match (touched, more) {
+        (Touched::Everything, _) => {}
+        (t, Touched::Everything) => *t = Touched::Everything,
+        (Touched::Records(records), Touched::Records(more)) => records.extend(more),
     }
 }
 
@@ -161,18 +188,20 @@ pub fn change_as(
     Ok(hash.and_then(|h| doc.get_change_by_hash(&h)))
 }
 
-/// Brings `state` up to `changes`, which `doc` holds (see [`Slot::advance`]).
-fn advance(state: &mut Option<DossierDocument>, doc: &Automerge, changes: &[Change]) {
+/// Brings `state` up to `changes`, which `doc` holds (see [`Slot::advance`]); gives the
+/// records that changed.
+fn advance(state: &mut Option<DossierDocument>, doc: &Automerge, changes: &[Change]) -> Touched {
     if changes.is_empty() {
-        return;
+        return Touched::Records(Default::default());
     }
     if let Some(s) = state.as_mut() {
         let touched = incremental::touched_by(doc, changes);
         if incremental::refresh(doc, s, &touched).is_ok() {
-            return;
+            return touched;
         }
     }
     *state = autosurgeon::hydrate(doc).ok();
+    Touched::Everything
 }
 
 pub struct Documents {
@@ -311,6 +340,7 @@ impl Documents {
         // Whether the hydrated state already holds the new changes (for the summary).
         let mut advanced = false;
         let mut written = None;
+        let mut summary_kept = None;
         let outcome =
             self.storage
                 .with_document(employee_id, access, cached, peer, &mut |opened| {
@@ -351,14 +381,25 @@ impl Documents {
                     // reloads the document instead of trusting that state.
                     let summary = if access == Access::Write && (summarize || !changes.is_empty()) {
                         if let Some(d) = &new_doc {
-                            advance(&mut slot.state, d, &added);
+                            let touched = advance(&mut slot.state, d, &added);
+                            note(&mut slot.touched_since_summary, touched);
                             slot.version = UNSTORED;
                             // If the changes are not stored after all, the copy is dropped.
                             slot.changed_in_place = true;
                             advanced = true;
                         }
                         let now = koers_core::model::Timestamp::now();
-                        Some(crate::summary::of(slot.state(employee_id)?, now)?)
+                        // Taken out while the write is under way: put back only once it is
+                        // stored (below), so a failed write leaves nothing kept.
+                        let kept = slot.summary_kept.take();
+                        let touched = std::mem::replace(
+                            &mut slot.touched_since_summary,
+                            Touched::Records(Default::default()),
+                        );
+                        let (summary, kept) =
+                            crate::summary::of_kept(slot.state(employee_id)?, now, kept, &touched)?;
+                        summary_kept = Some(kept);
+                        Some(summary)
                     } else {
                         None
                     };
@@ -418,6 +459,9 @@ impl Documents {
                 } else {
                     slot.rows_since_snapshot + added.len()
                 };
+            }
+            if summary_kept.is_some() {
+                slot.summary_kept = summary_kept;
             }
             slot.peer_state = None;
             slot.changed_in_place = false;
@@ -535,6 +579,8 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
         rows_since_snapshot: stored.changes.len(),
         change_bytes: snapshot_bytes + rows_bytes,
         unsaved_snapshot_state,
+        summary_kept: None,
+        touched_since_summary: Touched::Everything,
     })
 }
 

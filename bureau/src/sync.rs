@@ -295,7 +295,11 @@ fn take_in_place(
     let mut added = new;
     let corrected = match judged {
         Judged::Allowed(after) => {
-            put_records(slot.state_mut(employee_id)?, after, &touched);
+            put_records(
+                slot.state_mut_touching(employee_id, touched.clone())?,
+                after,
+                &touched,
+            );
             vec![]
         }
         Judged::Corrected { kept, words } => {

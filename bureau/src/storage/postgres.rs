@@ -127,9 +127,22 @@ CREATE TABLE throttle (
 );
 CREATE INDEX throttle_by_tat ON throttle(tat);
 "#,
-    // v7: beside each snapshot, what the node that wrote it knew of it (see SQLite's v7).
+    // v6: beside each snapshot, what the node that wrote it knew of it (SQLite's v7).
     r#"
 ALTER TABLE documents ADD COLUMN snapshot_state BYTEA;
+"#,
+    // v7: a caseload summary is rewritten with every session's changes, and its inputs (a
+    // few to tens of KB of JSON) are compressed on the way into TOAST: with lz4 rather than
+    // the default pglz, which took a quarter of the database's CPU per session (PERFORMANCE.md).
+    // A server built without lz4 (or older than 14) keeps pglz; the schema is the same.
+    r#"
+DO $$
+BEGIN
+    EXECUTE 'ALTER TABLE caseload_summaries ALTER COLUMN inputs SET COMPRESSION lz4';
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN
+    RAISE NOTICE 'lz4 compression not available; caseload summaries stay with pglz';
+END
+$$;
 "#,
 ];
 
@@ -1292,6 +1305,30 @@ mod tests {
             let again = PostgresStorage::connect(&url).unwrap();
             again.ping().unwrap();
         }
+    }
+
+    /// The summaries' inputs are compressed with lz4 (v7); Debian's server, which the test
+    /// command installs, is built with it. A summary still reads back whole.
+    #[test]
+    fn summary_inputs_are_compressed_with_lz4() {
+        let Some(url) = crate::testkit::fresh_postgres_database() else {
+            return;
+        };
+        let s = PostgresStorage::connect(&url).unwrap();
+        let method: String = s
+            .run(async {
+                let client = s.client().await?;
+                let row = client
+                    .query_one(
+                        "SELECT attcompression::TEXT FROM pg_attribute
+                         WHERE attrelid = 'caseload_summaries'::regclass AND attname = 'inputs'",
+                        &[],
+                    )
+                    .await?;
+                Ok(row.get(0))
+            })
+            .unwrap();
+        assert_eq!(method, "l");
     }
 
     #[test]

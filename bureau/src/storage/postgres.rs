@@ -390,6 +390,49 @@ const DEVICE_BY_TOKEN: &str = concat!(
     " FROM devices WHERE token_hash = $1"
 );
 
+/// A pooled connection on which a transaction was begun by hand (`BEGIN` sent together
+/// with the statements after it, which `deadpool`'s `Transaction` cannot do). Unless
+/// [`InTransaction::ended`] says the transaction was committed or rolled back, dropping it
+/// (an error between statements, a panic in the caller's work) closes the connection instead
+/// of pooling it, and PostgreSQL rolls the transaction back: no later user of the pool can
+/// find itself inside it.
+struct InTransaction {
+    /// `None` only while dropping.
+    client: Option<deadpool_postgres::Object>,
+    ended: std::cell::Cell<bool>,
+}
+
+impl InTransaction {
+    fn new(client: deadpool_postgres::Object) -> Self {
+        Self {
+            client: Some(client),
+            ended: std::cell::Cell::new(false),
+        }
+    }
+
+    fn client(&self) -> Result<&deadpool_postgres::ClientWrapper> {
+        self.client
+            .as_deref()
+            .ok_or_else(|| storage_error("the connection was closed"))
+    }
+
+    /// The transaction was committed or rolled back: the connection may be pooled again.
+    fn ended(&self) {
+        self.ended.set(true);
+    }
+}
+
+impl Drop for InTransaction {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            if !self.ended.get() {
+                // Taken out of the pool and dropped: the connection closes.
+                drop(deadpool_postgres::Object::take(client));
+            }
+        }
+    }
+}
+
 /// A document's stored version, as SQL over `documents d`: its last change row's sequence
 /// number, or the last folded one. Whatever reads or stores a version (the open read, the
 /// summary, a compaction, the caseload's freshness check) uses this one expression.
@@ -942,27 +985,21 @@ impl Storage for PostgresStorage {
         peer: Option<&str>,
         work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
     ) -> Result<Option<i64>> {
-        let mut client = self.run(self.client())?;
-        let tx = self.run(async {
-            Ok(match access {
-                // One consistent view of the document and its rows, without blocking writers.
-                Access::Read => {
-                    client
-                        .build_transaction()
-                        .isolation_level(IsolationLevel::RepeatableRead)
-                        .read_only(true)
-                        .start()
-                        .await?
-                }
-                Access::Write => client.transaction().await?,
-            })
-        })?;
+        let conn = InTransaction::new(self.run(self.client())?);
+        let tx = conn.client()?;
+        let begin = match access {
+            // One consistent view of the document and its rows, without blocking writers.
+            Access::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            Access::Write => "BEGIN",
+        };
         // Every statement of a sync session is prepared once per pooled connection
         // (`prepare_cached`: a plain query string costs a parse round trip on every call),
         // and statements that do not wait for each other's results travel together
-        // (tokio-postgres pipelines futures polled at once; the server still runs them in
-        // the order sent, each in its own snapshot). A session is four round trips: BEGIN,
-        // lock and read, write, COMMIT.
+        // (tokio-postgres pipelines futures polled at once; the server runs them in the
+        // order sent, each in its own snapshot). A session is two round trips: BEGIN with
+        // the lock and the read, then the writes with COMMIT. Each future below sends its
+        // statements when first polled, before it waits for anything, so `try_join!` sends
+        // them all at once and in the order written.
         let opened = self.run(async {
             let lock = match access {
                 Access::Read => "SELECT folded_seq FROM documents WHERE employee_id = $1",
@@ -990,12 +1027,15 @@ impl Storage for PostgresStorage {
                     None => Ok(None),
                 }
             };
-            let (locked, read, rows_after_cached) = tokio::try_join!(
+            let ((), locked, read, rows_after_cached) = tokio::try_join!(
+                tx.batch_execute(begin),
                 tx.query_opt(&lock, &lock_params),
                 tx.query_opt(&read, &read_params),
                 rows_after_cached,
             )?;
             let (Some(locked), Some(read)) = (locked, read) else {
+                tx.batch_execute("ROLLBACK").await?;
+                conn.ended();
                 return Ok(None);
             };
             let folded: i64 = locked.get(0);
@@ -1053,14 +1093,22 @@ impl Storage for PostgresStorage {
         let version = opened.version;
         if access == Access::Read {
             // What was read is consistent; looking at it needs no connection.
-            self.run(async { Ok(tx.commit().await?) })?;
-            drop(client);
+            self.run(async { Ok(tx.batch_execute("COMMIT").await?) })?;
+            conn.ended();
+            drop(conn);
             work(opened)?;
             return Ok(Some(version));
         }
         // The caller's work (Automerge, rule checks) runs here, on this blocking thread,
         // while the transaction keeps the document locked.
-        let write = work(opened)?;
+        let write = match work(opened) {
+            Ok(write) => write,
+            Err(e) => {
+                self.run(async { Ok(tx.batch_execute("ROLLBACK").await?) })?;
+                conn.ended();
+                return Err(e);
+            }
+        };
         self.run(async {
             // All of the write in one round trip. The summary and the compaction, which
             // need the new version, compute it in SQL after the insert (`version_sql`, the
@@ -1128,27 +1176,37 @@ impl Storage for PostgresStorage {
             };
             let compacted = async {
                 match &write.compacted {
+                    // Sent together: the delete runs after the fold, in the same transaction.
                     Some(c) => {
-                        tx.execute(&fold, &[&employee_id, &c.snapshot, &c.state])
-                            .await?;
-                        tx.execute(&delete, &[&employee_id]).await
+                        let (fold_params, delete_params) = (
+                            [&employee_id as _, &c.snapshot as _, &c.state as _],
+                            [&employee_id as _],
+                        );
+                        tokio::try_join!(
+                            tx.execute(&fold, &fold_params),
+                            tx.execute(&delete, &delete_params)
+                        )
+                        .map(|(_, deleted)| deleted)
                     }
                     None => Ok(0),
                 }
             };
+            // COMMIT goes last, behind the writes: if one of them fails, PostgreSQL answers
+            // the COMMIT with a rollback and the error of that write is what is returned.
             let (inserted, ..) = tokio::try_join!(
                 inserted,
                 peer_state,
                 device_seen,
                 summary,
                 snapshot_state,
-                compacted
+                compacted,
+                tx.batch_execute("COMMIT"),
             )?;
+            conn.ended();
             let new_version = inserted
                 .iter()
                 .map(|r| r.get::<_, i64>(0))
                 .fold(version, i64::max);
-            tx.commit().await?;
             Ok(Some(new_version))
         })
     }

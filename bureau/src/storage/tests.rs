@@ -871,3 +871,46 @@ fn a_secret_is_made_once(b: &Backend) {
     assert_eq!(nodes[0].secret("k", &[9; 32]).unwrap(), got[0]);
     assert_eq!(nodes[0].secret("other", &[9; 32]).unwrap(), vec![9; 32]);
 }
+
+/// PostgreSQL begins a document's transaction by hand, pipelined with its first statements
+/// (`postgres::InTransaction`): an edit that fails or panics half-way must leave no
+/// transaction behind on a pooled connection. With one connection in the pool, a leaked
+/// transaction would hold the document's row lock and make every other node wait forever.
+#[test]
+fn postgres_never_pools_a_connection_inside_a_transaction() {
+    let Some(url) = crate::testkit::fresh_postgres_database() else {
+        return;
+    };
+    let one = postgres::with_pool_size(&url, 1);
+    let node = postgres::PostgresStorage::connect(&one).unwrap();
+    setup(&node);
+    let (_, v) = edit(&node, None, vec![change(1)], None);
+    let refused = node.with_document("e1", Access::Write, Some(v), None, &mut |_| {
+        Err(crate::BureauError::refused(
+            koers_protocol::ErrorCode::BadChange,
+            "nee",
+        ))
+    });
+    assert!(refused.is_err());
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        node.with_document("e1", Access::Write, Some(v), None, &mut |_| {
+            panic!("the caller's work fails half-way")
+        })
+    }));
+    assert!(panicked.is_err());
+    // Another node gets the document's lock (in time), and so does this one.
+    let other = postgres::PostgresStorage::connect(&one).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (opened, v2) = edit(&other, Some(v), vec![change(2)], None);
+        let _ = tx.send((opened.catchup, v2));
+    });
+    let (catchup, v2) = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the other node got the document's lock");
+    assert_eq!(catchup, Catchup::Current);
+    let (opened, _) = edit(&node, Some(v), vec![change(3)], None);
+    assert!(matches!(opened.catchup, Catchup::Since(ref rows) if rows.len() == 1));
+    assert!(v2 > v);
+    assert_eq!(node.load_document("e1").unwrap().unwrap().changes.len(), 3);
+}

@@ -500,7 +500,7 @@ pub fn refusal(e: koers_core::KoersError) -> BureauError {
 }
 
 fn hydrate(doc: &automerge::Automerge) -> Result<DossierDocument> {
-    autosurgeon::hydrate(doc).map_err(|e| BureauError::Storage {
+    koers_core::hydrate::hydrate(doc).map_err(|e| BureauError::Storage {
         message: format!("document does not hydrate: {e}"),
     })
 }

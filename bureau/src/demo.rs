@@ -372,7 +372,8 @@ fn seed_person(state: &AppState, coach_id: &str, p: &Person) -> Result<String> {
     let days = p.application_days();
     if !days.is_empty() {
         state.documents.edit(&id, |slot| {
-            let mut d: DossierDocument = autosurgeon::hydrate(&slot.doc).map_err(storage)?;
+            let mut d: DossierDocument =
+                koers_core::hydrate::hydrate(&slot.doc).map_err(storage)?;
             for (n, date) in days.iter().enumerate() {
                 let vacancy = VACANCIES[(p.first_vacancy + n) % VACANCIES.len()];
                 let app = application(n, *date, vacancy);
@@ -491,7 +492,7 @@ fn seed_person(state: &AppState, coach_id: &str, p: &Person) -> Result<String> {
     )?;
     // A remark on the latest application with an interview.
     let interviewed = state.documents.read(&id, |doc| {
-        autosurgeon::hydrate::<_, DossierDocument>(doc)
+        koers_core::hydrate::hydrate::<DossierDocument>(doc)
             .ok()
             .and_then(|d| {
                 d.applications

@@ -200,7 +200,7 @@ fn advance(state: &mut Option<DossierDocument>, doc: &Automerge, changes: &[Chan
             return touched;
         }
     }
-    *state = autosurgeon::hydrate(doc).ok();
+    *state = koers_core::hydrate::hydrate(doc).ok();
     Touched::Everything
 }
 
@@ -543,7 +543,7 @@ fn load(employee_id: &str, stored: StoredDocument) -> Result<Slot> {
     {
         Some(kept) => (kept.dossier, kept.change_bytes),
         None => {
-            let dossier = autosurgeon::hydrate(&doc).ok();
+            let dossier = koers_core::hydrate::hydrate(&doc).ok();
             let bytes = crate::change_check::bytes_of(&doc.get_changes(&[]));
             unsaved_snapshot_state = snapshot_state::encode(
                 &snapshot_heads,

@@ -88,9 +88,48 @@ fn benches(c: &mut Criterion) {
     });
 }
 
+/// Reading the document into the model: one application record and the whole two-year
+/// dossier, through plain autosurgeon (a seek in the op set for every field) and through
+/// `koers_core::hydrate` (each object read in one pass).
+fn hydration(c: &mut Criterion) {
+    use automerge::ReadDoc;
+    use koers_core::model::{Application, DossierDocument};
+    let mut d = Dossier::open_in_memory().expect("open");
+    fill_fast(&mut d, DossierSize::TWO_YEARS, today(), 42).expect("fill");
+    let doc = d.automerge().expect("document").clone();
+    let (_, apps) = doc
+        .get(automerge::ROOT, "applications")
+        .expect("read")
+        .expect("applications");
+    let ids: Vec<String> = doc.keys(&apps).collect();
+    let mut n = 0;
+    c.bench_function("read one application (autosurgeon)", |b| {
+        b.iter(|| {
+            n = (n + 1) % ids.len();
+            let a: Application =
+                autosurgeon::hydrate_prop(&doc, &apps, ids[n].as_str()).expect("hydrate");
+            a
+        })
+    });
+    c.bench_function("read one application (koers_core::hydrate)", |b| {
+        b.iter(|| {
+            n = (n + 1) % ids.len();
+            let a: Application =
+                koers_core::hydrate::hydrate_prop(&doc, &apps, ids[n].as_str()).expect("hydrate");
+            a
+        })
+    });
+    c.bench_function("read the whole dossier (autosurgeon)", |b| {
+        b.iter(|| autosurgeon::hydrate::<_, DossierDocument>(&doc).expect("hydrate"))
+    });
+    c.bench_function("read the whole dossier (koers_core::hydrate)", |b| {
+        b.iter(|| koers_core::hydrate::hydrate::<DossierDocument>(&doc).expect("hydrate"))
+    });
+}
+
 criterion_group! {
     name = core;
     config = Criterion::default().sample_size(50).measurement_time(std::time::Duration::from_secs(4));
-    targets = benches
+    targets = benches, hydration
 }
 criterion_main!(core);

@@ -190,7 +190,7 @@ pub fn touched_in(objects: &[WrittenObject]) -> Touched {
 pub fn refresh(doc: &Automerge, state: &mut DossierDocument, touched: &Touched) -> Result<()> {
     let records = match touched {
         Touched::Everything => {
-            *state = autosurgeon::hydrate(doc)?;
+            *state = crate::hydrate::hydrate(doc)?;
             return Ok(());
         }
         Touched::Records(records) => records,
@@ -199,11 +199,11 @@ pub fn refresh(doc: &Automerge, state: &mut DossierDocument, touched: &Touched) 
         match record {
             RecordRef::Schema => {
                 if doc.get(ROOT, "schema")?.is_some() {
-                    state.schema = autosurgeon::hydrate_prop(doc, &ROOT, "schema")?;
+                    state.schema = crate::hydrate::hydrate_prop(doc, &ROOT, "schema")?;
                 }
             }
             RecordRef::Trajectory => {
-                state.trajectory = autosurgeon::hydrate_prop(doc, &ROOT, "trajectory")?;
+                state.trajectory = crate::hydrate::hydrate_prop(doc, &ROOT, "trajectory")?;
             }
             RecordRef::Application(id) => {
                 read_one(doc, "applications", id, &mut state.applications)?
@@ -226,8 +226,8 @@ fn read_one<T: autosurgeon::Hydrate>(
 ) -> Result<()> {
     let obj = collection(doc, collection_name)?;
     match doc.get(&obj, id)? {
-        Some((automerge::Value::Object(ObjType::Map), _)) => {
-            into.insert(id.to_string(), autosurgeon::hydrate_prop(doc, &obj, id)?);
+        Some((automerge::Value::Object(ObjType::Map), record)) => {
+            into.insert(id.to_string(), crate::hydrate::hydrate_map(doc, &record)?);
         }
         _ => {
             into.remove(id);

@@ -11,6 +11,7 @@ pub mod enrolment;
 pub mod error;
 pub mod export;
 pub mod ffi;
+pub mod hydrate;
 pub mod incremental;
 pub mod input;
 pub mod milestones;

@@ -191,7 +191,7 @@ impl Dossier {
         } else {
             // Rebuilt from the document as stored now, under the lock: never a stale copy.
             let (doc, cursor, actor) = load_or_repair(&tx, actor)?;
-            let state: DossierDocument = autosurgeon::hydrate(&doc)?;
+            let state: DossierDocument = crate::hydrate::hydrate(&doc)?;
             Projection::rebuild(&tx, &state)?;
             Settings::put(&tx, PROJECTION_KEY, wanted.as_bytes())?;
             (actor.clone(), cursor, state, Some(doc.with_actor(actor)))
@@ -463,7 +463,7 @@ impl Dossier {
         extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<()> {
         let doc = doc.with_actor(self.actor.clone());
-        let state: DossierDocument = autosurgeon::hydrate(&doc)?;
+        let state: DossierDocument = crate::hydrate::hydrate(&doc)?;
         let now = Timestamp::now();
         let cursor = self.store.write(|tx| {
             let cursor = StoredDocument::replace(tx, &doc, now.millis())?;
@@ -630,7 +630,7 @@ fn load_or_repair(conn: &Connection, actor: ActorId) -> Result<(Automerge, Curso
             tracing::warn!("the stored dossier does not load ({e}); repairing it");
             let actor = ActorId::random();
             let doc = repair::repair(conn, actor.clone())?;
-            let state: DossierDocument = autosurgeon::hydrate(&doc)?;
+            let state: DossierDocument = crate::hydrate::hydrate(&doc)?;
             let cursor = StoredDocument::replace(conn, &doc, Timestamp::now().millis())?;
             Projection::rebuild(conn, &state)?;
             Settings::put(conn, ACTOR_KEY, actor.to_bytes())?;
@@ -664,7 +664,7 @@ fn note_differences(
 /// The dossier at `path` as its stored change log rebuilds it, hydrated from scratch (not
 /// from the record cache): for checks that the two agree.
 pub fn document_from_change_log(path: &Path) -> Result<DossierDocument> {
-    Ok(autosurgeon::hydrate(&load_document_at(path)?.doc)?)
+    Ok(crate::hydrate::hydrate(&load_document_at(path)?.doc)?)
 }
 
 /// Reads the stored document of the dossier at `path` on a connection of its own, so a

@@ -87,8 +87,8 @@ pub(super) fn repair(conn: &Connection, actor: ActorId) -> Result<Automerge> {
             tracing::warn!(hash = %change.hash(), "a stored change could not be recovered");
             continue;
         }
-        let before: DossierDocument = autosurgeon::hydrate(&before)?;
-        let after: DossierDocument = autosurgeon::hydrate(&after)?;
+        let before: DossierDocument = crate::hydrate::hydrate(&before)?;
+        let after: DossierDocument = crate::hydrate::hydrate(&after)?;
         edits.extend(record_edits(&before, &after));
     }
 

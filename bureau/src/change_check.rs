@@ -216,10 +216,32 @@ fn checksum_ok(change: &automerge::Change) -> bool {
 const CHANGE_CHUNK: u8 = 1;
 const COMPRESSED_CHANGE_CHUNK: u8 = 2;
 
-/// Verifies the checksum of every change chunk a device pushed on the fast path. Saved
-/// documents (a first sync's one chunk) are verified by Automerge's own load.
-pub fn chunk_checksums(chunks: &[Bytes]) -> Result<()> {
-    checksums(chunks.iter().map(|c| c.0.as_slice()))
+/// The changes a device pushed on the fast path, each change chunk parsed once and its
+/// checksum verified; a saved document (a first sync's one chunk) is read by the core's
+/// `parse_chunks`, which has Automerge's load verify it.
+pub fn parse_pushed(chunks: &[Bytes]) -> Result<Vec<automerge::Change>> {
+    let unreadable = |e: String| {
+        BureauError::refused(ErrorCode::BadChange, format!("Onleesbare wijziging: {e}"))
+    };
+    let mut changes = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        if matches!(
+            chunk.0.get(8),
+            Some(&CHANGE_CHUNK) | Some(&COMPRESSED_CHANGE_CHUNK)
+        ) {
+            let change = automerge::Change::try_from(chunk.0.as_slice())
+                .map_err(|e| unreadable(e.to_string()))?;
+            if !checksum_ok(&change) {
+                return Err(bad_checksum());
+            }
+            changes.push(change);
+        } else {
+            changes.extend(
+                koers_core::sync::parse_chunks(std::slice::from_ref(chunk)).map_err(unreadable)?,
+            );
+        }
+    }
+    Ok(changes)
 }
 
 /// Refuses anything but plain (uncompressed) change chunks: what a packed push carries, so
@@ -434,13 +456,23 @@ mod tests {
         let doc = koers_core::model::genesis_document().unwrap();
         let mut change = doc.get_changes(&[]).remove(0);
         let good = Bytes(change.raw_bytes().to_vec());
-        chunk_checksums(std::slice::from_ref(&good)).unwrap();
-        let compressed = Bytes(change.bytes().into_owned());
-        chunk_checksums(&[compressed]).unwrap();
+        let hashes = |chunks: &[Bytes]| -> Vec<ChangeHash> {
+            parse_pushed(chunks)
+                .unwrap()
+                .iter()
+                .map(|c| c.hash())
+                .collect()
+        };
+        assert_eq!(hashes(std::slice::from_ref(&good)), [change.hash()]);
+        assert_eq!(
+            hashes(&[Bytes(change.bytes().into_owned())]),
+            [change.hash()]
+        );
+        assert_eq!(hashes(&[Bytes(doc.save())]), [change.hash()]);
         let mut bad = good.clone();
         bad.0[4] ^= 0xff;
         assert!(matches!(
-            chunk_checksums(&[bad]),
+            parse_pushed(&[bad]),
             Err(BureauError::Refused {
                 code: ErrorCode::BadChange,
                 ..

@@ -13,7 +13,7 @@ use automerge::sync::{Message, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash};
 use koers_core::incremental::{self, RecordRef, Touched};
 use koers_core::model::{Actor, DossierDocument, DOCUMENT_SCHEMA};
-use koers_core::sync::{hashes_from_wire, hashes_to_wire, parse_chunks};
+use koers_core::sync::{hashes_from_wire, hashes_to_wire};
 use koers_protocol::{
     limits, Bytes, DocumentReply, DocumentSync, ErrorCode, Hash, Outcome, Push, SyncRequest,
     SyncResponse, PROTOCOL_VERSION,
@@ -215,10 +215,7 @@ fn fast(
         // We do not hold what the device thinks we acknowledged: full protocol.
         return Ok(start_full(state, slot));
     }
-    crate::change_check::chunk_checksums(&changes)?;
-    let pushed = parse_chunks(&changes).map_err(|e| {
-        BureauError::refused(ErrorCode::BadChange, format!("Onleesbare wijziging: {e}"))
-    })?;
+    let pushed = crate::change_check::parse_pushed(&changes)?;
     // Only what we lack, once each, and only when it fits: every dependency and every head
     // the device names must be known after it. Judged before anything is applied, so a
     // round that falls back to the full protocol leaves the document as it was.

@@ -119,6 +119,25 @@ fn hydration(c: &mut Criterion) {
             a
         })
     });
+    // Where one new application's change wrote (the bureau's key check and the records it
+    // reads again, the phone's catch-up): the paths of the objects it made.
+    let before = doc.get_heads();
+    let mut logged = Dossier::open_in_memory().expect("open");
+    logged
+        .replace_document(doc.clone(), |_| Ok(()))
+        .expect("adopt");
+    logged
+        .log_application(NewApplication {
+            employer: "Werkgever".into(),
+            role: "Planner".into(),
+            ..Default::default()
+        })
+        .expect("log");
+    let after = logged.automerge().expect("document").clone();
+    let new = after.get_changes(&before);
+    c.bench_function("where a new application's change wrote", |b| {
+        b.iter(|| koers_core::incremental::written(&after, &new).expect("paths"))
+    });
     c.bench_function("read the whole dossier (autosurgeon)", |b| {
         b.iter(|| autosurgeon::hydrate::<_, DossierDocument>(&doc).expect("hydrate"))
     });

@@ -368,24 +368,10 @@ mod tests {
 
     use super::*;
 
-    struct Dice(u64);
-    impl Dice {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n.max(1)
-        }
-        fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-            from[self.below(from.len() as u64) as usize]
-        }
-        fn day(&mut self, now: Timestamp, lo: i64, hi: i64) -> LocalDate {
-            let d = lo + self.below((hi - lo) as u64) as i64;
-            LocalDate(now.local_date().0 + chrono::Duration::days(d))
-        }
-        fn id(&mut self, prefix: &str, of: usize) -> String {
-            format!("{prefix}{}", self.below(of as u64))
-        }
+    use crate::testkit::Dice;
+
+    fn id(dice: &mut Dice, prefix: &str, of: u64) -> String {
+        format!("{prefix}{}", dice.below(of))
     }
 
     /// One random edit of `doc` around `now`: an application, appointment or action added,
@@ -393,20 +379,20 @@ mod tests {
     fn edit(dice: &mut Dice, doc: &mut DossierDocument, now: Timestamp) -> RecordRef {
         match dice.below(6) {
             0..=2 => {
-                let id = dice.id("s", 60);
+                let id = id(dice, "s", 60);
                 if dice.below(8) == 0 {
                     doc.applications.remove(&id);
                 } else {
-                    let day = dice.day(now, -40, 5);
+                    let day = dice.days_from(now, -40, 5);
                     let mut a = fixtures::application(&id, day, dice.pick(ApplicationStatus::ALL));
                     // Many overdue follow-ups, so the oldest changes hands often.
-                    a.follow_up = (dice.below(3) > 0).then(|| dice.day(now, -20, 10));
+                    a.follow_up = (dice.below(3) > 0).then(|| dice.days_from(now, -20, 10));
                     doc.applications.insert(id.clone(), a);
                 }
                 RecordRef::Application(id)
             }
             3 => {
-                let id = dice.id("m", 20);
+                let id = id(dice, "m", 20);
                 if dice.below(6) == 0 {
                     doc.appointments.remove(&id);
                 } else {
@@ -420,7 +406,7 @@ mod tests {
                 RecordRef::Appointment(id)
             }
             4 => {
-                let id = dice.id("a", 20);
+                let id = id(dice, "a", 20);
                 let mut a = fixtures::action(&id, "Bellen", dice.pick(Actor::ALL));
                 a.done = dice.below(2) == 0;
                 doc.actions.insert(id.clone(), a);

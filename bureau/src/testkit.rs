@@ -325,3 +325,43 @@ pub fn with_database(url: &str, name: &str) -> String {
         None => format!("{base}/{name}"),
     }
 }
+
+/// A small deterministic generator (xorshift) for tests that draw random dossiers and edits,
+/// so a failure repeats.
+pub struct Dice(pub u64);
+
+impl Dice {
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+
+    pub fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+        from[self.below(from.len() as u64) as usize]
+    }
+
+    /// A day `lo..hi` days from `t`'s day.
+    pub fn days_from(
+        &mut self,
+        t: koers_core::model::Timestamp,
+        lo: i64,
+        hi: i64,
+    ) -> koers_core::model::LocalDate {
+        let d = lo + self.below((hi - lo) as u64) as i64;
+        koers_core::model::LocalDate(t.local_date().0 + chrono::Duration::days(d))
+    }
+
+    /// A moment `lo_h..hi_h` hours (and a minute) from `t`.
+    pub fn millis_from(
+        &mut self,
+        t: koers_core::model::Timestamp,
+        lo_h: i64,
+        hi_h: i64,
+    ) -> koers_core::model::Timestamp {
+        let h = lo_h + self.below((hi_h - lo_h) as u64) as i64;
+        koers_core::model::Timestamp::from_millis(t.millis() + h * 3_600_000 + 60_000).unwrap_or(t)
+    }
+}

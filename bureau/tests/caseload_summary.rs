@@ -15,7 +15,7 @@ use common::{Phone, PASSWORD};
 use koers_bureau::coach_api::{self, ActionChange, NewAction, NewAppointment, NewEmployee};
 use koers_bureau::documents::Documents;
 use koers_bureau::storage::{self, *};
-use koers_bureau::testkit::{fresh_postgres_database, TestServer};
+use koers_bureau::testkit::{fresh_postgres_database, Dice, TestServer};
 use koers_bureau::{summary, AppState, Result};
 use koers_core::model::{
     genesis_document, AppointmentKind, DossierDocument, LocalDate, Phase, Timestamp, TrajectoryKind,
@@ -197,22 +197,6 @@ impl Storage for Counting {
     }
 }
 
-/// A deterministic generator (xorshift), so a failure repeats.
-struct Dice(u64);
-
-impl Dice {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-    fn day(&mut self, lo: i64, hi: i64) -> LocalDate {
-        let d = lo + self.below((hi - lo) as u64) as i64;
-        LocalDate(LocalDate::today().0 + chrono::Duration::days(d))
-    }
-}
-
 fn new_employee(name: &str, target: u32) -> NewEmployee {
     NewEmployee {
         name: name.into(),
@@ -303,8 +287,9 @@ fn random_edits_keep_every_summary_that_of_the_hydrated_dossier(db: &Database) {
             (0..=2, Some(phone)) => {
                 let app_id = koers_core::model::new_id();
                 let mut app = common::application(&app_id, &format!("Werkgever {step}"));
-                app.date = dice.day(-25, 3);
-                app.follow_up = (dice.below(2) == 0).then(|| dice.day(-10, 10));
+                app.date = dice.days_from(Timestamp::now(), -25, 3);
+                app.follow_up =
+                    (dice.below(2) == 0).then(|| dice.days_from(Timestamp::now(), -10, 10));
                 phone.edit(|d| {
                     d.applications.insert(app_id.clone(), app);
                 });
@@ -339,7 +324,7 @@ fn random_edits_keep_every_summary_that_of_the_hydrated_dossier(db: &Database) {
                     "",
                     &NewAction {
                         title: format!("Actie {step}"),
-                        due: Some(dice.day(-7, 14)),
+                        due: Some(dice.days_from(Timestamp::now(), -7, 14)),
                         owner: None,
                         appointment_id: None,
                     },

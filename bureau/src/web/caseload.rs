@@ -670,27 +670,7 @@ mod tests {
         assert_eq!(names(&q), ["Bram"]);
     }
 
-    /// A small deterministic generator (xorshift), so a failure repeats.
-    struct Dice(pub u64);
-    impl Dice {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n.max(1)
-        }
-        fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-            from[self.below(from.len() as u64) as usize]
-        }
-        fn days_from(&mut self, t: Timestamp, lo: i64, hi: i64) -> LocalDate {
-            let d = lo + self.below((hi - lo) as u64) as i64;
-            LocalDate(t.local_date().0 + chrono::Days::new(0) + chrono::Duration::days(d))
-        }
-        fn millis_from(&mut self, t: Timestamp, lo_h: i64, hi_h: i64) -> Timestamp {
-            let h = lo_h + self.below((hi_h - lo_h) as u64) as i64;
-            Timestamp::from_millis(t.millis() + h * 3_600_000 + 60_000).unwrap()
-        }
-    }
+    use crate::testkit::Dice;
 
     /// A dossier with records scattered around `t`: past and future weeks, follow-ups,
     /// appointments and actions in every state, target changes.

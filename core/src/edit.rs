@@ -53,7 +53,7 @@ impl Edit {
         use automerge::transaction::Transactable;
         match self {
             Edit::PutApplication(a) => {
-                autosurgeon::reconcile_prop(tx, ROOT, "applications", Entry(&a.id, a))?;
+                reconcile_record(tx, "applications", Entry(&a.id, a))?;
             }
             Edit::RemoveApplication(id) => {
                 let obj = collection(tx, "applications")?;
@@ -64,20 +64,25 @@ impl Edit {
                 }
             }
             Edit::PutAppointment(a) => {
-                autosurgeon::reconcile_prop(tx, ROOT, "appointments", Entry(&a.id, a))?;
+                reconcile_record(tx, "appointments", Entry(&a.id, a))?;
             }
             Edit::PutAction(a) => {
-                autosurgeon::reconcile_prop(tx, ROOT, "actions", Entry(&a.id, a))?;
+                reconcile_record(tx, "actions", Entry(&a.id, a))?;
             }
             Edit::RemoveAction(id) => {
                 let obj = collection(tx, "actions")?;
                 tx.delete(&obj, id.as_str())?;
             }
             Edit::PutComment(c) => {
-                autosurgeon::reconcile_prop(tx, ROOT, "comments", Entry(&c.id, c))?;
+                reconcile_record(tx, "comments", Entry(&c.id, c))?;
             }
             Edit::PutTrajectory(t) => {
-                autosurgeon::reconcile_prop(tx, ROOT, "trajectory", t)?;
+                autosurgeon::reconcile_prop(
+                    &mut crate::hydrate::PrefetchedTx::new(tx, vec![ROOT]),
+                    ROOT,
+                    "trajectory",
+                    t,
+                )?;
             }
             Edit::PutSchema(v) => {
                 tx.put(ROOT, "schema", *v)?;
@@ -142,6 +147,27 @@ fn comments_on(doc: &impl ReadDoc, comments: &automerge::ObjId, id: &str) -> Res
     Ok(keys)
 }
 
+/// Reconciles `entry` into the root collection `name`, reading what is there through
+/// `hydrate::PrefetchedTx` (each object of the record read in one pass, the root and the
+/// collection key by key).
+fn reconcile_record<T: autosurgeon::Reconcile>(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    name: &str,
+    entry: Entry<'_, T>,
+) -> Result<()> {
+    let mut one_by_one = vec![ROOT];
+    if let Some((automerge::Value::Object(_), id)) = tx.get(ROOT, name)? {
+        one_by_one.push(id);
+    }
+    autosurgeon::reconcile_prop(
+        &mut crate::hydrate::PrefetchedTx::new(tx, one_by_one),
+        ROOT,
+        name,
+        entry,
+    )?;
+    Ok(())
+}
+
 /// One record put into a root collection, reconciled through the collection's map so that a
 /// new record (whose `#[key]` id is not there yet) is created in one batch instead of field
 /// by field, and an existing one is reconciled in place.
@@ -154,5 +180,116 @@ impl<T: autosurgeon::Reconcile> autosurgeon::Reconcile for Entry<'_, T> {
         use autosurgeon::reconcile::MapReconciler;
         let mut map = reconciler.map()?;
         map.put(self.0, self.1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::CommitOptions;
+    use automerge::{ActorId, Automerge};
+
+    use super::*;
+    use crate::demo::{fill_fast, DossierSize};
+    use crate::dossier::Dossier;
+    use crate::model::{ApplicationStatus, LocalDate, StatusChange};
+
+    /// The plain autosurgeon way every edit was written before `hydrate::PrefetchedTx`.
+    fn plain(tx: &mut automerge::transaction::Transaction<'_>, edit: &Edit) {
+        match edit {
+            Edit::PutApplication(a) => {
+                autosurgeon::reconcile_prop(tx, ROOT, "applications", Entry(&a.id, a)).unwrap()
+            }
+            Edit::PutAction(a) => {
+                autosurgeon::reconcile_prop(tx, ROOT, "actions", Entry(&a.id, a)).unwrap()
+            }
+            Edit::PutTrajectory(t) => {
+                autosurgeon::reconcile_prop(tx, ROOT, "trajectory", t).unwrap()
+            }
+            other => other.apply_to_doc(tx).unwrap(),
+        }
+    }
+
+    fn commit(
+        doc: &mut Automerge,
+        write: impl FnOnce(&mut automerge::transaction::Transaction<'_>),
+    ) -> Vec<u8> {
+        let mut tx = doc.transaction();
+        write(&mut tx);
+        tx.commit_with(CommitOptions::default().with_time(0));
+        doc.get_last_local_change().unwrap().raw_bytes().to_vec()
+    }
+
+    /// Reading through `PrefetchedTx` changes nothing about what is written: every kind of
+    /// record edit (a status with its history entry, cleared and new fields, a new record, a
+    /// changed trajectory, an action done) makes byte for byte the change plain autosurgeon
+    /// makes.
+    #[test]
+    fn edits_write_the_same_change_as_plain_autosurgeon() {
+        let mut dossier = Dossier::open_in_memory().unwrap();
+        let size = DossierSize {
+            applications: 30,
+            ..DossierSize::TWO_YEARS
+        };
+        fill_fast(&mut dossier, size, LocalDate::today(), 9).unwrap();
+        let base = dossier
+            .automerge()
+            .unwrap()
+            .clone()
+            .with_actor(ActorId::from([9; 16]));
+        let state = dossier.document().clone();
+        let mut apps = state.applications.values().cloned();
+        let mut moved = apps.next().unwrap();
+        moved.status = ApplicationStatus::Offer;
+        moved.history.push(StatusChange {
+            status: ApplicationStatus::Offer,
+            at: moved.updated_at,
+            by: crate::model::Actor::Coach,
+        });
+        let mut cleared = apps.next().unwrap();
+        cleared.notes = "Nieuwe notitie".into();
+        cleared.contact = None;
+        cleared.location = Some("Zeist".into());
+        cleared.history.truncate(1);
+        // A history rewritten in the middle: the list diff deletes, inserts and then reads
+        // elements at the positions its own writes moved.
+        let mut rewritten = apps.next().unwrap();
+        let entry = StatusChange {
+            status: ApplicationStatus::Withdrawn,
+            at: rewritten.updated_at,
+            by: crate::model::Actor::Employee,
+        };
+        rewritten.history.remove(0);
+        let middle = rewritten.history.len() / 2;
+        rewritten.history.insert(middle, entry.clone());
+        rewritten.history.push(entry);
+        let mut new = cleared.clone();
+        new.id = "nieuw".into();
+        let mut trajectory = state.trajectory.clone();
+        trajectory.weekly_target += 2;
+        trajectory.goals.push("Een vaste baan".into());
+        let mut done = state.actions.values().next().unwrap().clone();
+        done.done = !done.done;
+        let edits = [
+            vec![Edit::PutApplication(moved)],
+            vec![Edit::PutApplication(cleared), Edit::PutApplication(new)],
+            vec![Edit::PutApplication(rewritten)],
+            vec![Edit::PutTrajectory(trajectory)],
+            vec![Edit::PutAction(done)],
+        ];
+        for batch in edits {
+            let (mut fast_doc, mut plain_doc) = (base.clone(), base.clone());
+            let fast = commit(&mut fast_doc, |tx| {
+                for e in &batch {
+                    e.apply_to_doc(tx).unwrap();
+                }
+            });
+            let reference = commit(&mut plain_doc, |tx| {
+                for e in &batch {
+                    plain(tx, e);
+                }
+            });
+            assert_eq!(fast, reference, "{batch:?}");
+            assert!(fast.len() > 40, "the edit changed something");
+        }
     }
 }

@@ -138,6 +138,27 @@ fn hydration(c: &mut Criterion) {
     c.bench_function("where a new application's change wrote", |b| {
         b.iter(|| koers_core::incremental::written(&after, &new).expect("paths"))
     });
+    // A status change written into the document (its record reconciled), in memory.
+    let ids: Vec<String> = logged
+        .list_applications(&ApplicationQuery::default())
+        .expect("list")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let mut turn = 0;
+    c.bench_function("change one status (in memory)", |b| {
+        b.iter(|| {
+            turn += 1;
+            let status = if (turn / ids.len()).is_multiple_of(2) {
+                ApplicationStatus::Interview
+            } else {
+                ApplicationStatus::Applied
+            };
+            logged
+                .set_status(&ids[turn % ids.len()], status)
+                .expect("status")
+        })
+    });
     c.bench_function("read the whole dossier (autosurgeon)", |b| {
         b.iter(|| autosurgeon::hydrate::<_, DossierDocument>(&doc).expect("hydrate"))
     });

@@ -115,7 +115,7 @@ impl Slot {
         touched: Touched,
     ) -> Result<&mut DossierDocument> {
         self.changed_in_place = true;
-        note(&mut self.touched_since_summary, touched);
+        self.touched_since_summary.add(touched);
         self.state.as_mut().ok_or_else(|| BureauError::Storage {
             message: format!("stored document {employee_id} does not hydrate"),
         })
@@ -148,16 +148,7 @@ impl Slot {
     /// while the document does not hydrate), never left half-refreshed.
     pub(crate) fn advance(&mut self, changes: &[Change]) {
         let touched = advance(&mut self.state, &self.doc, changes);
-        note(&mut self.touched_since_summary, touched);
-    }
-}
-
-/// Adds `more` to the records changed in `touched`.
-fn note(touched: &mut Touched, more: Touched) {
-    match (touched, more) {
-        (Touched::Everything, _) => {}
-        (t, Touched::Everything) => *t = Touched::Everything,
-        (Touched::Records(records), Touched::Records(more)) => records.extend(more),
+        self.touched_since_summary.add(touched);
     }
 }
 
@@ -382,7 +373,7 @@ impl Documents {
                     let summary = if access == Access::Write && (summarize || !changes.is_empty()) {
                         if let Some(d) = &new_doc {
                             let touched = advance(&mut slot.state, d, &added);
-                            note(&mut slot.touched_since_summary, touched);
+                            slot.touched_since_summary.add(touched);
                             slot.version = UNSTORED;
                             // If the changes are not stored after all, the copy is dropped.
                             slot.changed_in_place = true;

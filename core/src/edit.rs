@@ -78,7 +78,7 @@ impl Edit {
             }
             Edit::PutTrajectory(t) => {
                 autosurgeon::reconcile_prop(
-                    &mut crate::hydrate::PrefetchedTx::new(tx, vec![ROOT]),
+                    &mut crate::hydrate::Prefetched::new(tx, vec![ROOT]),
                     ROOT,
                     "trajectory",
                     t,
@@ -148,7 +148,7 @@ fn comments_on(doc: &impl ReadDoc, comments: &automerge::ObjId, id: &str) -> Res
 }
 
 /// Reconciles `entry` into the root collection `name`, reading what is there through
-/// `hydrate::PrefetchedTx` (each object of the record read in one pass, the root and the
+/// `hydrate::Prefetched` over the transaction (each object of the record read in one pass, the root and the
 /// collection key by key).
 fn reconcile_record<T: autosurgeon::Reconcile>(
     tx: &mut automerge::transaction::Transaction<'_>,
@@ -160,7 +160,7 @@ fn reconcile_record<T: autosurgeon::Reconcile>(
         one_by_one.push(id);
     }
     autosurgeon::reconcile_prop(
-        &mut crate::hydrate::PrefetchedTx::new(tx, one_by_one),
+        &mut crate::hydrate::Prefetched::new(tx, one_by_one),
         ROOT,
         name,
         entry,
@@ -193,7 +193,7 @@ mod tests {
     use crate::dossier::Dossier;
     use crate::model::{ApplicationStatus, LocalDate, StatusChange};
 
-    /// The plain autosurgeon way every edit was written before `hydrate::PrefetchedTx`.
+    /// The plain autosurgeon way every edit was written before `hydrate::Prefetched` read transactions.
     fn plain(tx: &mut automerge::transaction::Transaction<'_>, edit: &Edit) {
         match edit {
             Edit::PutApplication(a) => {
@@ -219,7 +219,7 @@ mod tests {
         doc.get_last_local_change().unwrap().raw_bytes().to_vec()
     }
 
-    /// Reading through `PrefetchedTx` changes nothing about what is written: every kind of
+    /// Reading through `Prefetched` changes nothing about what is written: every kind of
     /// record edit (a status with its history entry, cleared and new fields, a new record, a
     /// changed trajectory, an action done) makes byte for byte the change plain autosurgeon
     /// makes.

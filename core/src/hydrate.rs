@@ -25,6 +25,9 @@ type ListValues = Vec<(Value<'static>, ObjId)>;
 /// What has been read of a document, object by object (see the module comment).
 #[derive(Default)]
 struct Cache {
+    /// Objects whose keys are looked up one by one instead (the root, or the collection a
+    /// record is read from: reading them whole would cost more than the record).
+    one_by_one: Vec<ObjId>,
     maps: RefCell<HashMap<ObjId, MapValues>>,
     lists: RefCell<HashMap<ObjId, ListValues>>,
     /// The type of every object met as a value, so autosurgeon's `object_type` needs no lookup.
@@ -95,6 +98,13 @@ impl Cache {
         obj: &ObjId,
         prop: am::Prop,
     ) -> Result<Option<(Value<'static>, ObjId)>, AutomergeError> {
+        if self.one_by_one.contains(obj) {
+            let found = doc.get(obj, prop)?;
+            if let Some((value, id)) = &found {
+                self.note_type(value, id);
+            }
+            return Ok(found.map(|(value, id)| (value.into_owned(), id)));
+        }
         Ok(match prop {
             am::Prop::Map(key) => self.map_value(doc, obj, &key),
             am::Prop::Seq(index) if self.object_type(doc, obj) == Some(ObjType::List) => {
@@ -122,33 +132,60 @@ impl Cache {
     }
 }
 
-/// A document to hydrate from, each object read once (see the module comment).
-pub struct Prefetched<'a> {
-    doc: &'a am::Automerge,
-    cache: Cache,
-    /// An object whose keys are looked up one by one instead (the collection one record is
-    /// read from: reading all of it would cost more than the record).
-    one_by_one: Option<ObjId>,
+/// What [`Prefetched`] reads from: a document, or an open transaction to reconcile into.
+pub trait Source {
+    type Doc: am::ReadDoc + autosurgeon::ReadDoc;
+    fn doc(&self) -> &Self::Doc;
 }
 
-impl<'a> Prefetched<'a> {
-    pub fn new(doc: &'a am::Automerge) -> Self {
+impl Source for &am::Automerge {
+    type Doc = am::Automerge;
+    fn doc(&self) -> &am::Automerge {
+        self
+    }
+}
+
+impl<'b> Source for &mut am::transaction::Transaction<'b> {
+    type Doc = am::transaction::Transaction<'b>;
+    fn doc(&self) -> &am::transaction::Transaction<'b> {
+        self
+    }
+}
+
+/// A document (or transaction) to hydrate from, each object read once (see the module
+/// comment).
+///
+/// Over an open transaction it is also an [`autosurgeon::Doc`] to reconcile into:
+/// autosurgeon's reconcile reads every field of a record (and every element of its lists, for
+/// its diff) to write only what changed, and each read was a seek (a status change took about
+/// 1.7 ms in memory on the two-year dossier). What an object held is forgotten as soon as
+/// anything is written to it, so every read sees the transaction's own writes.
+pub struct Prefetched<S> {
+    source: S,
+    cache: Cache,
+}
+
+impl<S: Source> Prefetched<S> {
+    /// Reads `source`, with the objects in `one_by_one` looked up key by key.
+    pub fn new(source: S, one_by_one: Vec<ObjId>) -> Self {
         Self {
-            doc,
-            cache: Cache::default(),
-            one_by_one: None,
+            source,
+            cache: Cache {
+                one_by_one,
+                ..Cache::default()
+            },
         }
     }
 }
 
-impl autosurgeon::ReadDoc for Prefetched<'_> {
+impl<S: Source> autosurgeon::ReadDoc for Prefetched<S> {
     type Parents<'b>
         = am::Parents<'b>
     where
         Self: 'b;
 
     fn get_heads(&self) -> Vec<am::ChangeHash> {
-        self.doc.get_heads()
+        autosurgeon::ReadDoc::get_heads(self.source.doc())
     }
 
     fn get<P: Into<am::Prop>>(
@@ -156,18 +193,11 @@ impl autosurgeon::ReadDoc for Prefetched<'_> {
         obj: &ObjId,
         prop: P,
     ) -> Result<Option<(Value<'_>, ObjId)>, AutomergeError> {
-        if self.one_by_one.as_ref() == Some(obj) {
-            let found = am::ReadDoc::get(self.doc, obj, prop)?;
-            if let Some((value, id)) = &found {
-                self.cache.note_type(value, id);
-            }
-            return Ok(found.map(|(value, id)| (value.into_owned(), id)));
-        }
-        self.cache.get(self.doc, obj, prop.into())
+        self.cache.get(self.source.doc(), obj, prop.into())
     }
 
     fn object_type<O: AsRef<ObjId>>(&self, obj: O) -> Option<ObjType> {
-        self.cache.object_type(self.doc, obj.as_ref())
+        self.cache.object_type(self.source.doc(), obj.as_ref())
     }
 
     fn map_range<'b, O, R>(&'b self, obj: O, range: R) -> am::iter::MapRange<'b>
@@ -175,7 +205,7 @@ impl autosurgeon::ReadDoc for Prefetched<'_> {
         R: RangeBounds<String> + 'b,
         O: AsRef<ObjId>,
     {
-        am::ReadDoc::map_range(self.doc, obj, range)
+        am::ReadDoc::map_range(self.source.doc(), obj, range)
     }
 
     fn list_range<O: AsRef<ObjId>, R: RangeBounds<usize>>(
@@ -183,113 +213,27 @@ impl autosurgeon::ReadDoc for Prefetched<'_> {
         obj: O,
         range: R,
     ) -> am::iter::ListRange<'_> {
-        am::ReadDoc::list_range(self.doc, obj, range)
+        am::ReadDoc::list_range(self.source.doc(), obj, range)
     }
 
     fn length<O: AsRef<ObjId>>(&self, obj: O) -> usize {
-        self.cache.length(self.doc, obj.as_ref())
+        self.cache.length(self.source.doc(), obj.as_ref())
     }
 
     fn text<O: AsRef<ObjId>>(&self, obj: O) -> Result<String, AutomergeError> {
-        am::ReadDoc::text(self.doc, obj)
+        am::ReadDoc::text(self.source.doc(), obj)
     }
 
     fn parents<O: AsRef<ObjId>>(&self, obj: O) -> Result<Self::Parents<'_>, AutomergeError> {
-        am::ReadDoc::parents(self.doc, obj)
+        am::ReadDoc::parents(self.source.doc(), obj)
     }
 
     fn is_empty(&self) -> bool {
-        am::ReadDoc::keys(self.doc, am::ROOT).next().is_none()
+        autosurgeon::ReadDoc::is_empty(self.source.doc())
     }
 }
 
-/// An open transaction to reconcile into, read the same way: autosurgeon's reconcile reads
-/// every field of a record (and every element of its lists, for its diff) to write only what
-/// changed, and each read was a seek (a status change took about 1.7 ms in memory on the
-/// two-year dossier). What an object held is forgotten as soon as anything is written to it,
-/// so every read sees the transaction's own writes.
-pub struct PrefetchedTx<'a, 'b> {
-    tx: &'a mut am::transaction::Transaction<'b>,
-    cache: Cache,
-    /// Objects whose keys are looked up one by one (the root and a record's collection:
-    /// reading them whole would cost more than the record).
-    one_by_one: Vec<ObjId>,
-}
-
-impl<'a, 'b> PrefetchedTx<'a, 'b> {
-    /// `tx`, with `one_by_one` looked up key by key.
-    pub fn new(tx: &'a mut am::transaction::Transaction<'b>, one_by_one: Vec<ObjId>) -> Self {
-        Self {
-            tx,
-            cache: Cache::default(),
-            one_by_one,
-        }
-    }
-}
-
-impl autosurgeon::ReadDoc for PrefetchedTx<'_, '_> {
-    type Parents<'c>
-        = am::Parents<'c>
-    where
-        Self: 'c;
-
-    fn get_heads(&self) -> Vec<am::ChangeHash> {
-        autosurgeon::ReadDoc::get_heads(&*self.tx)
-    }
-
-    fn get<P: Into<am::Prop>>(
-        &self,
-        obj: &ObjId,
-        prop: P,
-    ) -> Result<Option<(Value<'_>, ObjId)>, AutomergeError> {
-        if self.one_by_one.contains(obj) {
-            let found = am::ReadDoc::get(&*self.tx, obj, prop)?;
-            if let Some((value, id)) = &found {
-                self.cache.note_type(value, id);
-            }
-            return Ok(found.map(|(value, id)| (value.into_owned(), id)));
-        }
-        self.cache.get(&*self.tx, obj, prop.into())
-    }
-
-    fn object_type<O: AsRef<ObjId>>(&self, obj: O) -> Option<ObjType> {
-        self.cache.object_type(&*self.tx, obj.as_ref())
-    }
-
-    fn map_range<'c, O, R>(&'c self, obj: O, range: R) -> am::iter::MapRange<'c>
-    where
-        R: RangeBounds<String> + 'c,
-        O: AsRef<ObjId>,
-    {
-        am::ReadDoc::map_range(&*self.tx, obj, range)
-    }
-
-    fn list_range<O: AsRef<ObjId>, R: RangeBounds<usize>>(
-        &self,
-        obj: O,
-        range: R,
-    ) -> am::iter::ListRange<'_> {
-        am::ReadDoc::list_range(&*self.tx, obj, range)
-    }
-
-    fn length<O: AsRef<ObjId>>(&self, obj: O) -> usize {
-        self.cache.length(&*self.tx, obj.as_ref())
-    }
-
-    fn text<O: AsRef<ObjId>>(&self, obj: O) -> Result<String, AutomergeError> {
-        am::ReadDoc::text(&*self.tx, obj)
-    }
-
-    fn parents<O: AsRef<ObjId>>(&self, obj: O) -> Result<Self::Parents<'_>, AutomergeError> {
-        am::ReadDoc::parents(&*self.tx, obj)
-    }
-
-    fn is_empty(&self) -> bool {
-        autosurgeon::ReadDoc::is_empty(&*self.tx)
-    }
-}
-
-impl autosurgeon::Doc for PrefetchedTx<'_, '_> {
+impl autosurgeon::Doc for Prefetched<&mut am::transaction::Transaction<'_>> {
     fn put<O: AsRef<ObjId>, P: Into<am::Prop>, V: Into<am::ScalarValue>>(
         &mut self,
         obj: O,
@@ -297,7 +241,7 @@ impl autosurgeon::Doc for PrefetchedTx<'_, '_> {
         value: V,
     ) -> Result<(), AutomergeError> {
         self.cache.forget(obj.as_ref());
-        autosurgeon::Doc::put(self.tx, obj, prop, value)
+        autosurgeon::Doc::put(self.source, obj, prop, value)
     }
 
     fn put_object<O: AsRef<ObjId>, P: Into<am::Prop>>(
@@ -307,7 +251,7 @@ impl autosurgeon::Doc for PrefetchedTx<'_, '_> {
         value: ObjType,
     ) -> Result<ObjId, AutomergeError> {
         self.cache.forget(obj.as_ref());
-        autosurgeon::Doc::put_object(self.tx, obj, prop, value)
+        autosurgeon::Doc::put_object(self.source, obj, prop, value)
     }
 
     fn insert<O: AsRef<ObjId>, V: Into<am::ScalarValue>>(
@@ -317,7 +261,7 @@ impl autosurgeon::Doc for PrefetchedTx<'_, '_> {
         value: V,
     ) -> Result<(), AutomergeError> {
         self.cache.forget(obj.as_ref());
-        autosurgeon::Doc::insert(self.tx, obj, index, value)
+        autosurgeon::Doc::insert(self.source, obj, index, value)
     }
 
     fn insert_object<O: AsRef<ObjId>>(
@@ -327,7 +271,7 @@ impl autosurgeon::Doc for PrefetchedTx<'_, '_> {
         value: ObjType,
     ) -> Result<ObjId, AutomergeError> {
         self.cache.forget(obj.as_ref());
-        autosurgeon::Doc::insert_object(self.tx, obj, index, value)
+        autosurgeon::Doc::insert_object(self.source, obj, index, value)
     }
 
     fn increment<O: AsRef<ObjId>, P: Into<am::Prop>>(
@@ -337,7 +281,7 @@ impl autosurgeon::Doc for PrefetchedTx<'_, '_> {
         value: i64,
     ) -> Result<(), AutomergeError> {
         self.cache.forget(obj.as_ref());
-        autosurgeon::Doc::increment(self.tx, obj, prop, value)
+        autosurgeon::Doc::increment(self.source, obj, prop, value)
     }
 
     fn delete<O: AsRef<ObjId>, P: Into<am::Prop>>(
@@ -346,7 +290,7 @@ impl autosurgeon::Doc for PrefetchedTx<'_, '_> {
         prop: P,
     ) -> Result<(), AutomergeError> {
         self.cache.forget(obj.as_ref());
-        autosurgeon::Doc::delete(self.tx, obj, prop)
+        autosurgeon::Doc::delete(self.source, obj, prop)
     }
 
     fn splice_text<O: AsRef<ObjId>>(
@@ -357,12 +301,12 @@ impl autosurgeon::Doc for PrefetchedTx<'_, '_> {
         text: &str,
     ) -> Result<(), AutomergeError> {
         self.cache.forget(obj.as_ref());
-        autosurgeon::Doc::splice_text(self.tx, obj, pos, del, text)
+        autosurgeon::Doc::splice_text(self.source, obj, pos, del, text)
     }
 
     fn update_text<O: AsRef<ObjId>>(&mut self, obj: O, text: &str) -> Result<(), AutomergeError> {
         self.cache.forget(obj.as_ref());
-        autosurgeon::Doc::update_text(self.tx, obj, text)
+        autosurgeon::Doc::update_text(self.source, obj, text)
     }
 
     fn batch_create<O: AsRef<ObjId>, P: Into<am::Prop>>(
@@ -373,23 +317,24 @@ impl autosurgeon::Doc for PrefetchedTx<'_, '_> {
         insert: bool,
     ) -> Result<(), AutomergeError> {
         self.cache.forget(obj.as_ref());
-        autosurgeon::Doc::batch_create(self.tx, obj, prop, value, insert)
+        autosurgeon::Doc::batch_create(self.source, obj, prop, value, insert)
     }
 
     fn init_root_from_hydrate(&mut self, value: &am::hydrate::Map) -> Result<(), AutomergeError> {
-        self.cache = Cache::default();
-        autosurgeon::Doc::init_root_from_hydrate(self.tx, value)
+        self.cache.maps.borrow_mut().clear();
+        self.cache.lists.borrow_mut().clear();
+        autosurgeon::Doc::init_root_from_hydrate(self.source, value)
     }
 }
 
 /// The whole document as `T` (autosurgeon's `hydrate`, each object read once).
 pub fn hydrate<T: Hydrate>(doc: &am::Automerge) -> Result<T, HydrateError> {
-    autosurgeon::hydrate(&Prefetched::new(doc))
+    autosurgeon::hydrate(&Prefetched::new(doc, vec![]))
 }
 
 /// The map `obj` as `T` (a record whose object was already looked up).
 pub fn hydrate_map<T: Hydrate>(doc: &am::Automerge, obj: &ObjId) -> Result<T, HydrateError> {
-    T::hydrate_map(&Prefetched::new(doc), obj)
+    T::hydrate_map(&Prefetched::new(doc, vec![]), obj)
 }
 
 /// The value at `prop` of `obj` as `T` (autosurgeon's `hydrate_prop`, each object read once).
@@ -398,9 +343,7 @@ pub fn hydrate_prop<'p, T: Hydrate>(
     obj: &ObjId,
     prop: impl Into<Prop<'p>>,
 ) -> Result<T, HydrateError> {
-    let mut prefetched = Prefetched::new(doc);
-    prefetched.one_by_one = Some(obj.clone());
-    autosurgeon::hydrate_prop(&prefetched, obj, prop)
+    autosurgeon::hydrate_prop(&Prefetched::new(doc, vec![obj.clone()]), obj, prop)
 }
 
 #[cfg(test)]

@@ -60,6 +60,15 @@ pub enum Touched {
 }
 
 impl Touched {
+    /// Adds what `more` touched.
+    pub fn add(&mut self, more: Touched) {
+        match (self, more) {
+            (Touched::Everything, _) => {}
+            (t, Touched::Everything) => *t = Touched::Everything,
+            (Touched::Records(records), Touched::Records(more)) => records.extend(more),
+        }
+    }
+
     /// The screens that may need refreshing.
     pub fn topics(&self) -> BTreeSet<Topic> {
         match self {

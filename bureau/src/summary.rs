@@ -12,10 +12,11 @@
 //! already overdue stay overdue, so of those only the oldest is kept (the next step names
 //! it) and the rest are counted.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use koers_core::incremental::{RecordRef, Touched};
 use koers_core::model::{Action, Application, Appointment, DossierDocument, LocalDate, Timestamp};
+use koers_core::overview::FollowUpOrder;
 use koers_core::progress::week_start;
 use serde::{Deserialize, Serialize};
 
@@ -134,10 +135,9 @@ impl Window {
         }
     }
 
-    /// The follow-up day of an application that is overdue from this moment on.
-    fn overdue(&self, a: &Application) -> Option<LocalDate> {
-        a.follow_up
-            .filter(|f| !a.status.is_closed() && *f < self.since_day)
+    /// Whether an application's follow-up is overdue from this moment on.
+    fn is_overdue(&self, a: &Application) -> bool {
+        !a.status.is_closed() && a.follow_up.is_some_and(|f| f < self.since_day)
     }
 
     /// Whether an application is kept for itself: counted in a week judged, or a follow-up
@@ -145,7 +145,7 @@ impl Window {
     fn keeps(&self, a: &Application) -> bool {
         let counted = a.status.counts_as_applied() && a.date >= self.first_monday;
         let follows_up = !a.status.is_closed() && a.follow_up.is_some();
-        counted || (follows_up && self.overdue(a).is_none())
+        counted || (follows_up && !self.is_overdue(a))
     }
 
     fn keeps_appointment(&self, a: &Appointment) -> bool {
@@ -157,9 +157,6 @@ fn keeps_action(a: &Action) -> bool {
     !a.done
 }
 
-/// An overdue follow-up's place in the core's order of follow-ups: the oldest comes first.
-type OverdueKey = (LocalDate, LocalDate, String);
-
 /// The inputs of a dossier's last summary, kept by the node beside its copy of the dossier,
 /// with what it takes to update them for a few changed records ([`of_kept`]).
 #[derive(Debug, Clone)]
@@ -167,11 +164,12 @@ pub struct Kept {
     at: Timestamp,
     window: Window,
     inputs: Inputs,
-    /// Every open application whose follow-up is overdue, by id: its follow-up day and date,
-    /// and whether it is kept for itself ([`Window::keeps`]).
-    overdue: HashMap<String, (LocalDate, LocalDate, bool)>,
-    /// The first of `overdue` in the core's order, which the next step names.
-    oldest: Option<OverdueKey>,
+    /// Every open application whose follow-up is overdue, in the core's order of follow-ups
+    /// (the first is the one the next step names), and whether it is kept for itself
+    /// ([`Window::keeps`]).
+    overdue: BTreeMap<FollowUpOrder, bool>,
+    /// The place in `overdue` of each application there, by id.
+    overdue_by_id: HashMap<String, FollowUpOrder>,
     /// The oldest overdue application, when it is in the inputs only for being the oldest.
     oldest_only: Option<String>,
     /// How many of `overdue` are not kept for themselves.
@@ -206,8 +204,8 @@ impl Kept {
                 },
                 overdue_follow_ups_left_out: 0,
             },
-            overdue: HashMap::new(),
-            oldest: None,
+            overdue: BTreeMap::new(),
+            overdue_by_id: HashMap::new(),
             oldest_only: None,
             overdue_alone: 0,
         };
@@ -271,14 +269,11 @@ impl Kept {
 
     fn put_application(&mut self, a: &Application) {
         let keeps = self.window.keeps(a);
-        if let Some(follow_up) = self.window.overdue(a) {
-            self.overdue
-                .insert(a.id.clone(), (follow_up, a.date, keeps));
+        if self.window.is_overdue(a) {
+            let order = FollowUpOrder::of(a);
+            self.overdue.insert(order.clone(), keeps);
+            self.overdue_by_id.insert(a.id.clone(), order);
             self.overdue_alone += usize::from(!keeps);
-            let key = (follow_up, a.date, a.id.clone());
-            if self.oldest.as_ref().is_none_or(|o| key < *o) {
-                self.oldest = Some(key);
-            }
         }
         if keeps {
             self.inputs
@@ -290,27 +285,23 @@ impl Kept {
 
     fn remove_application(&mut self, id: &str) {
         self.inputs.dossier.applications.remove(id);
-        if let Some((_, _, keeps)) = self.overdue.remove(id) {
+        let keeps = self
+            .overdue_by_id
+            .remove(id)
+            .and_then(|order| self.overdue.remove(&order));
+        if let Some(keeps) = keeps {
             self.overdue_alone -= usize::from(!keeps);
-            if self.oldest.as_ref().is_some_and(|o| o.2 == id) {
-                // Rare (the oldest follow-up was dealt with): the next oldest is looked up.
-                self.oldest = self
-                    .overdue
-                    .iter()
-                    .map(|(id, (f, d, _))| (*f, *d, id))
-                    .min()
-                    .map(|(f, d, id)| (f, d, id.clone()));
-            }
         }
     }
 
     /// Adds the oldest overdue follow-up if it is not kept for itself, and counts the
     /// overdue ones left out.
     fn finish(&mut self, doc: &DossierDocument) {
-        let oldest_alone = self.oldest.as_ref().and_then(|(_, _, id)| {
-            let keeps = self.overdue.get(id).is_some_and(|o| o.2);
-            (!keeps).then(|| doc.applications.get(id)).flatten()
-        });
+        let oldest_alone = self
+            .overdue
+            .first_key_value()
+            .filter(|(_, keeps)| !**keeps)
+            .and_then(|(order, _)| doc.applications.get(order.id()));
         if let Some(a) = oldest_alone {
             self.inputs
                 .dossier
@@ -457,7 +448,7 @@ mod tests {
                         .values()
                         .filter(|a| a.follow_up.is_some_and(|f| f < kept.window.since_day))
                         .filter(|a| !a.status.is_closed())
-                        .map(|a| (a.follow_up, a.date, a.id.clone()))
+                        .map(FollowUpOrder::of)
                         .min()
                 };
                 oldest_changed += usize::from(oldest(&before) != oldest(&kept.inputs));

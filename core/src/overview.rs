@@ -299,8 +299,34 @@ fn follow_ups_due(doc: &DossierDocument, today: LocalDate) -> Vec<&Application> 
         .values()
         .filter(|a| !a.status.is_closed() && a.follow_up.is_some_and(|f| f <= today))
         .collect();
-    due.sort_by(|a, b| (a.follow_up, a.date, &a.id).cmp(&(b.follow_up, b.date, &b.id)));
+    due.sort_by_cached_key(|a| FollowUpOrder::of(a));
     due
+}
+
+/// An application's place among follow-ups: the longest waiting first (the follow-up day,
+/// then the day of applying, then the id, so that the order is total). The phone's list
+/// and reminders and the bureau's caseload (which keeps only the first overdue one) order by
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FollowUpOrder {
+    follow_up: Option<LocalDate>,
+    date: LocalDate,
+    id: String,
+}
+
+impl FollowUpOrder {
+    pub fn of(a: &Application) -> Self {
+        FollowUpOrder {
+            follow_up: a.follow_up,
+            date: a.date,
+            id: a.id.clone(),
+        }
+    }
+
+    /// The application's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 fn empty_week(today: LocalDate, target: u32) -> WeekCount {
@@ -507,6 +533,20 @@ mod tests {
         );
         let o = today_overview(&doc, t("2026-03-10T08:00:00Z"));
         assert_eq!(ids(&o.follow_ups_due, |a| &a.id), ["overdue", "today"]);
+    }
+
+    #[test]
+    fn follow_ups_of_one_day_go_by_the_day_applied_then_by_id() {
+        let applied = ApplicationStatus::Applied;
+        let mut apps = vec![
+            app("b", "2026-03-01", applied, Some("2026-03-05")),
+            app("d", "2026-01-01", applied, Some("2026-03-06")),
+            app("a", "2026-03-01", applied, Some("2026-03-05")),
+            app("c", "2026-02-01", applied, Some("2026-03-05")),
+        ];
+        apps.sort_by_key(FollowUpOrder::of);
+        assert_eq!(ids(&apps, |a| &a.id), ["c", "a", "b", "d"]);
+        assert_eq!(FollowUpOrder::of(&apps[0]).id(), "c");
     }
 
     #[test]

@@ -17,6 +17,12 @@
 //! Without the URL the PostgreSQL part is skipped (said so in the output); `--quick` is the
 //! smoke test's size (500 employees, 50 devices, a caseload of 20); `--postgres-only` leaves
 //! out SQLite and the reference server (for working on the PostgreSQL figures).
+//!
+//! On one machine a second node brings no CPU of its own: both configurations share the same
+//! cores with PostgreSQL and this load generator, and two nodes can at best equal one. So
+//! the PostgreSQL nodes are then also measured as machines of their own would have them:
+//! each node process in a cgroup of its own with a CPU quota of [`NODE_CPU_SHARE`] of a core
+//! (root only; said so in the output where the machine has no cgroup CPU controller).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -42,6 +48,13 @@ const PASSWORD: &str = "schaal-wachtwoord";
 const PACED_RATE: f64 = 500.0;
 /// Measured rounds of each kind per configuration (the median is reported).
 const ROUNDS: usize = 5;
+/// Each node's CPU, as a share of one core, when the nodes stand in for machines of their
+/// own: small enough that two capped nodes, PostgreSQL and the load generator fit in this
+/// machine's two cores (a session costs a node about 1.1-1.6 ms, PostgreSQL 0.8-1.2 ms and
+/// the load generator about 1 ms), so the nodes are what limits the rate.
+const NODE_CPU_SHARE: f64 = 0.3;
+/// The paced rounds' rate with capped nodes: within what one capped node serves.
+const CAPPED_PACED_RATE: f64 = 150.0;
 
 /// How big a run is.
 struct Size {
@@ -127,12 +140,15 @@ fn main() -> Res<()> {
             &[&node],
             &mut phones,
         )?;
-        results.extend(measure(&mut [Config {
-            name: "SQLite, 1 node",
-            nodes: vec![&node],
-            phones: &mut phones,
-            switch: None,
-        }])?);
+        results.extend(measure(
+            &mut [Config {
+                name: "SQLite, 1 node".into(),
+                nodes: vec![&node],
+                phones: &mut phones,
+                switch: None,
+            }],
+            PACED_RATE,
+        )?);
         node.stop();
     }
 
@@ -176,20 +192,23 @@ fn main() -> Res<()> {
                     &mut two,
                 )?;
                 settle(&db)?;
-                let measured = measure(&mut [
-                    Config {
-                        name: "PostgreSQL, 1 node",
-                        nodes: vec![&a],
-                        phones: &mut one,
-                        switch: None,
-                    },
-                    Config {
-                        name: "PostgreSQL, 2 nodes",
-                        nodes: vec![&b, &c],
-                        phones: &mut two,
-                        switch: None,
-                    },
-                ])?;
+                let measured = measure(
+                    &mut [
+                        Config {
+                            name: "PostgreSQL, 1 node".into(),
+                            nodes: vec![&a],
+                            phones: &mut one,
+                            switch: None,
+                        },
+                        Config {
+                            name: "PostgreSQL, 2 nodes".into(),
+                            nodes: vec![&b, &c],
+                            phones: &mut two,
+                            switch: None,
+                        },
+                    ],
+                    PACED_RATE,
+                )?;
                 comparisons.extend(compare(&measured));
                 results.extend(measured);
                 // Without affinity: a balancer that sends each session to either node, so a
@@ -210,22 +229,87 @@ fn main() -> Res<()> {
                     &[&b, &c],
                     &mut two,
                 )?;
-                let measured = measure(&mut [
-                    Config {
-                        name: "PostgreSQL, 1 node, beside no affinity",
-                        nodes: vec![&a],
-                        phones: &mut one,
-                        switch: None,
-                    },
-                    Config {
-                        name: "PostgreSQL, 2 nodes, no affinity",
-                        nodes: vec![&b, &c],
-                        phones: &mut two,
-                        switch: Some(&mut other),
-                    },
-                ])?;
+                let measured = measure(
+                    &mut [
+                        Config {
+                            name: "PostgreSQL, 1 node, beside no affinity".into(),
+                            nodes: vec![&a],
+                            phones: &mut one,
+                            switch: None,
+                        },
+                        Config {
+                            name: "PostgreSQL, 2 nodes, no affinity".into(),
+                            nodes: vec![&b, &c],
+                            phones: &mut two,
+                            switch: Some(&mut other),
+                        },
+                    ],
+                    PACED_RATE,
+                )?;
                 comparisons.extend(compare(&measured));
                 results.extend(measured);
+                // Each node as a machine of its own: a CPU quota per node process, so a
+                // second node brings CPU the first does not have, while PostgreSQL and this
+                // load generator keep the rest of the machine. With affinity (each device
+                // stays on the node its last round ran on), then without.
+                let quotas: Res<Vec<CpuQuota>> = [&a, &b, &c]
+                    .iter()
+                    .map(|n| CpuQuota::limit(n.child.id(), n.name, NODE_CPU_SHARE))
+                    .collect();
+                match quotas {
+                    Err(e) => {
+                        let line = format!("capped nodes: not measured: {e}");
+                        println!("{line}");
+                        comparisons.push(line);
+                    }
+                    Ok(quotas) => {
+                        let capped = |what: &str| {
+                            format!("PostgreSQL, {what}, {NODE_CPU_SHARE} of a core per node")
+                        };
+                        for affinity in [true, false] {
+                            if !affinity {
+                                // As above: the first round on the other node catches up on
+                                // the rounds it missed; shown, not measured.
+                                for (p, t) in two.iter_mut().zip(other.iter_mut()) {
+                                    std::mem::swap(&mut p.transport, t);
+                                }
+                                warm_up(
+                                    &capped("2 nodes, no affinity, first round on the other node"),
+                                    &[&b, &c],
+                                    &mut two,
+                                )?;
+                            }
+                            let measured = measure(
+                                &mut [
+                                    Config {
+                                        name: capped(if affinity {
+                                            "1 node"
+                                        } else {
+                                            "1 node, beside no affinity"
+                                        }),
+                                        nodes: vec![&a],
+                                        phones: &mut one,
+                                        switch: None,
+                                    },
+                                    Config {
+                                        name: capped(if affinity {
+                                            "2 nodes"
+                                        } else {
+                                            "2 nodes, no affinity"
+                                        }),
+                                        nodes: vec![&b, &c],
+                                        phones: &mut two,
+                                        switch: (!affinity).then_some(&mut other[..]),
+                                    },
+                                ],
+                                CAPPED_PACED_RATE,
+                            )?;
+                            comparisons.extend(compare(&measured));
+                            results.extend(measured);
+                        }
+                        drop(quotas);
+                    }
+                }
                 a.stop();
                 b.stop();
                 c.stop();
@@ -253,7 +337,8 @@ fn main() -> Res<()> {
     println!("| | sessions/s | p50 | p99 | bureau CPU per 1,000 sessions | per session | PostgreSQL CPU per session | peak memory (VmHWM) |");
     println!("|---|---|---|---|---|---|---|---|");
     for m in &results {
-        for (what, r) in [("all at once", &m.burst), ("paced at 500/s", &m.paced)] {
+        let paced = format!("paced at {:.0}/s", m.paced_rate);
+        for (what, r) in [("all at once", &m.burst), (paced.as_str(), &m.paced)] {
             println!(
                 "| {}, {} devices {what} | {:.0} | {:.0} ms | {:.0} ms | {:.1} s | {:.1} ms | {} | {} |",
                 m.name,
@@ -315,6 +400,71 @@ fn main() -> Res<()> {
         .map_or(Ok(()), |m| {
             Err(format!("{}: sessions failed (see above)", m.name).into())
         })
+}
+
+/// A CPU quota for one process, standing in for a machine of its own: a cgroup of its own
+/// with `share` of one core (cgroup v2's `cpu.max`, or the v1 CFS quota). On drop the
+/// process (if it still runs) goes back to the parent group and the group is removed.
+struct CpuQuota {
+    dir: PathBuf,
+    parent: PathBuf,
+}
+
+impl CpuQuota {
+    fn limit(pid: u32, name: &str, share: f64) -> Res<Self> {
+        const PERIOD_US: u64 = 100_000;
+        let quota = (share * PERIOD_US as f64).round() as u64;
+        let unified = Path::new("/sys/fs/cgroup");
+        let v1 = Path::new("/sys/fs/cgroup/cpu");
+        let group = format!("koers-bench-{name}-{}", std::process::id());
+        let has_cpu = |controllers: std::io::Result<String>| {
+            controllers.is_ok_and(|c| c.split_whitespace().any(|c| c == "cpu"))
+        };
+        let (parent, limits) =
+            if has_cpu(std::fs::read_to_string(unified.join("cgroup.controllers"))) {
+                // Children get the cpu controller only once the parent hands it down.
+                let _ = std::fs::write(unified.join("cgroup.subtree_control"), "+cpu");
+                (unified, vec![("cpu.max", format!("{quota} {PERIOD_US}"))])
+            } else if v1.join("cpu.cfs_quota_us").exists() {
+                (
+                    v1,
+                    vec![
+                        ("cpu.cfs_period_us", PERIOD_US.to_string()),
+                        ("cpu.cfs_quota_us", quota.to_string()),
+                    ],
+                )
+            } else {
+                return Err("this machine has no cgroup CPU controller to write to".into());
+            };
+        std::fs::create_dir(parent.join(&group)).map_err(|e| {
+            format!(
+                "cannot make a cgroup in {} ({e}); root only",
+                parent.display()
+            )
+        })?;
+        let quota = CpuQuota {
+            dir: parent.join(group),
+            parent: parent.to_path_buf(),
+        };
+        for (file, value) in limits {
+            std::fs::write(quota.dir.join(file), value)
+                .map_err(|e| format!("cannot set {file} ({e})"))?;
+        }
+        std::fs::write(quota.dir.join("cgroup.procs"), pid.to_string())
+            .map_err(|e| format!("cannot move process {pid} into its cgroup ({e})"))?;
+        Ok(quota)
+    }
+}
+
+impl Drop for CpuQuota {
+    fn drop(&mut self) {
+        if let Ok(pids) = std::fs::read_to_string(self.dir.join("cgroup.procs")) {
+            for pid in pids.lines() {
+                let _ = std::fs::write(self.parent.join("cgroup.procs"), pid);
+            }
+        }
+        let _ = std::fs::remove_dir(&self.dir);
+    }
 }
 
 /// Every phone here is a real HTTP client (a reqwest blocking client: a thread, its runtime's
@@ -1049,7 +1199,8 @@ fn warm_up(what: &str, nodes: &[&Node], phones: &mut [Phone]) -> Res<()> {
 
 /// One configuration's figures.
 struct Measured {
-    name: &'static str,
+    name: String,
+    paced_rate: f64,
     /// The median rounds.
     burst: Round,
     paced: Round,
@@ -1062,7 +1213,7 @@ struct Measured {
 /// A configuration measured: its nodes and its own devices; with `switch`, every phone
 /// trades its transport with its entry there before each round (to the other node and back).
 struct Config<'a> {
-    name: &'static str,
+    name: String,
     nodes: Vec<&'a Node>,
     phones: &'a mut [Phone],
     switch: Option<&'a mut [HttpTransport]>,
@@ -1109,7 +1260,7 @@ impl Config<'_> {
 /// machine's own hiccups (another tenant, a write-back) to move it by a quarter, and over a
 /// run of minutes this machine has been seen to slow down by a third; interleaved, both hit
 /// every configuration alike, and round k of one is compared with round k of another.
-fn measure(configs: &mut [Config]) -> Res<Vec<Measured>> {
+fn measure(configs: &mut [Config], paced_rate: f64) -> Res<Vec<Measured>> {
     let n = configs.len();
     let mut bursts: Vec<Vec<Round>> = (0..n).map(|_| Vec::new()).collect();
     let mut paceds: Vec<Vec<Round>> = (0..n).map(|_| Vec::new()).collect();
@@ -1123,7 +1274,7 @@ fn measure(configs: &mut [Config]) -> Res<Vec<Measured>> {
             bursts[i].push(configs[i].round(None)?);
         }
         for &i in &order {
-            paceds[i].push(configs[i].round(Some(PACED_RATE))?);
+            paceds[i].push(configs[i].round(Some(paced_rate))?);
         }
     }
     let mut measured = Vec::with_capacity(n);
@@ -1151,7 +1302,8 @@ fn measure(configs: &mut [Config]) -> Res<Vec<Measured>> {
                 .join(", ")
         );
         measured.push(Measured {
-            name: config.name,
+            name: config.name.clone(),
+            paced_rate,
             burst,
             paced,
             burst_rates,

@@ -615,22 +615,6 @@ pub fn actor_for(who: &str) -> ActorId {
     ActorId::from(&digest[..16])
 }
 
-/// Whether every hash is a change the document has applied. Looked up in the change graph
-/// (`get_missing_deps`: well under a microsecond), where `get_change_by_hash` rebuilds each
-/// change from the op set (about 20 µs on a two-year dossier, for every known hash of every
-/// sync). While the full protocol has left a change queued (waiting for its dependencies),
-/// that lookup also names the queued change's missing dependencies, so then each hash is
-/// rebuilt instead.
-pub fn knows_all(doc: &Automerge, hashes: &[ChangeHash]) -> bool {
-    use automerge::ReadDoc;
-    let nothing_queued = doc.get_missing_deps(&[]).is_empty();
-    if nothing_queued {
-        doc.get_missing_deps(hashes).is_empty()
-    } else {
-        hashes.iter().all(|h| doc.get_change_by_hash(h).is_some())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -876,30 +860,5 @@ mod tests {
         let b = node(&path);
         assert_eq!(state_is_whole(&b), state_is_whole(&a));
         assert_eq!(state_is_whole(&b).applications.len(), 1);
-    }
-
-    /// Only applied changes count as known: one queued for a missing dependency does not,
-    /// and the queue does not hide the changes that are applied.
-    #[test]
-    fn knows_all_counts_only_applied_changes() {
-        use automerge::transaction::Transactable;
-        let mut doc = genesis_document().unwrap();
-        let before = doc.get_heads();
-        let mut other = doc.fork();
-        let mut made = Vec::new();
-        for n in 0..2_i64 {
-            let mut tx = other.transaction();
-            tx.put(automerge::ROOT, "n", n).unwrap();
-            tx.commit();
-            made.push(other.get_last_local_change().unwrap());
-        }
-        let (first, second) = (made[0].clone(), made[1].clone());
-        assert!(knows_all(&doc, &before));
-        assert!(!knows_all(&doc, &[first.hash()]));
-        doc.apply_changes([second.clone()]).unwrap();
-        assert!(!knows_all(&doc, &[second.hash()]), "queued, not applied");
-        assert!(knows_all(&doc, &before));
-        doc.apply_changes([first.clone()]).unwrap();
-        assert!(knows_all(&doc, &[first.hash(), second.hash()]));
     }
 }

@@ -13,14 +13,14 @@ use automerge::sync::{Message, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash};
 use koers_core::incremental::{self, RecordRef, Touched};
 use koers_core::model::{Actor, DossierDocument, DOCUMENT_SCHEMA};
-use koers_core::sync::{hashes_from_wire, hashes_to_wire};
+use koers_core::sync::{hashes_from_wire, hashes_to_wire, knows_all};
 use koers_protocol::{
     limits, Bytes, DocumentReply, DocumentSync, ErrorCode, Hash, Outcome, Push, SyncRequest,
     SyncResponse, PROTOCOL_VERSION,
 };
 
 use crate::auth::Principal;
-use crate::documents::{self, actor_for, knows_all, Edited, Persist, Slot};
+use crate::documents::{self, actor_for, Edited, Persist, Slot};
 use crate::{AppState, BureauError, Result};
 
 /// Handles one decoded sync request for an authenticated caller.

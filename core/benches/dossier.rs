@@ -159,6 +159,46 @@ fn hydration(c: &mut Criterion) {
                 .expect("status")
         })
     });
+    // A phone's push of one new application: the bureau acknowledged everything before it.
+    let mut state = koers_core::sync::PeerState::new();
+    let acknowledged = koers_protocol::DocumentReply {
+        document: "dossier".into(),
+        outcome: koers_protocol::Outcome::Fast {
+            heads: koers_core::sync::hashes_to_wire(&before),
+            changes: vec![],
+            corrected: vec![],
+            packed: None,
+        },
+    };
+    koers_core::sync::absorb(&mut doc.clone(), &mut state, acknowledged).expect("absorb");
+    c.bench_function("a phone prepares the push of one new application", |b| {
+        b.iter_batched(
+            || state.clone(),
+            |mut state| koers_core::sync::prepare(&after, "dossier", &mut state),
+            BatchSize::SmallInput,
+        )
+    });
+    // A phone taking the bureau's reply to its push (the fast path: nothing new from the
+    // bureau, its heads are the phone's): what the phone checks before it records them.
+    let mut phone = after.clone();
+    let reply = koers_protocol::DocumentReply {
+        document: "dossier".into(),
+        outcome: koers_protocol::Outcome::Fast {
+            heads: koers_core::sync::hashes_to_wire(&phone.get_heads()),
+            changes: vec![],
+            corrected: vec![],
+            packed: None,
+        },
+    };
+    c.bench_function("a phone absorbs the bureau's acknowledgement", |b| {
+        b.iter_batched(
+            || (koers_core::sync::PeerState::new(), reply.clone()),
+            |(mut state, reply)| {
+                koers_core::sync::absorb(&mut phone, &mut state, reply).expect("absorb")
+            },
+            BatchSize::SmallInput,
+        )
+    });
     c.bench_function("read the whole dossier (autosurgeon)", |b| {
         b.iter(|| autosurgeon::hydrate::<_, DossierDocument>(&doc).expect("hydrate"))
     });

@@ -6,13 +6,14 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{ActorId, Automerge, Change, ChangeHash};
 use rusqlite::Connection;
 
 use crate::edit::Edit;
 use crate::error::{KoersError, Result};
 use crate::model::DossierDocument;
 use crate::store::{RawRows, StoredDocument};
+use crate::sync::knows_all;
 
 /// Rebuilds a loadable document from the stored snapshot and change rows.
 pub(super) fn repair(conn: &Connection, actor: ActorId) -> Result<Automerge> {
@@ -43,23 +44,21 @@ pub(super) fn repair(conn: &Connection, actor: ActorId) -> Result<Automerge> {
         .map(|c| ((c.actor_id().clone(), c.seq()), c.hash()))
         .collect();
     for change in &changes {
-        if base.get_change_by_hash(&change.hash()).is_some() {
+        if knows_all(&base, &[change.hash()]) {
             continue;
         }
         let slot = (change.actor_id().clone(), change.seq());
         if taken.get(&slot).is_some_and(|h| *h != change.hash()) {
             continue; // the twin of a change already in: recovered below
         }
-        if base.apply_changes([change.clone()]).is_ok()
-            && base.get_change_by_hash(&change.hash()).is_some()
-        {
+        if base.apply_changes([change.clone()]).is_ok() && knows_all(&base, &[change.hash()]) {
             taken.insert(slot, change.hash());
         }
     }
     // Rejected twins, and changes that depend on them (still waiting for their ancestor).
     let lost: Vec<&Change> = changes
         .iter()
-        .filter(|c| base.get_change_by_hash(&c.hash()).is_none())
+        .filter(|c| !knows_all(&base, &[c.hash()]))
         .collect();
     if lost.is_empty() {
         return Ok(base.with_actor(actor));
@@ -82,7 +81,7 @@ pub(super) fn repair(conn: &Connection, actor: ActorId) -> Result<Automerge> {
             || after
                 .apply_changes(in_order.into_iter().chain([change.clone()]))
                 .is_err()
-            || after.get_change_by_hash(&change.hash()).is_none()
+            || !knows_all(&after, &[change.hash()])
         {
             tracing::warn!(hash = %change.hash(), "a stored change could not be recovered");
             continue;

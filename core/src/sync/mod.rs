@@ -36,7 +36,8 @@ pub mod transport;
 
 pub use backoff::{with_backoff, with_backoff_sleeping, BackoffPolicy};
 pub use engine::{
-    absorb, adopt_enrolment, apply_chunks, hashes_from_wire, hashes_to_wire, parse_chunks,
-    pending_changes, prepare, sync_documents, Absorbed, PeerState, SyncReport, SyncTarget,
+    absorb, adopt_enrolment, apply_chunks, hashes_from_wire, hashes_to_wire, knows_all,
+    parse_chunks, pending_changes, prepare, sync_documents, Absorbed, PeerState, SyncReport,
+    SyncTarget,
 };
 pub use transport::{check_server_url, Enrolment, HttpTransport, Traffic, MAX_REPLY_BYTES};

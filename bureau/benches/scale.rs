@@ -154,7 +154,8 @@ fn main() -> Res<()> {
 
     // PostgreSQL: one node and two nodes on the same database, running at once, each with
     // its own devices, their rounds interleaved (so a machine that slows down during the run
-    // slows both alike); then one node again beside two nodes without session affinity.
+    // slows both alike); then one node again beside two nodes without session affinity; then
+    // both comparisons again with each node capped at NODE_CPU_SHARE of a core.
     match &postgres {
         None => println!(
             "\nPostgreSQL: not measured (set KOERS_BENCH_DATABASE_URL, or run scripts/bench-scale)"
@@ -192,25 +193,9 @@ fn main() -> Res<()> {
                     &mut two,
                 )?;
                 settle(&db)?;
-                let measured = measure(
-                    &mut [
-                        Config {
-                            name: "PostgreSQL, 1 node".into(),
-                            nodes: vec![&a],
-                            phones: &mut one,
-                            switch: None,
-                        },
-                        Config {
-                            name: "PostgreSQL, 2 nodes".into(),
-                            nodes: vec![&b, &c],
-                            phones: &mut two,
-                            switch: None,
-                        },
-                    ],
-                    PACED_RATE,
-                )?;
-                comparisons.extend(compare(&measured));
-                results.extend(measured);
+                let measured =
+                    one_beside_two("", [&a, &b, &c], &mut one, &mut two, None, PACED_RATE)?;
+                record(measured, &mut results, &mut comparisons);
                 // Without affinity: a balancer that sends each session to either node, so a
                 // device's every session reaches the node its previous one did not, and that
                 // node first catches up on the change the other node stored. Each node's
@@ -229,25 +214,15 @@ fn main() -> Res<()> {
                     &[&b, &c],
                     &mut two,
                 )?;
-                let measured = measure(
-                    &mut [
-                        Config {
-                            name: "PostgreSQL, 1 node, beside no affinity".into(),
-                            nodes: vec![&a],
-                            phones: &mut one,
-                            switch: None,
-                        },
-                        Config {
-                            name: "PostgreSQL, 2 nodes, no affinity".into(),
-                            nodes: vec![&b, &c],
-                            phones: &mut two,
-                            switch: Some(&mut other),
-                        },
-                    ],
+                let measured = one_beside_two(
+                    "",
+                    [&a, &b, &c],
+                    &mut one,
+                    &mut two,
+                    Some(&mut other),
                     PACED_RATE,
                 )?;
-                comparisons.extend(compare(&measured));
-                results.extend(measured);
+                record(measured, &mut results, &mut comparisons);
                 // Each node as a machine of its own: a CPU quota per node process, so a
                 // second node brings CPU the first does not have, while PostgreSQL and this
                 // load generator keep the rest of the machine. With affinity (each device
@@ -263,50 +238,37 @@ fn main() -> Res<()> {
                         comparisons.push(line);
                     }
                     Ok(quotas) => {
-                        let capped = |what: &str| {
-                            format!("PostgreSQL, {what}, {NODE_CPU_SHARE} of a core per node")
-                        };
-                        for affinity in [true, false] {
-                            if !affinity {
-                                // As above: the first round on the other node catches up on
-                                // the rounds it missed; shown, not measured.
-                                for (p, t) in two.iter_mut().zip(other.iter_mut()) {
-                                    std::mem::swap(&mut p.transport, t);
-                                }
-                                warm_up(
-                                    &capped("2 nodes, no affinity, first round on the other node"),
-                                    &[&b, &c],
-                                    &mut two,
-                                )?;
-                            }
-                            let measured = measure(
-                                &mut [
-                                    Config {
-                                        name: capped(if affinity {
-                                            "1 node"
-                                        } else {
-                                            "1 node, beside no affinity"
-                                        }),
-                                        nodes: vec![&a],
-                                        phones: &mut one,
-                                        switch: None,
-                                    },
-                                    Config {
-                                        name: capped(if affinity {
-                                            "2 nodes"
-                                        } else {
-                                            "2 nodes, no affinity"
-                                        }),
-                                        nodes: vec![&b, &c],
-                                        phones: &mut two,
-                                        switch: (!affinity).then_some(&mut other[..]),
-                                    },
-                                ],
-                                CAPPED_PACED_RATE,
-                            )?;
-                            comparisons.extend(compare(&measured));
-                            results.extend(measured);
+                        let capped = format!(", {NODE_CPU_SHARE} of a core per node");
+                        let measured = one_beside_two(
+                            &capped,
+                            [&a, &b, &c],
+                            &mut one,
+                            &mut two,
+                            None,
+                            CAPPED_PACED_RATE,
+                        )?;
+                        record(measured, &mut results, &mut comparisons);
+                        // As above: the first round on the other node catches up on the
+                        // rounds it missed; shown, not measured.
+                        for (p, t) in two.iter_mut().zip(other.iter_mut()) {
+                            std::mem::swap(&mut p.transport, t);
                         }
+                        warm_up(
+                            &format!(
+                                "PostgreSQL, 2 nodes, no affinity, first round on the other node{capped}"
+                            ),
+                            &[&b, &c],
+                            &mut two,
+                        )?;
+                        let measured = one_beside_two(
+                            &capped,
+                            [&a, &b, &c],
+                            &mut one,
+                            &mut two,
+                            Some(&mut other),
+                            CAPPED_PACED_RATE,
+                        )?;
+                        record(measured, &mut results, &mut comparisons);
                         drop(quotas);
                     }
                 }
@@ -1312,6 +1274,46 @@ fn measure(configs: &mut [Config], paced_rate: f64) -> Res<Vec<Measured>> {
         });
     }
     Ok(measured)
+}
+
+/// One node (`nodes[0]`, with the devices `one`) beside two nodes (`nodes[1..]`, with the
+/// devices `two`), interleaved round by round; with `other`, the two nodes' devices trade
+/// their transport with it before every round (no affinity). `suffix` ends the names.
+fn one_beside_two(
+    suffix: &str,
+    nodes: [&Node; 3],
+    one: &mut [Phone],
+    two: &mut [Phone],
+    other: Option<&mut [HttpTransport]>,
+    paced_rate: f64,
+) -> Res<Vec<Measured>> {
+    let (one_name, two_name) = match other {
+        None => ("1 node", "2 nodes"),
+        Some(_) => ("1 node, beside no affinity", "2 nodes, no affinity"),
+    };
+    measure(
+        &mut [
+            Config {
+                name: format!("PostgreSQL, {one_name}{suffix}"),
+                nodes: vec![nodes[0]],
+                phones: one,
+                switch: None,
+            },
+            Config {
+                name: format!("PostgreSQL, {two_name}{suffix}"),
+                nodes: vec![nodes[1], nodes[2]],
+                phones: two,
+                switch: other,
+            },
+        ],
+        paced_rate,
+    )
+}
+
+/// Keeps a comparison's figures for the summary.
+fn record(measured: Vec<Measured>, results: &mut Vec<Measured>, comparisons: &mut Vec<String>) {
+    comparisons.extend(compare(&measured));
+    results.extend(measured);
 }
 
 /// Every configuration against the first one measured beside it, round by round: sessions

@@ -206,9 +206,7 @@ fn main() -> Res<()> {
                     .enumerate()
                     .map(|(i, _)| HttpTransport::new(if i % 2 == 0 { &c.url } else { &b.url }))
                     .collect::<Result<_, _>>()?;
-                for (p, t) in two.iter_mut().zip(other.iter_mut()) {
-                    std::mem::swap(&mut p.transport, t);
-                }
+                switch_node(&mut two, &mut other);
                 warm_up(
                     "PostgreSQL, 2 nodes, no affinity, first round on the other node (each node loads the other half)",
                     &[&b, &c],
@@ -250,9 +248,7 @@ fn main() -> Res<()> {
                         record(measured, &mut results, &mut comparisons);
                         // As above: the first round on the other node catches up on the
                         // rounds it missed; shown, not measured.
-                        for (p, t) in two.iter_mut().zip(other.iter_mut()) {
-                            std::mem::swap(&mut p.transport, t);
-                        }
+                        switch_node(&mut two, &mut other);
                         warm_up(
                             &format!(
                                 "PostgreSQL, 2 nodes, no affinity, first round on the other node{capped}"
@@ -1159,6 +1155,14 @@ fn warm_up(what: &str, nodes: &[&Node], phones: &mut [Phone]) -> Res<()> {
     Ok(())
 }
 
+/// Every phone trades its transport with its entry in `other`: to the other node, and back
+/// the next time.
+fn switch_node(phones: &mut [Phone], other: &mut [HttpTransport]) {
+    for (p, t) in phones.iter_mut().zip(other.iter_mut()) {
+        std::mem::swap(&mut p.transport, t);
+    }
+}
+
 /// One configuration's figures.
 struct Measured {
     name: String,
@@ -1184,9 +1188,7 @@ struct Config<'a> {
 impl Config<'_> {
     fn round(&mut self, rate: Option<f64>) -> Res<Round> {
         if let Some(other) = self.switch.as_deref_mut() {
-            for (p, t) in self.phones.iter_mut().zip(other.iter_mut()) {
-                std::mem::swap(&mut p.transport, t);
-            }
+            switch_node(self.phones, other);
         }
         let r = round(&self.nodes, self.phones, rate)?;
         let what = rate.map_or("all devices at once".to_string(), |r| {

@@ -159,18 +159,20 @@ fn hydration(c: &mut Criterion) {
                 .expect("status")
         })
     });
-    // A phone's push of one new application: the bureau acknowledged everything before it.
-    let mut state = koers_core::sync::PeerState::new();
-    let acknowledged = koers_protocol::DocumentReply {
+    // The bureau's reply to a fast push when it has nothing new for the phone: its heads.
+    let acknowledgement = |heads: &[automerge::ChangeHash]| koers_protocol::DocumentReply {
         document: "dossier".into(),
         outcome: koers_protocol::Outcome::Fast {
-            heads: koers_core::sync::hashes_to_wire(&before),
+            heads: koers_core::sync::hashes_to_wire(heads),
             changes: vec![],
             corrected: vec![],
             packed: None,
         },
     };
-    koers_core::sync::absorb(&mut doc.clone(), &mut state, acknowledged).expect("absorb");
+    // A phone's push of one new application: the bureau acknowledged everything before it.
+    let mut state = koers_core::sync::PeerState::new();
+    koers_core::sync::absorb(&mut doc.clone(), &mut state, acknowledgement(&before))
+        .expect("absorb");
     c.bench_function("a phone prepares the push of one new application", |b| {
         b.iter_batched(
             || state.clone(),
@@ -181,15 +183,7 @@ fn hydration(c: &mut Criterion) {
     // A phone taking the bureau's reply to its push (the fast path: nothing new from the
     // bureau, its heads are the phone's): what the phone checks before it records them.
     let mut phone = after.clone();
-    let reply = koers_protocol::DocumentReply {
-        document: "dossier".into(),
-        outcome: koers_protocol::Outcome::Fast {
-            heads: koers_core::sync::hashes_to_wire(&phone.get_heads()),
-            changes: vec![],
-            corrected: vec![],
-            packed: None,
-        },
-    };
+    let reply = acknowledgement(&phone.get_heads());
     c.bench_function("a phone absorbs the bureau's acknowledgement", |b| {
         b.iter_batched(
             || (koers_core::sync::PeerState::new(), reply.clone()),

@@ -230,11 +230,12 @@ fn fast(
     }
     let (corrected, added) = take_in_place(slot, employee_id, peer, role, new)?;
     let new_heads = slot.doc.get_heads();
+    // Plain chunks, as the phone sends them (`koers_core::sync::engine::backlog` says why).
     let missing: Vec<Bytes> = slot
         .doc
         .get_changes(&heads)
-        .into_iter()
-        .map(|mut c| Bytes(c.bytes().into_owned()))
+        .iter()
+        .map(|c| Bytes(c.raw_bytes().to_vec()))
         .collect();
     let packed = koers_protocol::pack_changes(&missing);
     let outcome = Outcome::Fast {

@@ -216,27 +216,25 @@ const WEIGH_SAVED_ABOVE: usize = 16 * 1024;
 /// document, whose columnar encoding stores a change's dependencies as positions instead of
 /// 32-byte hashes (a phone back from two years offline: 3,000 changes, 12x the saved
 /// document one by one, 3.6x packed, 1x saved). The bureau takes what it lacks from any.
-fn backlog(doc: &Automerge, mut changes: Vec<automerge::Change>) -> (Vec<Bytes>, Option<Bytes>) {
-    let one_by_one: Vec<Bytes> = changes
-        .iter_mut()
-        .map(|c| Bytes(c.bytes().into_owned()))
-        .collect();
-    let size = |list: &[Bytes]| list.iter().map(|c| c.0.len()).sum::<usize>();
-    let mut best = (size(&one_by_one), one_by_one, None);
-    if best.0 < wire::PACK_THRESHOLD {
-        return (best.1, best.2);
-    }
-    // Packed from the plain chunks: DEFLATE finds more to share in them than in chunks
-    // each compressed on its own, and the bureau inflates no chunk of a packed list.
+///
+/// One by one, changes go as plain chunks: compressing a change of one application (about
+/// 460 bytes) saves some 60 bytes and costs 50-60 µs of the phone's CPU, and the bureau
+/// twice the time to read it (26 against 12 µs), measured on the two-year dossier.
+fn backlog(doc: &Automerge, changes: Vec<automerge::Change>) -> (Vec<Bytes>, Option<Bytes>) {
     let plain: Vec<Bytes> = changes
         .iter()
         .map(|c| Bytes(c.raw_bytes().to_vec()))
         .collect();
-    if let Some(packed) = wire::pack_changes(&plain) {
-        if packed.0.len() < best.0 {
-            best = (packed.0.len(), vec![], Some(packed));
-        }
+    let size = plain.iter().map(|c| c.0.len()).sum::<usize>();
+    if size < wire::PACK_THRESHOLD {
+        return (plain, None);
     }
+    // Packed: DEFLATE finds more to share in the whole list than in each change on its own,
+    // and the bureau inflates no chunk of a packed list.
+    let mut best = match wire::pack_changes(&plain).filter(|packed| packed.0.len() < size) {
+        Some(packed) => (packed.0.len(), vec![], Some(packed)),
+        None => (size, plain, None),
+    };
     if best.0 > WEIGH_SAVED_ABOVE {
         let saved = doc.save();
         if saved.len() < best.0 {
@@ -782,6 +780,37 @@ mod tests {
         assert_eq!(phone.get_heads(), server.get_heads());
         let d: DossierDocument = autosurgeon::hydrate(&server).unwrap();
         assert_eq!(d.applications.len(), 350);
+    }
+
+    #[test]
+    fn a_few_changes_go_up_as_plain_chunks_the_bureau_reads() {
+        let mut server = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        let mut phone = genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random());
+        let (mut state, _) = adopt_enrolment(&mut phone, &server.save()).unwrap();
+        put_application(&mut phone, 1, 0);
+        put_application(&mut phone, 2, 0);
+        let mut made = phone.get_changes(state.acked_heads());
+        // Large enough that Automerge would compress it.
+        assert!(made
+            .iter_mut()
+            .all(|c| c.bytes().len() < c.raw_bytes().len()));
+        let request = prepare(&phone, "d", &mut state.clone());
+        let Push::Fast {
+            changes, packed, ..
+        } = &request.push
+        else {
+            panic!("not fast: {:?}", request.push);
+        };
+        assert!(packed.is_none());
+        let plain: Vec<&[u8]> = made.iter().map(|c| c.raw_bytes()).collect();
+        let sent: Vec<&[u8]> = changes.iter().map(|c| &c.0[..]).collect();
+        assert_eq!(sent, plain);
+        assert_eq!(run(&mut phone, &mut state, &mut server), 1);
+        assert_eq!(phone.get_heads(), server.get_heads());
     }
 
     #[test]

@@ -663,13 +663,9 @@ mod tests {
 
     #[test]
     fn a_new_application_after_a_settled_sync_takes_one_round() {
-        let mut server = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
+        let mut server = peer();
         add_application(&mut server, "s1");
-        let mut phone = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
+        let mut phone = peer();
         let (mut state, applied) = adopt_enrolment(&mut phone, &server.save()).unwrap();
         assert_eq!(applied.len(), 1);
         add_application(&mut phone, "p1");
@@ -681,13 +677,7 @@ mod tests {
 
     #[test]
     fn concurrent_edits_come_back_in_the_same_round() {
-        let mut server = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
-        let mut phone = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
-        let (mut state, _) = adopt_enrolment(&mut phone, &server.save()).unwrap();
+        let (mut server, mut phone, mut state) = enrolled();
         add_application(&mut phone, "p1");
         add_application(&mut server, "s1");
         let mut req = prepare(&phone, "d", &mut state);
@@ -712,6 +702,31 @@ mod tests {
     }
 
     /// One application written as the phone writes it: one change.
+    /// A fresh copy of the dossier under an actor of its own.
+    fn peer() -> Automerge {
+        genesis_document()
+            .unwrap()
+            .with_actor(automerge::ActorId::random())
+    }
+
+    /// The bureau's document and a phone enrolled against it, in step.
+    fn enrolled() -> (Automerge, Automerge, PeerState) {
+        let server = peer();
+        let mut phone = peer();
+        let (state, _) = adopt_enrolment(&mut phone, &server.save()).unwrap();
+        (server, phone, state)
+    }
+
+    /// The changes and the packed list of the phone's next push, which must be a fast one.
+    fn fast_push(phone: &Automerge, state: &PeerState) -> (Vec<Bytes>, Option<Bytes>) {
+        match prepare(phone, "d", &mut state.clone()).push {
+            Push::Fast {
+                changes, packed, ..
+            } => (changes, packed),
+            other => panic!("not fast: {other:?}"),
+        }
+    }
+
     fn put_application(doc: &mut Automerge, n: usize, step: usize) {
         let apps = doc.get(automerge::ROOT, "applications").unwrap().unwrap().1;
         let now = crate::model::Timestamp::now();
@@ -739,13 +754,7 @@ mod tests {
 
     #[test]
     fn a_long_backlog_goes_up_compactly() {
-        let mut server = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
-        let mut phone = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
-        let (mut state, _) = adopt_enrolment(&mut phone, &server.save()).unwrap();
+        let (mut server, mut phone, mut state) = enrolled();
         for n in 0..300 {
             for step in 0..4 {
                 put_application(&mut phone, n, step);
@@ -768,14 +777,8 @@ mod tests {
         for n in 300..350 {
             put_application(&mut phone, n, 0);
         }
-        let request = prepare(&phone, "d", &mut state.clone());
-        let Push::Fast {
-            changes, packed, ..
-        } = &request.push
-        else {
-            panic!("not fast: {:?}", request.push);
-        };
-        assert!(changes.is_empty() && packed.is_some(), "{:?}", request.push);
+        let (changes, packed) = fast_push(&phone, &state);
+        assert!(changes.is_empty() && packed.is_some());
         assert_eq!(run(&mut phone, &mut state, &mut server), 1);
         assert_eq!(phone.get_heads(), server.get_heads());
         let d: DossierDocument = autosurgeon::hydrate(&server).unwrap();
@@ -784,13 +787,7 @@ mod tests {
 
     #[test]
     fn a_few_changes_go_up_as_plain_chunks_the_bureau_reads() {
-        let mut server = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
-        let mut phone = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
-        let (mut state, _) = adopt_enrolment(&mut phone, &server.save()).unwrap();
+        let (mut server, mut phone, mut state) = enrolled();
         put_application(&mut phone, 1, 0);
         put_application(&mut phone, 2, 0);
         let mut made = phone.get_changes(state.acked_heads());
@@ -798,13 +795,7 @@ mod tests {
         assert!(made
             .iter_mut()
             .all(|c| c.bytes().len() < c.raw_bytes().len()));
-        let request = prepare(&phone, "d", &mut state.clone());
-        let Push::Fast {
-            changes, packed, ..
-        } = &request.push
-        else {
-            panic!("not fast: {:?}", request.push);
-        };
+        let (changes, packed) = fast_push(&phone, &state);
         assert!(packed.is_none());
         let plain: Vec<&[u8]> = made.iter().map(|c| c.raw_bytes()).collect();
         let sent: Vec<&[u8]> = changes.iter().map(|c| &c.0[..]).collect();
@@ -815,12 +806,8 @@ mod tests {
 
     #[test]
     fn a_never_synced_phone_pushes_its_saved_document() {
-        let mut server = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
-        let mut phone = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
+        let mut server = peer();
+        let mut phone = peer();
         for i in 0..5 {
             add_application(&mut phone, &format!("p{i}"));
         }
@@ -832,12 +819,8 @@ mod tests {
 
     #[test]
     fn a_server_that_lost_our_base_falls_back_to_the_full_protocol() {
-        let mut server = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
-        let mut phone = genesis_document()
-            .unwrap()
-            .with_actor(automerge::ActorId::random());
+        let mut server = peer();
+        let mut phone = peer();
         add_application(&mut phone, "p1");
         // The phone believes the server holds p1 (e.g. the server was restored from backup).
         let mut state = PeerState::acknowledged(phone.get_heads());
@@ -860,13 +843,7 @@ mod tests {
     #[test]
     fn a_bureau_restored_from_any_backup_gets_back_what_it_lost() {
         for lost in 0..4 {
-            let mut server = genesis_document()
-                .unwrap()
-                .with_actor(automerge::ActorId::random());
-            let mut phone = genesis_document()
-                .unwrap()
-                .with_actor(automerge::ActorId::random());
-            let (mut state, _) = adopt_enrolment(&mut phone, &server.save()).unwrap();
+            let (mut server, mut phone, mut state) = enrolled();
             let mut backups = vec![server.save()];
             for i in 0..3 {
                 add_application(&mut phone, &format!("p{i}"));

@@ -701,7 +701,6 @@ mod tests {
         assert_eq!(d.applications.len(), 2);
     }
 
-    /// One application written as the phone writes it: one change.
     /// A fresh copy of the dossier under an actor of its own.
     fn peer() -> Automerge {
         genesis_document()
@@ -727,6 +726,7 @@ mod tests {
         }
     }
 
+    /// One application written as the phone writes it: one change.
     fn put_application(doc: &mut Automerge, n: usize, step: usize) {
         let apps = doc.get(automerge::ROOT, "applications").unwrap().unwrap().1;
         let now = crate::model::Timestamp::now();

@@ -155,7 +155,7 @@ fn two_year(
             documents: vec![prepare(doc, &e.employee_id, peer)],
         };
         let cpu = thread_cpu();
-        let mut reply = koers_bureau::sync::handle(state, &who, "10.9.0.1", request)?;
+        let mut reply = koers_bureau::sync::handle(state, &who, None, "10.9.0.1", request)?;
         let used = thread_cpu() - cpu;
         let reply = reply.documents.pop().ok_or("no reply")?;
         absorb(doc, peer, reply)?;

@@ -2,7 +2,9 @@
 //! caller of a request (`Principal`).
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+
+use hashlink::LruCache;
 
 use argon2::{Argon2, PasswordVerifier};
 use base64::Engine;
@@ -332,12 +334,17 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty() && t.len() <= 256)
 }
 
-/// Resolves a bearer token to a live device or coach session.
-pub fn authenticate(storage: &dyn Storage, token: Option<&str>, now: i64) -> Result<Principal> {
-    let refused = || BureauError::Refused {
+/// The answer to a token that is missing, unknown, ended or of a revoked device.
+pub fn signed_out() -> BureauError {
+    BureauError::Refused {
         code: ErrorCode::Unauthorized,
         message: "Niet aangemeld of de koppeling is ingetrokken.".into(),
-    };
+    }
+}
+
+/// Resolves a bearer token to a live device or coach session.
+pub fn authenticate(storage: &dyn Storage, token: Option<&str>, now: i64) -> Result<Principal> {
+    let refused = signed_out;
     let token = token.ok_or_else(refused)?;
     let hash = token_hash(token);
     if let Some(device) = storage.device_by_token_hash(&hash)? {
@@ -355,9 +362,104 @@ pub fn authenticate(storage: &dyn Storage, token: Option<&str>, now: i64) -> Res
     Err(refused())
 }
 
+/// Devices this node has seen authenticate, by token hash, so that a device's next sync
+/// need not look its token up on its own: the sync checks it again inside the document's
+/// transaction instead ([`crate::storage::TokenCheck`]), which costs no statement and no
+/// round trip more. Nothing here is trusted: a revoked device, or a token replaced by a
+/// repeated enrolment, fails that check like any unknown token, on every node at once.
+/// Bounded: the least recently used entry goes first.
+pub struct KnownDevices {
+    devices: Mutex<LruCache<Vec<u8>, KnownDevice>>,
+}
+
+/// The device a token belonged to when this node last looked it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDevice {
+    pub device_id: String,
+    pub employee_id: String,
+}
+
+impl KnownDevices {
+    /// Enough for every device of a large bureau (an entry is about 200 bytes).
+    pub const CAPACITY: usize = 100_000;
+
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            devices: Mutex::new(LruCache::new(capacity.max(1))),
+        }
+    }
+
+    fn devices(&self) -> std::sync::MutexGuard<'_, LruCache<Vec<u8>, KnownDevice>> {
+        self.devices.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn get(&self, token_hash: &[u8]) -> Option<KnownDevice> {
+        self.devices().get(token_hash).cloned()
+    }
+
+    pub fn remember(&self, token_hash: Vec<u8>, device: KnownDevice) {
+        self.devices().insert(token_hash, device);
+    }
+
+    pub fn forget(&self, token_hash: &[u8]) {
+        self.devices().remove(token_hash);
+    }
+
+    /// Forgets every token of the device (revoked through this node).
+    pub fn forget_device(&self, device_id: &str) {
+        let mut devices = self.devices();
+        let tokens: Vec<Vec<u8>> = devices
+            .iter()
+            .filter(|(_, d)| d.device_id == device_id)
+            .map(|(t, _)| t.clone())
+            .collect();
+        for t in tokens {
+            devices.remove(&t);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.devices().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for KnownDevices {
+    fn default() -> Self {
+        Self::new(Self::CAPACITY)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_devices_are_bounded_and_forgotten() {
+        let known = KnownDevices::new(2);
+        let device = |d: &str| KnownDevice {
+            device_id: d.into(),
+            employee_id: "e1".into(),
+        };
+        known.remember(vec![1], device("d1"));
+        known.remember(vec![2], device("d2"));
+        assert_eq!(
+            known.get(&[1]),
+            Some(device("d1")),
+            "and now the most recent"
+        );
+        known.remember(vec![3], device("d3"));
+        assert_eq!(known.len(), 2);
+        assert_eq!(known.get(&[2]), None, "the least recently used went first");
+        assert_eq!(known.get(&[1]), Some(device("d1")));
+        known.forget(&[3]);
+        known.remember(vec![4], device("d1"));
+        known.forget_device("d1");
+        assert!(known.is_empty(), "both of d1's tokens");
+    }
 
     #[test]
     fn codes_are_typeable_and_normalise() {

@@ -279,6 +279,8 @@ pub fn revoke_device_of(
         ));
     }
     state.storage.revoke_device(target, now_ms())?;
+    // Other nodes find out inside the device's next sync transaction (`sync::serve`).
+    state.known_devices.forget_device(target);
     state.audit(
         "device_revoked",
         Some(by),

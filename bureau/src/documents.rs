@@ -23,7 +23,7 @@ use koers_protocol::ErrorCode;
 
 use crate::snapshot_state;
 use crate::storage::{
-    Access, Catchup, DocumentWrite, NewChange, PeerStateRow, Storage, StoredDocument,
+    Access, Catchup, DocumentWrite, NewChange, PeerStateRow, Storage, StoredDocument, TokenCheck,
 };
 use crate::{BureauError, Result};
 
@@ -235,21 +235,23 @@ impl Documents {
         employee_id: &str,
         f: impl FnOnce(&mut Slot) -> Result<(T, Option<Automerge>, Persist)>,
     ) -> Result<T> {
-        self.open(employee_id, Access::Write, None, |slot| {
+        self.open(employee_id, Access::Write, None, None, |slot| {
             f(slot).map(|(out, fork, persist)| (out, Edited::Fork(fork.map(Box::new)), persist))
         })
     }
 
     /// [`Self::edit`] for a sync round with `peer`: its stored full-protocol state is read in
     /// the same transaction (see [`Self::full_state`]), and the round may change the
-    /// document in place ([`Edited::InPlace`]).
+    /// document in place ([`Edited::InPlace`]). With `token`, the device's token is checked
+    /// in that transaction too ([`Storage::with_document`]).
     pub fn edit_as<T>(
         &self,
         employee_id: &str,
         peer: &str,
+        token: Option<TokenCheck<'_>>,
         f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
     ) -> Result<T> {
-        self.open(employee_id, Access::Write, Some(peer), f)
+        self.open(employee_id, Access::Write, Some(peer), token, f)
     }
 
     /// [`Self::edit`] for an edit that changes the document in place ([`Slot::change_as`]):
@@ -259,12 +261,12 @@ impl Documents {
         employee_id: &str,
         f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
     ) -> Result<T> {
-        self.open(employee_id, Access::Write, None, f)
+        self.open(employee_id, Access::Write, None, None, f)
     }
 
     /// A read-only look at the current document (no lock in the database, nothing stored).
     pub fn read<T>(&self, employee_id: &str, f: impl FnOnce(&Automerge) -> T) -> Result<T> {
-        self.open(employee_id, Access::Read, None, |slot| {
+        self.open(employee_id, Access::Read, None, None, |slot| {
             Ok((f(&slot.doc), Edited::Fork(None), Persist::default()))
         })
     }
@@ -275,7 +277,7 @@ impl Documents {
         employee_id: &str,
         f: impl FnOnce(&DossierDocument) -> T,
     ) -> Result<T> {
-        self.open(employee_id, Access::Read, None, |slot| {
+        self.open(employee_id, Access::Read, None, None, |slot| {
             Ok((
                 f(slot.state(employee_id)?),
                 Edited::Fork(None),
@@ -287,7 +289,7 @@ impl Documents {
     /// Computes the caseload's summary of the document as it is and stores it (for a dossier
     /// without one, or with one of an older format).
     pub fn summarize(&self, employee_id: &str) -> Result<crate::storage::Summary> {
-        let ((), stored) = self.open_with(employee_id, Access::Write, None, true, |_| {
+        let ((), stored) = self.open_with(employee_id, Access::Write, None, None, true, |_| {
             Ok(((), Edited::Fork(None), Persist::default()))
         })?;
         stored.ok_or_else(not_found)
@@ -307,9 +309,10 @@ impl Documents {
         employee_id: &str,
         access: Access,
         peer: Option<&str>,
+        token: Option<TokenCheck<'_>>,
         f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
     ) -> Result<T> {
-        self.open_with(employee_id, access, peer, false, f)
+        self.open_with(employee_id, access, peer, token, false, f)
             .map(|(out, _)| out)
     }
 
@@ -320,6 +323,7 @@ impl Documents {
         employee_id: &str,
         access: Access,
         peer: Option<&str>,
+        token: Option<TokenCheck<'_>>,
         summarize: bool,
         f: impl FnOnce(&mut Slot) -> Result<(T, Edited, Persist)>,
     ) -> Result<(T, Option<crate::storage::Summary>)> {
@@ -334,7 +338,7 @@ impl Documents {
         let mut summary_kept = None;
         let outcome =
             self.storage
-                .with_document(employee_id, access, cached, peer, &mut |opened| {
+                .with_document(employee_id, access, cached, peer, token, &mut |opened| {
                     if let Err(e) =
                         catch_up(&mut guard, employee_id, opened.catchup, opened.version)
                     {
@@ -660,7 +664,7 @@ mod tests {
     /// The node's kept state and byte count, checked against the document read whole.
     fn state_is_whole(docs: &Documents) -> DossierDocument {
         let (kept, whole) = docs
-            .open("e1", Access::Read, None, |slot| {
+            .open("e1", Access::Read, None, None, |slot| {
                 let whole: DossierDocument = autosurgeon::hydrate(&slot.doc).unwrap();
                 let counted = crate::change_check::bytes_of(&slot.doc.get_changes(&[]));
                 assert_eq!(slot.change_bytes(), counted);

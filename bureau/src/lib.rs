@@ -33,7 +33,7 @@ use koers_protocol::{limits, ErrorBody, ErrorCode, CONTENT_TYPE, PROTOCOL_VERSIO
 use serde::Serialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::auth::CodeKey;
+use crate::auth::{CodeKey, KnownDevices};
 use crate::client_addr::{ClientAddr, TrustedProxies};
 use crate::documents::Documents;
 use crate::storage::{AuditEvent, Storage};
@@ -164,6 +164,8 @@ pub struct Inner {
     pub audit_gate: AuditGate,
     /// When each device's `last_seen_at` was last written, to write it at most once a minute.
     touched: Mutex<HashMap<String, Instant>>,
+    /// The devices this node has seen authenticate (`sync::serve`).
+    pub known_devices: KnownDevices,
 }
 
 impl std::ops::Deref for AppState {
@@ -220,6 +222,7 @@ impl AppState {
             code_key: security.code_key,
             audit_gate: AuditGate::default(),
             touched: Mutex::new(HashMap::new()),
+            known_devices: KnownDevices::default(),
         }))
     }
 
@@ -370,20 +373,7 @@ async fn sync_round(
 ) -> Response {
     let token = auth::bearer(&headers).map(str::to_string);
     let ip = client.to_string();
-    let result = blocking(move || {
-        let who = match auth::authenticate(state.storage.as_ref(), token.as_deref(), now_ms()) {
-            Ok(w) => w,
-            Err(e) => {
-                state.refuse("unauthorized", None, &ip, "sync zonder geldige sleutel");
-                return Err(e);
-            }
-        };
-        let request = koers_protocol::decode(&body).map_err(|e| {
-            BureauError::refused(ErrorCode::Malformed, format!("Onleesbaar verzoek: {e}"))
-        })?;
-        sync::handle(&state, &who, &ip, request)
-    })
-    .await;
+    let result = blocking(move || sync::serve(&state, token.as_deref(), &ip, &body)).await;
     match result {
         // A request whose every document was refused is refused as a whole, with the first
         // reason: for the usual one-document request that is a plain 4xx.

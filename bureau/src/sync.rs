@@ -19,14 +19,109 @@ use koers_protocol::{
     SyncResponse, PROTOCOL_VERSION,
 };
 
-use crate::auth::Principal;
+use crate::auth::{self, Principal};
 use crate::documents::{self, actor_for, Edited, Persist, Slot};
+use crate::storage::TokenCheck;
 use crate::{AppState, BureauError, Result};
 
-/// Handles one decoded sync request for an authenticated caller.
+/// One sync request as it arrives: the bearer `token`, the client's address and the body.
+/// A device this node remembers (`AppState::known_devices`) syncing its own dossier is not
+/// looked up again: its token is checked inside the document's transaction instead, which
+/// saves the lookup's own round trip to the database. Anyone else is authenticated first.
+pub fn serve(state: &AppState, token: Option<&str>, ip: &str, body: &[u8]) -> Result<SyncResponse> {
+    let hash = token.map(auth::token_hash);
+    let known = hash.as_deref().and_then(|h| state.known_devices.get(h));
+    let (who, request, recheck) = match known {
+        Some(device) => {
+            let request = decode(body)?;
+            let own = !request.documents.is_empty()
+                && request
+                    .documents
+                    .iter()
+                    .all(|d| d.document == device.employee_id);
+            if own {
+                let who = Principal::Device {
+                    device_id: device.device_id,
+                    employee_id: device.employee_id,
+                };
+                (who, request, hash.as_deref())
+            } else {
+                (
+                    authenticate(state, token, hash.as_deref(), ip)?,
+                    request,
+                    None,
+                )
+            }
+        }
+        None => {
+            let who = authenticate(state, token, hash.as_deref(), ip)?;
+            (who, decode(body)?, None)
+        }
+    };
+    let reply = handle(state, &who, recheck, ip, request)?;
+    let refused = reply.documents.iter().any(|d| {
+        matches!(
+            d.outcome,
+            Outcome::Refused {
+                code: ErrorCode::Unauthorized,
+                ..
+            }
+        )
+    });
+    if let (Some(h), true) = (recheck, refused) {
+        // Revoked, or the token was replaced: looked up again next time (and refused).
+        state.known_devices.forget(h);
+        state.refuse("unauthorized", None, ip, "sync zonder geldige sleutel");
+    }
+    Ok(reply)
+}
+
+/// Looks the token up; a device is remembered for its next sync (see [`serve`]).
+fn authenticate(
+    state: &AppState,
+    token: Option<&str>,
+    hash: Option<&[u8]>,
+    ip: &str,
+) -> Result<Principal> {
+    match auth::authenticate(state.storage.as_ref(), token, crate::now_ms()) {
+        Ok(who) => {
+            if let (
+                Principal::Device {
+                    device_id,
+                    employee_id,
+                },
+                Some(hash),
+            ) = (&who, hash)
+            {
+                state.known_devices.remember(
+                    hash.to_vec(),
+                    auth::KnownDevice {
+                        device_id: device_id.clone(),
+                        employee_id: employee_id.clone(),
+                    },
+                );
+            }
+            Ok(who)
+        }
+        Err(e) => {
+            state.refuse("unauthorized", None, ip, "sync zonder geldige sleutel");
+            Err(e)
+        }
+    }
+}
+
+fn decode(body: &[u8]) -> Result<SyncRequest> {
+    koers_protocol::decode(body)
+        .map_err(|e| BureauError::refused(ErrorCode::Malformed, format!("Onleesbaar verzoek: {e}")))
+}
+
+/// Handles one decoded sync request for an authenticated caller. With `recheck` (a device
+/// remembered, not looked up: see [`serve`]), the device's token hash is checked again in
+/// each document's transaction.
 pub fn handle(
     state: &AppState,
     who: &Principal,
+    recheck: Option<&[u8]>,
     ip: &str,
     request: SyncRequest,
 ) -> Result<SyncResponse> {
@@ -56,7 +151,7 @@ pub fn handle(
     let mut documents = Vec::with_capacity(request.documents.len());
     for (d, role) in request.documents.into_iter().zip(roles) {
         let id = d.document.clone();
-        let outcome = match sync_document(state, who, role, d) {
+        let outcome = match sync_document(state, who, recheck, role, d) {
             Ok(o) => o,
             Err(BureauError::Refused { code, message }) => {
                 tracing::info!(peer = %who.peer_id(), document = %id, ?code, %message, "sync: document refused");
@@ -101,43 +196,53 @@ pub fn access(state: &AppState, who: &Principal, ip: &str, document: &str) -> Re
 fn sync_document(
     state: &AppState,
     who: &Principal,
+    recheck: Option<&[u8]>,
     role: Actor,
     d: DocumentSync,
 ) -> Result<Outcome> {
     let peer = who.peer_id();
     let employee_id = d.document.clone();
-    let outcome = state.documents.edit_as(&employee_id, &peer, |slot| {
-        // Automerge is not known to panic on bad input, but the server must not fall over
-        // if it ever does: such a document is refused like any other bad change.
-        std::panic::catch_unwind(AssertUnwindSafe(|| {
-            match d.push {
-                Push::Fast {
-                    base,
-                    heads,
-                    changes,
-                    packed,
-                } => unpacked(changes, packed).and_then(|changes| {
-                    fast(state, slot, &employee_id, &peer, role, base, heads, changes)
-                }),
-                Push::Full { message } => full(state, slot, &employee_id, &peer, role, message),
-            }
-            .map(|(outcome, doc, mut persist)| {
-                // Last seen goes into the round's own transaction: one fsync per sync.
-                if let Principal::Device { device_id, .. } = who {
-                    if state.touch_due(device_id) {
-                        persist.device_seen = Some((device_id.clone(), crate::now_ms()));
-                    }
+    let token = match (who, recheck) {
+        (Principal::Device { device_id, .. }, Some(token_hash)) => Some(TokenCheck {
+            device_id,
+            token_hash,
+        }),
+        _ => None,
+    };
+    let outcome = state
+        .documents
+        .edit_as(&employee_id, &peer, token, |slot| {
+            // Automerge is not known to panic on bad input, but the server must not fall over
+            // if it ever does: such a document is refused like any other bad change.
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                match d.push {
+                    Push::Fast {
+                        base,
+                        heads,
+                        changes,
+                        packed,
+                    } => unpacked(changes, packed).and_then(|changes| {
+                        fast(state, slot, &employee_id, &peer, role, base, heads, changes)
+                    }),
+                    Push::Full { message } => full(state, slot, &employee_id, &peer, role, message),
                 }
-                (outcome, doc, persist)
+                .map(|(outcome, doc, mut persist)| {
+                    // Last seen goes into the round's own transaction: one fsync per sync.
+                    if let Principal::Device { device_id, .. } = who {
+                        if state.touch_due(device_id) {
+                            persist.device_seen = Some((device_id.clone(), crate::now_ms()));
+                        }
+                    }
+                    (outcome, doc, persist)
+                })
+            }))
+            .unwrap_or_else(|_| {
+                Err(BureauError::refused(
+                    ErrorCode::BadChange,
+                    "De wijzigingen konden niet worden verwerkt.",
+                ))
             })
-        }))
-        .unwrap_or_else(|_| {
-            Err(BureauError::refused(
-                ErrorCode::BadChange,
-                "De wijzigingen konden niet worden verwerkt.",
-            ))
-        })
-    })?;
+        })?;
     // Audited once the correction is stored (and outside the document's transaction).
     if let Outcome::Fast { corrected, .. } | Outcome::Full { corrected, .. } = &outcome {
         if !corrected.is_empty() {

@@ -253,6 +253,7 @@ pub fn seed_employee(
             crate::storage::Access::Write,
             None,
             None,
+            None,
             &mut |_| {
                 Ok(crate::storage::DocumentWrite {
                     snapshot_state: Some(snapshot_state.to_vec()),

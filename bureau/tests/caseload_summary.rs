@@ -165,11 +165,12 @@ impl Storage for Counting {
         access: Access,
         cached: Option<i64>,
         peer: Option<&str>,
+        token: Option<TokenCheck<'_>>,
         work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
     ) -> Result<Option<i64>> {
         self.document_reads.fetch_add(1, Ordering::SeqCst);
         self.inner
-            .with_document(employee_id, access, cached, peer, work)
+            .with_document(employee_id, access, cached, peer, token, work)
     }
     fn peer_state(&self, employee_id: &str, peer: &str) -> Result<Option<Vec<u8>>> {
         self.inner.peer_state(employee_id, peer)

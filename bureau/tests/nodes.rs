@@ -126,6 +126,42 @@ fn a_code_issued_on_one_node_enrols_on_another() {
     phone.sync().unwrap();
 }
 
+/// A device signed out through one node is refused at once by another node that served it
+/// before and remembers its token: that node checks the token inside each sync's own
+/// transaction, where the revocation is seen.
+#[test]
+fn a_device_signed_out_on_one_node_is_refused_by_the_other() {
+    let Some(database) = fresh_postgres_database() else {
+        return;
+    };
+    let (one, two) = (node(&database), node(&database));
+    create_coach(&database, "c@bureau.test");
+    let (_, session) = login(&one, "c@bureau.test", PASSWORD);
+    let created: serde_json::Value = Client::new()
+        .post(format!("{}/v1/coach/employees", one.url))
+        .bearer_auth(session["token"].as_str().unwrap())
+        .json(&serde_json::json!({"name": "Jan", "kind": "outplacement"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let mut phone = Phone::enrol(&one.url, created["enrolment_code"].as_str().unwrap());
+    for employer in ["Acme", "Bakkerij"] {
+        phone.add_application(employer);
+        phone.sync().unwrap();
+    }
+    koers_core::sync::HttpTransport::new(&two.url)
+        .unwrap()
+        .revoke(&phone.token, &phone.device_id)
+        .unwrap();
+    phone.add_application("Café");
+    let err = phone.sync().unwrap_err();
+    assert!(
+        matches!(&err, koers_core::KoersError::Refused { message } if message.contains("gekoppeld")),
+        "{err}"
+    );
+}
+
 /// Failed logins spread over two nodes lock the client out at the same count as on one
 /// node (20: `AppState`'s limit per client address), on both nodes; before, each node
 /// counted its own and two nodes allowed twice as many.

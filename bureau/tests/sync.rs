@@ -74,6 +74,43 @@ fn two_devices_and_the_coach_see_each_others_edits() {
     assert!(devices.iter().any(|d| d.revoked));
 }
 
+/// A node remembers which device a token belongs to and, instead of looking the token up on
+/// every sync, checks it inside the sync's own transaction: revoked behind the node's back
+/// (by another node; here straight in the shared database) or replaced by a repeated
+/// enrolment, the token is refused at once, and nothing it sent is stored.
+#[test]
+fn a_remembered_device_revoked_elsewhere_is_refused_and_stores_nothing() {
+    let b = Bureau::start();
+    let coach = b.coach("coach@bureau.example");
+    let (employee, code) = b.employee(&coach, "Sanne");
+    let mut phone = Phone::enrol(&b.url(), &code);
+    let state = &b.srv().state;
+    let token_hash = koers_bureau::auth::token_hash(&phone.token);
+    phone.add_application("Acme");
+    phone.sync().unwrap();
+    assert!(state.known_devices.get(&token_hash).is_some(), "remembered");
+    let bakery = phone.add_application("Bakkerij");
+    phone.sync().unwrap();
+    assert!(b.dossier(&employee).applications.contains_key(&bakery));
+
+    // Another node revokes the device: this node is not told.
+    assert!(state
+        .storage
+        .revoke_device(&phone.device_id, koers_bureau::now_ms())
+        .unwrap());
+    assert!(state.known_devices.get(&token_hash).is_some());
+    let cafe = phone.add_application("Café");
+    let err = phone.sync().unwrap_err();
+    assert!(
+        matches!(&err, KoersError::Refused { message } if message.contains("gekoppeld")),
+        "{err}"
+    );
+    assert!(!b.dossier(&employee).applications.contains_key(&cafe));
+    assert!(state.known_devices.get(&token_hash).is_none(), "forgotten");
+    let audit = state.storage.audit_log(10).unwrap();
+    assert_eq!(audit[0].kind, "unauthorized");
+}
+
 #[test]
 fn concurrent_offline_edits_of_employee_and_coach_merge() {
     let b = Bureau::start();

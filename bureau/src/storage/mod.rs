@@ -179,6 +179,15 @@ impl CaseloadLine {
     }
 }
 
+/// A device's token to check again inside a document's transaction
+/// ([`Storage::with_document`]): what a node that remembers which device a token belongs to
+/// (`crate::auth::KnownDevices`) asks instead of looking the token up on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenCheck<'a> {
+    pub device_id: &'a str,
+    pub token_hash: &'a [u8],
+}
+
 /// One stored change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewChange {
@@ -303,12 +312,16 @@ pub trait Storage: Send + Sync + 'static {
     /// is no such document (`work` is not called); otherwise the version after the write.
     /// An error from `work` rolls everything back. `work` must not call the storage itself
     /// (PostgreSQL holds a pooled connection and the document's row lock while it runs).
+    /// With `token`, the device it names must still hold that token, be unrevoked and
+    /// belong to this document, read in the same transaction before `work` runs; otherwise
+    /// nothing is stored, `work` is not called and the answer is [`crate::auth::signed_out`].
     fn with_document(
         &self,
         employee_id: &str,
         access: Access,
         cached: Option<i64>,
         peer: Option<&str>,
+        token: Option<TokenCheck<'_>>,
         work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
     ) -> Result<Option<i64>>;
     fn peer_state(&self, employee_id: &str, peer: &str) -> Result<Option<Vec<u8>>>;

@@ -16,8 +16,9 @@ use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 use super::{
     plan, Access, AuditEvent, CaseloadLine, Catchup, Coach, Device, DocumentWrite, Employee,
-    EnrolmentCode, Opened, Plan, Redeemed, Storage, StoredDocument, Summary,
+    EnrolmentCode, Opened, Plan, Redeemed, Storage, StoredDocument, Summary, TokenCheck,
 };
+use crate::auth::signed_out;
 use crate::{BureauError, Result};
 
 /// The schema, one entry per version; never edit an entry once released, add one.
@@ -450,7 +451,9 @@ const DOCUMENT_VERSION: &str = version_sql!();
 const OPEN_READ: &str = concat!(
     "SELECT ",
     version_sql!(),
-    ", (SELECT state FROM peer_states WHERE employee_id = $1 AND peer = $2)
+    ", (SELECT state FROM peer_states WHERE employee_id = $1 AND peer = $2),
+       (SELECT revoked_at IS NULL AND token_hash = $4 FROM devices
+        WHERE id = $3 AND employee_id = $1)
      FROM documents d WHERE employee_id = $1"
 );
 
@@ -983,6 +986,7 @@ impl Storage for PostgresStorage {
         access: Access,
         cached: Option<i64>,
         peer: Option<&str>,
+        token: Option<TokenCheck<'_>>,
         work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
     ) -> Result<Option<i64>> {
         let conn = InTransaction::new(self.run(self.client())?);
@@ -1018,7 +1022,14 @@ impl Storage for PostgresStorage {
                 tx.prepare_cached(OPEN_READ),
                 tx.prepare_cached(ROWS_AFTER)
             )?;
-            let (lock_params, read_params) = ([&employee_id as _], [&employee_id as _, &peer as _]);
+            let (device, token_hash) = (token.map(|t| t.device_id), token.map(|t| t.token_hash));
+            let lock_params = [&employee_id as _];
+            let read_params = [
+                &employee_id as _,
+                &peer as _,
+                &device as _,
+                &token_hash as _,
+            ];
             let since = cached.unwrap_or(i64::MAX);
             let after_params = [&employee_id as _, &since as _];
             let rows_after_cached = async {
@@ -1038,6 +1049,12 @@ impl Storage for PostgresStorage {
                 conn.ended();
                 return Ok(None);
             };
+            // The device's token, read in this transaction (no statement of its own).
+            if token.is_some() && read.get::<_, Option<bool>>(2) != Some(true) {
+                tx.batch_execute("ROLLBACK").await?;
+                conn.ended();
+                return Err(signed_out());
+            }
             let folded: i64 = locked.get(0);
             let version: i64 = read.get(0);
             let peer_state: Option<Vec<u8>> = read.get(1);

@@ -14,8 +14,9 @@ use rusqlite::TransactionBehavior;
 
 use super::{
     plan, Access, AuditEvent, CaseloadLine, Catchup, Coach, Device, DocumentWrite, Employee,
-    EnrolmentCode, Opened, Plan, Redeemed, Storage, StoredDocument, Summary,
+    EnrolmentCode, Opened, Plan, Redeemed, Storage, StoredDocument, Summary, TokenCheck,
 };
+use crate::auth::signed_out;
 use crate::{BureauError, Result};
 
 /// The schema, one entry per version; never edit an entry once released, add one.
@@ -649,6 +650,7 @@ impl Storage for SqliteStorage {
         access: Access,
         cached: Option<i64>,
         peer: Option<&str>,
+        token: Option<TokenCheck<'_>>,
         work: &mut dyn FnMut(Opened) -> Result<DocumentWrite>,
     ) -> Result<Option<i64>> {
         // Read what the cache lacks in one short read transaction, then let `work` run
@@ -659,6 +661,19 @@ impl Storage for SqliteStorage {
             let Some((folded, version)) = stored_version(&tx, employee_id)? else {
                 return Ok(None);
             };
+            if let Some(t) = token {
+                let holds: Option<bool> = tx
+                    .query_row(
+                        "SELECT revoked_at IS NULL AND token_hash = ?3 FROM devices
+                         WHERE id = ?1 AND employee_id = ?2",
+                        params![t.device_id, employee_id, t.token_hash],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if holds != Some(true) {
+                    return Err(signed_out());
+                }
+            }
             let rows_after = |after: i64| -> Result<Vec<Vec<u8>>> {
                 let mut stmt = tx.prepare_cached(
                     "SELECT bytes FROM changes WHERE employee_id = ?1 AND seq > ?2 ORDER BY seq",
@@ -974,7 +989,7 @@ mod tests {
                 let doc = s.load_document("e1").unwrap().unwrap();
                 assert_eq!(doc.changes, vec![vec![3]], "from version {start}");
                 let mut seen = None;
-                s.with_document("e1", Access::Write, None, None, &mut |o| {
+                s.with_document("e1", Access::Write, None, None, None, &mut |o| {
                     seen = Some(o);
                     Ok(Default::default())
                 })
@@ -1035,8 +1050,8 @@ mod tests {
             bytes: vec![n],
         };
         let err = a
-            .with_document("e1", Access::Write, None, None, &mut |_| {
-                b.with_document("e1", Access::Write, None, None, &mut |_| {
+            .with_document("e1", Access::Write, None, None, None, &mut |_| {
+                b.with_document("e1", Access::Write, None, None, None, &mut |_| {
                     Ok(DocumentWrite {
                         changes: vec![change(2)],
                         ..Default::default()

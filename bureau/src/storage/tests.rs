@@ -56,6 +56,7 @@ for_each_backend!(
     compaction_deletes_only_the_rows_it_folded_in,
     a_state_worked_out_later_goes_beside_the_snapshot,
     a_failed_edit_stores_nothing,
+    a_device_token_is_checked_inside_the_transaction,
     reads_store_nothing,
     edits_of_one_document_serialise_across_nodes,
     the_audit_log_is_newest_first,
@@ -152,14 +153,21 @@ fn edit(
 ) -> (Opened, i64) {
     let mut seen = None;
     let version = s
-        .with_document("e1", Access::Write, cached, Some("d1"), &mut |opened| {
-            seen = Some(opened);
-            Ok(DocumentWrite {
-                changes: changes.clone(),
-                compacted: compacted.clone(),
-                ..Default::default()
-            })
-        })
+        .with_document(
+            "e1",
+            Access::Write,
+            cached,
+            Some("d1"),
+            None,
+            &mut |opened| {
+                seen = Some(opened);
+                Ok(DocumentWrite {
+                    changes: changes.clone(),
+                    compacted: compacted.clone(),
+                    ..Default::default()
+                })
+            },
+        )
         .unwrap()
         .unwrap();
     (seen.unwrap(), version)
@@ -460,7 +468,7 @@ fn a_new_document_is_whole_then_current(b: &Backend) {
     let s = (b.open)();
     setup(s.as_ref());
     assert_eq!(
-        s.with_document("nobody", Access::Write, None, None, &mut |_| {
+        s.with_document("nobody", Access::Write, None, None, None, &mut |_| {
             panic!("no document, no work")
         })
         .unwrap(),
@@ -485,7 +493,7 @@ fn a_new_document_is_whole_then_current(b: &Backend) {
     // The peer's state and the device's last sighting go into the same transaction.
     s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), b"t1", None)
         .unwrap();
-    s.with_document("e1", Access::Write, Some(v2), Some("d1"), &mut |o| {
+    s.with_document("e1", Access::Write, Some(v2), Some("d1"), None, &mut |o| {
         assert_eq!(o.peer_state, None);
         Ok(DocumentWrite {
             peer_state: Some(PeerStateRow {
@@ -586,7 +594,7 @@ fn a_state_worked_out_later_goes_beside_the_snapshot(b: &Backend) {
     let s = (b.open)();
     setup(s.as_ref());
     let write = |cached, compacted: Option<Compacted>, state: &[u8]| {
-        s.with_document("e1", Access::Write, cached, None, &mut |_| {
+        s.with_document("e1", Access::Write, cached, None, None, &mut |_| {
             Ok(DocumentWrite {
                 changes: vec![change(7)],
                 compacted: compacted.clone(),
@@ -621,7 +629,7 @@ fn a_failed_edit_stores_nothing(b: &Backend) {
     setup(s.as_ref());
     let (_, v) = edit(s.as_ref(), None, vec![change(1)], None);
     let err = s
-        .with_document("e1", Access::Write, Some(v), None, &mut |_| {
+        .with_document("e1", Access::Write, Some(v), None, None, &mut |_| {
             Err(crate::BureauError::refused(
                 koers_protocol::ErrorCode::BadChange,
                 "nee",
@@ -634,11 +642,84 @@ fn a_failed_edit_stores_nothing(b: &Backend) {
     assert_eq!(s.load_document("e1").unwrap().unwrap().changes.len(), 1);
 }
 
+/// A node that remembers a device's token has it checked in the document's transaction:
+/// the right token of an unrevoked device of this document lets the work run; anything else
+/// is refused as signed out, before the work runs and with nothing stored, on every node.
+fn a_device_token_is_checked_inside_the_transaction(b: &Backend) {
+    let (s, other_node) = ((b.open)(), (b.open)());
+    setup(s.as_ref());
+    assert!(s
+        .insert_employee(
+            &employee("e2"),
+            b"doc",
+            &summary(0),
+            &code("EFGH", 2, "e2"),
+            0
+        )
+        .unwrap());
+    for (lookup, hash, id, token) in [("ABCD", 1, "d1", b"t1"), ("EFGH", 2, "d2", b"t2")] {
+        let redeemed = s
+            .redeem_code(lookup, &[hash; 32], 10, 5, &device(id), token, None)
+            .unwrap();
+        assert!(matches!(redeemed, Redeemed::Enrolled { .. }));
+    }
+    let mut stored = 0;
+    let mut sync = |s: &dyn Storage, access, device_id, token_hash: &[u8], n| {
+        let mut ran = false;
+        let check = TokenCheck {
+            device_id,
+            token_hash,
+        };
+        let outcome = s.with_document("e1", access, None, Some("d"), Some(check), &mut |_| {
+            ran = true;
+            Ok(DocumentWrite {
+                changes: vec![change(n)],
+                ..Default::default()
+            })
+        });
+        match outcome {
+            Ok(v) => {
+                assert!(ran && v.is_some());
+                stored += usize::from(access == Access::Write);
+                true
+            }
+            Err(e) => {
+                assert!(!ran, "refused before the work runs");
+                let signed_out = crate::auth::signed_out();
+                assert_eq!(e.to_string(), signed_out.to_string());
+                false
+            }
+        }
+    };
+    assert!(sync(s.as_ref(), Access::Write, "d1", b"t1", 1));
+    assert!(sync(other_node.as_ref(), Access::Read, "d1", b"t1", 2));
+    assert!(
+        !sync(s.as_ref(), Access::Write, "d1", b"t2", 3),
+        "wrong token"
+    );
+    assert!(
+        !sync(s.as_ref(), Access::Write, "d2", b"t2", 4),
+        "another dossier's"
+    );
+    assert!(
+        !sync(s.as_ref(), Access::Write, "d9", b"t1", 5),
+        "no such device"
+    );
+    assert!(other_node.revoke_device("d1", 20).unwrap());
+    assert!(
+        !sync(s.as_ref(), Access::Write, "d1", b"t1", 6),
+        "revoked elsewhere"
+    );
+    assert!(!sync(s.as_ref(), Access::Read, "d1", b"t1", 7));
+    let changes = s.load_document("e1").unwrap().unwrap().changes;
+    assert_eq!((changes.len(), stored), (1, 1));
+}
+
 fn reads_store_nothing(b: &Backend) {
     let s = (b.open)();
     setup(s.as_ref());
     let v = s
-        .with_document("e1", Access::Read, None, None, &mut |o| {
+        .with_document("e1", Access::Read, None, None, None, &mut |o| {
             assert!(matches!(o.catchup, Catchup::Whole(_)));
             Ok(DocumentWrite {
                 changes: vec![change(9)],
@@ -669,7 +750,7 @@ fn edits_of_one_document_serialise_across_nodes(b: &Backend) {
                     loop {
                         let mut based_on = None;
                         let stored =
-                            node.with_document("e1", Access::Write, None, None, &mut |o| {
+                            node.with_document("e1", Access::Write, None, None, None, &mut |o| {
                                 based_on = Some(o.version);
                                 // Give another node every chance to slip in between.
                                 std::thread::yield_now();
@@ -754,7 +835,7 @@ fn summaries_are_stored_with_their_changes_and_read_in_one_query(b: &Backend) {
     assert!(s.caseload_summaries("nobody", true).unwrap().is_empty());
 
     let write = |s: &dyn Storage, access, fail: bool, n: i64| {
-        s.with_document("e1", access, None, None, &mut |_| {
+        s.with_document("e1", access, None, None, None, &mut |_| {
             if fail {
                 return Err(crate::BureauError::refused(
                     koers_protocol::ErrorCode::BadChange,
@@ -793,7 +874,7 @@ fn summaries_are_stored_with_their_changes_and_read_in_one_query(b: &Backend) {
         closed_on: Some("2026-11-30".into()),
         ..summary(6)
     };
-    s.with_document("e1", Access::Write, None, None, &mut |_| {
+    s.with_document("e1", Access::Write, None, None, None, &mut |_| {
         Ok(DocumentWrite {
             summary: Some(closed.clone()),
             ..Default::default()
@@ -885,7 +966,7 @@ fn postgres_never_pools_a_connection_inside_a_transaction() {
     let node = postgres::PostgresStorage::connect(&one).unwrap();
     setup(&node);
     let (_, v) = edit(&node, None, vec![change(1)], None);
-    let refused = node.with_document("e1", Access::Write, Some(v), None, &mut |_| {
+    let refused = node.with_document("e1", Access::Write, Some(v), None, None, &mut |_| {
         Err(crate::BureauError::refused(
             koers_protocol::ErrorCode::BadChange,
             "nee",
@@ -893,7 +974,7 @@ fn postgres_never_pools_a_connection_inside_a_transaction() {
     });
     assert!(refused.is_err());
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        node.with_document("e1", Access::Write, Some(v), None, &mut |_| {
+        node.with_document("e1", Access::Write, Some(v), None, None, &mut |_| {
             panic!("the caller's work fails half-way")
         })
     }));

@@ -453,7 +453,8 @@ const OPEN_READ: &str = concat!(
     version_sql!(),
     ", (SELECT state FROM peer_states WHERE employee_id = $1 AND peer = $2),
        (SELECT revoked_at IS NULL AND token_hash = $4 FROM devices
-        WHERE id = $3 AND employee_id = $1)
+        WHERE id = $3 AND employee_id = $1),
+       (SELECT array_agg(bytes ORDER BY seq) FROM changes WHERE employee_id = $1 AND seq > $5)
      FROM documents d WHERE employee_id = $1"
 );
 
@@ -1013,36 +1014,26 @@ impl Storage for PostgresStorage {
                 }
             };
             // The read is sent behind the lock, so it runs once the lock is held and sees
-            // every row the previous holder stored. A node that holds a copy also asks, in
-            // the same round trip, for the rows after it: a copy another node moved on (a
+            // every row the previous holder stored. A node that holds a copy also gets, in
+            // the same statement, the rows after it: a copy another node moved on (a
             // balancer without session affinity makes that every other session) costs no
-            // round trip more, and a current copy gets no rows.
-            let (lock, read, after) = tokio::try_join!(
-                tx.prepare_cached(lock),
-                tx.prepare_cached(OPEN_READ),
-                tx.prepare_cached(ROWS_AFTER)
-            )?;
+            // round trip more, and a current copy gets none (NULL).
+            let (lock, read) =
+                tokio::try_join!(tx.prepare_cached(lock), tx.prepare_cached(OPEN_READ),)?;
             let (device, token_hash) = (token.map(|t| t.device_id), token.map(|t| t.token_hash));
+            let since = cached.unwrap_or(i64::MAX);
             let lock_params = [&employee_id as _];
             let read_params = [
                 &employee_id as _,
                 &peer as _,
                 &device as _,
                 &token_hash as _,
+                &since as _,
             ];
-            let since = cached.unwrap_or(i64::MAX);
-            let after_params = [&employee_id as _, &since as _];
-            let rows_after_cached = async {
-                match cached {
-                    Some(_) => tx.query(&after, &after_params).await.map(Some),
-                    None => Ok(None),
-                }
-            };
-            let ((), locked, read, rows_after_cached) = tokio::try_join!(
+            let ((), locked, read) = tokio::try_join!(
                 tx.batch_execute(begin),
                 tx.query_opt(&lock, &lock_params),
                 tx.query_opt(&read, &read_params),
-                rows_after_cached,
             )?;
             let (Some(locked), Some(read)) = (locked, read) else {
                 tx.batch_execute("ROLLBACK").await?;
@@ -1058,6 +1049,7 @@ impl Storage for PostgresStorage {
             let folded: i64 = locked.get(0);
             let version: i64 = read.get(0);
             let peer_state: Option<Vec<u8>> = read.get(1);
+            let rows_after_cached: Option<Vec<Vec<u8>>> = read.get(3);
             let bytes = |rows: Vec<tokio_postgres::Row>| -> Vec<Vec<u8>> {
                 rows.iter().map(|r| r.get(0)).collect()
             };
@@ -1077,7 +1069,7 @@ impl Storage for PostgresStorage {
                 Plan::Current => Catchup::Current,
                 // Since(v) is always since the cached version, whose rows came along.
                 Plan::Since(v) => match rows_after_cached {
-                    Some(rows) if Some(v) == cached => Catchup::Since(bytes(rows)),
+                    Some(rows) if Some(v) == cached => Catchup::Since(rows),
                     _ => Catchup::Since(rows_after(v).await?),
                 },
                 Plan::Whole => {

@@ -1042,98 +1042,192 @@ impl Round {
 
 static LOGGED: AtomicUsize = AtomicUsize::new(0);
 
-/// Every phone logs one application and syncs it, each on its own thread: all at once
-/// (`rate` None) or started at `rate` sessions per second (open loop: a late session counts
-/// from when it should have started).
-fn round(nodes: &[&Node], phones: &mut [Phone], rate: Option<f64>) -> Res<Round> {
-    for p in phones.iter_mut() {
-        let id = koers_core::model::new_id();
-        put_application(
-            &mut p.doc,
-            &application(&id, LOGGED.fetch_add(1, Ordering::Relaxed)),
-        )?;
-    }
-    let errors: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let retried = AtomicUsize::new(0);
-    let latencies: Mutex<Vec<Duration>> = Mutex::new(Vec::with_capacity(phones.len()));
-    let cpu = nodes_cpu(nodes)?;
-    let database = nodes.first().and_then(|n| n.database_pid.clone());
-    let database_cpu_before = database.as_deref().map(database_cpu);
-    let client_cpu = process_cpu("self")?;
-    // Threads are made first; every session waits for its start time.
-    let t0 = Instant::now() + Duration::from_millis(300 + phones.len() as u64 / 2);
-    let ended = Mutex::new(t0);
-    std::thread::scope(|s| {
-        for (i, p) in phones.iter_mut().enumerate() {
-            let (errors, latencies, ended, retried) = (&errors, &latencies, &ended, &retried);
-            let at = t0 + rate.map_or(Duration::ZERO, |r| Duration::from_secs_f64(i as f64 / r));
-            let spawned = std::thread::Builder::new()
+/// What a phone's thread is asked to do.
+enum Job {
+    /// Log one new application (as the phone writes it), before a round starts.
+    Log,
+    /// Trade the transport with the phone's entry in the switch (to the other node).
+    Switch,
+    /// Sync at this moment.
+    SyncAt(Instant),
+}
+
+/// What a phone's thread did.
+enum Done {
+    Logged(Result<(), String>),
+    Switched,
+    Synced {
+        outcome: Result<usize, String>,
+        in_full_sync: bool,
+        at: Instant,
+        end: Instant,
+    },
+}
+
+/// The phones of a configuration, each on a thread of its own for as long as the
+/// configuration is measured, as a phone's sync worker lives as long as its app: the load
+/// generator then starts and ends no threads during a round (1,000 thread starts and exits
+/// cost it 0.1-0.15 s of CPU per round, on the cores the bureau is measured on).
+struct Fleet<'scope> {
+    jobs: Vec<std::sync::mpsc::Sender<Job>>,
+    done: std::sync::mpsc::Receiver<Done>,
+    _threads: std::marker::PhantomData<&'scope ()>,
+}
+
+impl<'scope> Fleet<'scope> {
+    /// One thread per phone in `scope`; with `switch`, phone i trades its transport with
+    /// `switch[i]` when asked.
+    fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        phones: &'scope mut [Phone],
+        switch: Option<&'scope mut [HttpTransport]>,
+    ) -> Res<Self> {
+        let (report, done) = std::sync::mpsc::channel();
+        let mut others: Vec<Option<&'scope mut HttpTransport>> = match switch {
+            Some(s) => s.iter_mut().map(Some).collect(),
+            None => Vec::new(),
+        };
+        others.resize_with(phones.len(), || None);
+        let mut jobs = Vec::with_capacity(phones.len());
+        for (p, mut other) in phones.iter_mut().zip(others) {
+            let (send, receive) = std::sync::mpsc::channel::<Job>();
+            let report = report.clone();
+            std::thread::Builder::new()
                 .stack_size(512 * 1024)
-                .spawn_scoped(s, move || {
-                    std::thread::sleep(at.saturating_duration_since(Instant::now()));
-                    let outcome = p.sync();
-                    let end = Instant::now();
-                    match outcome {
-                        // More than one round trip: a retry (the client gives up on a reply
-                        // after 60 s) or the full protocol; the change still got there.
-                        Ok(1) if !p.state.in_full_sync() => {}
-                        Ok(_) => {
-                            retried.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(e) => {
-                            if let Ok(mut errors) = errors.lock() {
-                                errors.push(e.to_string());
+                .spawn_scoped(scope, move || {
+                    for job in receive {
+                        let done = match job {
+                            Job::Log => {
+                                let id = koers_core::model::new_id();
+                                let n = LOGGED.fetch_add(1, Ordering::Relaxed);
+                                Done::Logged(
+                                    put_application(&mut p.doc, &application(&id, n))
+                                        .map_err(|e| e.to_string()),
+                                )
                             }
+                            Job::Switch => {
+                                if let Some(other) = other.as_deref_mut() {
+                                    std::mem::swap(&mut p.transport, other);
+                                }
+                                Done::Switched
+                            }
+                            Job::SyncAt(at) => {
+                                std::thread::sleep(at.saturating_duration_since(Instant::now()));
+                                let outcome = p.sync().map_err(|e| e.to_string());
+                                Done::Synced {
+                                    outcome,
+                                    in_full_sync: p.state.in_full_sync(),
+                                    at,
+                                    end: Instant::now(),
+                                }
+                            }
+                        };
+                        if report.send(done).is_err() {
+                            return;
                         }
                     }
-                    if let Ok(mut l) = latencies.lock() {
-                        l.push(end - at);
-                    }
-                    if let Ok(mut e) = ended.lock() {
-                        *e = (*e).max(end);
-                    }
-                });
-            if let Err(e) = spawned {
-                if let Ok(mut errors) = errors.lock() {
-                    errors.push(format!("no thread: {e}"));
-                }
+                })
+                .map_err(|e| format!("no thread for a phone: {e}"))?;
+            jobs.push(send);
+        }
+        Ok(Self {
+            jobs,
+            done,
+            _threads: std::marker::PhantomData,
+        })
+    }
+
+    /// Gives every phone `job` and waits for all of them to be done.
+    fn all(&self, job: impl Fn() -> Job) -> Res<Vec<Done>> {
+        for j in &self.jobs {
+            j.send(job()).map_err(|_| "a phone's thread ended")?;
+        }
+        (0..self.jobs.len())
+            .map(|_| {
+                self.done
+                    .recv()
+                    .map_err(|_| "a phone's thread ended".into())
+            })
+            .collect()
+    }
+
+    fn switch_node(&self) -> Res<()> {
+        self.all(|| Job::Switch).map(|_| ())
+    }
+
+    /// Every phone logs one application and syncs it: all at once (`rate` None) or started at
+    /// `rate` sessions per second (open loop: a late session counts from when it should have
+    /// started).
+    fn round(&self, nodes: &[&Node], rate: Option<f64>) -> Res<Round> {
+        for logged in self.all(|| Job::Log)? {
+            if let Done::Logged(Err(e)) = logged {
+                return Err(e.into());
             }
         }
-    });
-    let server_cpu = nodes_cpu(nodes)? - cpu;
-    let client_cpu = process_cpu("self")? - client_cpu;
-    let database_cpu = database
-        .as_deref()
-        .map(database_cpu)
-        .zip(database_cpu_before)
-        .map(|(after, before)| after.saturating_sub(before));
-    let errors = errors
-        .into_inner()
-        .map_err(|_| "a session thread panicked")?;
-    let mut latencies = latencies
-        .into_inner()
-        .map_err(|_| "a session thread panicked")?;
-    latencies.sort_unstable();
-    let ended = ended
-        .into_inner()
-        .map_err(|_| "a session thread panicked")?;
-    if let Some(first) = errors.first() {
-        eprintln!(
-            "{} of {} sessions failed; first: {first}",
-            errors.len(),
-            phones.len()
-        );
+        let cpu = nodes_cpu(nodes)?;
+        let database = nodes.first().and_then(|n| n.database_pid.clone());
+        let database_cpu_before = database.as_deref().map(database_cpu);
+        let client_cpu = process_cpu("self")?;
+        // Every session is handed its start time ahead; the phones' threads wait for it.
+        let t0 = Instant::now() + Duration::from_millis(300);
+        for (i, j) in self.jobs.iter().enumerate() {
+            let at = t0 + rate.map_or(Duration::ZERO, |r| Duration::from_secs_f64(i as f64 / r));
+            j.send(Job::SyncAt(at))
+                .map_err(|_| "a phone's thread ended")?;
+        }
+        let (mut errors, mut retried, mut ended) = (Vec::new(), 0, t0);
+        let mut latencies = Vec::with_capacity(self.jobs.len());
+        for _ in 0..self.jobs.len() {
+            let Done::Synced {
+                outcome,
+                in_full_sync,
+                at,
+                end,
+            } = self.done.recv().map_err(|_| "a phone's thread ended")?
+            else {
+                return Err("a phone answered out of turn".into());
+            };
+            match outcome {
+                // More than one round trip: a retry (the client gives up on a reply after
+                // 60 s) or the full protocol; the change still got there.
+                Ok(1) if !in_full_sync => {}
+                Ok(_) => retried += 1,
+                Err(e) => errors.push(e),
+            }
+            latencies.push(end - at);
+            ended = ended.max(end);
+        }
+        let server_cpu = nodes_cpu(nodes)? - cpu;
+        let client_cpu = process_cpu("self")? - client_cpu;
+        let database_cpu = database
+            .as_deref()
+            .map(database_cpu)
+            .zip(database_cpu_before)
+            .map(|(after, before)| after.saturating_sub(before));
+        latencies.sort_unstable();
+        if let Some(first) = errors.first() {
+            eprintln!(
+                "{} of {} sessions failed; first: {first}",
+                errors.len(),
+                self.jobs.len()
+            );
+        }
+        Ok(Round {
+            sessions: self.jobs.len(),
+            failed: errors.len(),
+            retried,
+            wall: ended.saturating_duration_since(t0),
+            latencies,
+            server_cpu,
+            database_cpu,
+            client_cpu,
+        })
     }
-    Ok(Round {
-        sessions: phones.len(),
-        failed: errors.len(),
-        retried: retried.into_inner(),
-        wall: ended.saturating_duration_since(t0),
-        latencies,
-        server_cpu,
-        database_cpu,
-        client_cpu,
-    })
+}
+
+/// One round with phones that have no threads of their own yet (see [`Fleet`]).
+fn round(nodes: &[&Node], phones: &mut [Phone], rate: Option<f64>) -> Res<Round> {
+    std::thread::scope(|s| Fleet::start(s, phones, None)?.round(nodes, rate))
 }
 
 /// An unmeasured round, shown: a device's first session after enrolment, or on a node that
@@ -1186,11 +1280,13 @@ struct Config<'a> {
 }
 
 impl Config<'_> {
-    fn round(&mut self, rate: Option<f64>) -> Res<Round> {
-        if let Some(other) = self.switch.as_deref_mut() {
-            switch_node(self.phones, other);
+    /// A round of this configuration's phones, which `fleet` runs (with `switching`, each
+    /// first trades its transport: see `switch`).
+    fn round(&self, fleet: &Fleet, switching: bool, rate: Option<f64>) -> Res<Round> {
+        if switching {
+            fleet.switch_node()?;
         }
-        let r = round(&self.nodes, self.phones, rate)?;
+        let r = fleet.round(&self.nodes, rate)?;
         let what = rate.map_or("all devices at once".to_string(), |r| {
             format!("paced at {r:.0}/s")
         });
@@ -1228,19 +1324,33 @@ fn measure(configs: &mut [Config], paced_rate: f64) -> Res<Vec<Measured>> {
     let n = configs.len();
     let mut bursts: Vec<Vec<Round>> = (0..n).map(|_| Vec::new()).collect();
     let mut paceds: Vec<Vec<Round>> = (0..n).map(|_| Vec::new()).collect();
-    for pass in 0..ROUNDS {
-        let order: Vec<usize> = if pass % 2 == 0 {
-            (0..n).collect()
-        } else {
-            (0..n).rev().collect()
-        };
-        for &i in &order {
-            bursts[i].push(configs[i].round(None)?);
+    std::thread::scope(|s| -> Res<()> {
+        let mut fleets = Vec::with_capacity(n);
+        for c in configs.iter_mut() {
+            let switch = c.switch.take();
+            let switching = switch.is_some();
+            fleets.push((
+                Fleet::start(s, std::mem::take(&mut c.phones), switch)?,
+                switching,
+            ));
         }
-        for &i in &order {
-            paceds[i].push(configs[i].round(Some(paced_rate))?);
+        for pass in 0..ROUNDS {
+            let order: Vec<usize> = if pass % 2 == 0 {
+                (0..n).collect()
+            } else {
+                (0..n).rev().collect()
+            };
+            for &i in &order {
+                let (fleet, switching) = &fleets[i];
+                bursts[i].push(configs[i].round(fleet, *switching, None)?);
+            }
+            for &i in &order {
+                let (fleet, switching) = &fleets[i];
+                paceds[i].push(configs[i].round(fleet, *switching, Some(paced_rate))?);
+            }
         }
-    }
+        Ok(())
+    })?;
     let mut measured = Vec::with_capacity(n);
     for ((config, mut bursts), mut paceds) in configs.iter().zip(bursts).zip(paceds) {
         let burst_rates: Vec<f64> = bursts.iter().map(Round::rate).collect();

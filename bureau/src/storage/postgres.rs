@@ -447,7 +447,9 @@ macro_rules! version_sql {
 /// The version of document `d`, in a query built at run time.
 const DOCUMENT_VERSION: &str = version_sql!();
 
-/// The open read, sent behind the lock: the version and the peer's sync state.
+/// The open read, sent behind the lock: the version, the peer's sync state, whether the
+/// device `$3` still holds the token hashed `$4` (NULL when no device is named) and the
+/// change rows after version `$5` (NULL when there are none).
 const OPEN_READ: &str = concat!(
     "SELECT ",
     version_sql!(),

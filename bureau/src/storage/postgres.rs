@@ -472,19 +472,58 @@ const FOLD: &str = concat!(
     " WHERE employee_id = $1"
 );
 
+/// New change rows, in the order given (`$2` hashes, `$3` bytes); a row already stored is
+/// skipped. Returns the new rows' sequence numbers.
+macro_rules! insert_changes {
+    () => {
+        "INSERT INTO changes (employee_id, hash, bytes)
+         SELECT $1, h, b FROM UNNEST($2::BYTEA[], $3::BYTEA[]) WITH ORDINALITY AS t(h, b, n)
+         ORDER BY n
+         ON CONFLICT (employee_id, hash) DO NOTHING RETURNING seq"
+    };
+}
+
+/// The caseload summary's columns, and the update that replaces the stored one.
+macro_rules! insert_summary {
+    () => {
+        "INSERT INTO caseload_summaries
+         (employee_id, format, version, computed_at, phase, kind, closed_on, applications, inputs)"
+    };
+}
+macro_rules! replace_summary {
+    () => {
+        " ON CONFLICT (employee_id) DO UPDATE SET
+             format = EXCLUDED.format, version = EXCLUDED.version,
+             computed_at = EXCLUDED.computed_at, phase = EXCLUDED.phase, kind = EXCLUDED.kind,
+             closed_on = EXCLUDED.closed_on, applications = EXCLUDED.applications,
+             inputs = EXCLUDED.inputs"
+    };
+}
+
+const INSERT_CHANGES: &str = insert_changes!();
+
 /// Stores the caseload's summary of a document at the document's version now, replacing
 /// the one before.
 const PUT_SUMMARY: &str = concat!(
-    "INSERT INTO caseload_summaries
-     (employee_id, format, version, computed_at, phase, kind, closed_on, applications, inputs)
-     SELECT $1, $2, ",
+    insert_summary!(),
+    " SELECT $1, $2, ",
     version_sql!(),
-    ", $3, $4, $5, $6, $7, $8 FROM documents d WHERE d.employee_id = $1
-     ON CONFLICT (employee_id) DO UPDATE SET
-         format = EXCLUDED.format, version = EXCLUDED.version,
-         computed_at = EXCLUDED.computed_at, phase = EXCLUDED.phase, kind = EXCLUDED.kind,
-         closed_on = EXCLUDED.closed_on, applications = EXCLUDED.applications,
-         inputs = EXCLUDED.inputs"
+    ", $3, $4, $5, $6, $7, $8 FROM documents d WHERE d.employee_id = $1",
+    replace_summary!()
+);
+
+/// [`INSERT_CHANGES`] and [`PUT_SUMMARY`] in one statement, for the usual sync that stores
+/// both: the version after the insert is the version read under the row lock (`$11`) or the
+/// highest new row, since nobody else appends while the lock is held.
+const INSERT_CHANGES_AND_SUMMARY: &str = concat!(
+    "WITH ins AS (",
+    insert_changes!(),
+    "), summary AS (",
+    insert_summary!(),
+    " SELECT $1, $4, GREATEST($11::BIGINT, (SELECT COALESCE(MAX(seq), 0) FROM ins)),
+         $5, $6, $7, $8, $9, $10",
+    replace_summary!(),
+    ") SELECT seq FROM ins"
 );
 
 fn summary_params<'a>(
@@ -1123,16 +1162,17 @@ impl Storage for PostgresStorage {
         self.run(async {
             // All of the write in one round trip. The summary and the compaction, which
             // need the new version, compute it in SQL after the insert (`version_sql`, the
-            // open read's expression); the caller gets it from the inserted rows. The
-            // statements are prepared first (a round trip only the first time on a pooled
-            // connection), so the writes below go out, and run, in the order written.
+            // open read's expression; a summary stored with changes in one statement, the
+            // usual sync, from the inserted rows); the caller gets it from the inserted rows.
+            // The statements are prepared first (a round trip only the first time on a
+            // pooled connection), so the writes below go out, and run, in the order written.
+            let with_summary = !write.changes.is_empty() && write.summary.is_some();
             let (insert, upsert_peer, seen, summary, fold, delete, put_state) = tokio::try_join!(
-                tx.prepare_cached(
-                    "INSERT INTO changes (employee_id, hash, bytes)
-                     SELECT $1, h, b FROM UNNEST($2::BYTEA[], $3::BYTEA[]) WITH ORDINALITY
-                         AS t(h, b, n) ORDER BY n
-                     ON CONFLICT (employee_id, hash) DO NOTHING RETURNING seq",
-                ),
+                tx.prepare_cached(if with_summary {
+                    INSERT_CHANGES_AND_SUMMARY
+                } else {
+                    INSERT_CHANGES
+                }),
                 tx.prepare_cached(
                     "INSERT INTO peer_states (employee_id, peer, state) VALUES ($1, $2, $3)
                      ON CONFLICT (employee_id, peer) DO UPDATE SET state = EXCLUDED.state",
@@ -1153,10 +1193,26 @@ impl Storage for PostgresStorage {
             let hashes: Vec<&[u8]> = write.changes.iter().map(|c| c.hash.as_slice()).collect();
             let bytes: Vec<&[u8]> = write.changes.iter().map(|c| c.bytes.as_slice()).collect();
             let inserted = async {
-                if write.changes.is_empty() {
-                    return Ok(Vec::new());
+                match &write.summary {
+                    _ if write.changes.is_empty() => Ok(Vec::new()),
+                    Some(s) if with_summary => {
+                        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] = [
+                            &employee_id,
+                            &hashes,
+                            &bytes,
+                            &s.format,
+                            &s.computed_at,
+                            &s.phase,
+                            &s.kind,
+                            &s.closed_on,
+                            &s.applications,
+                            &s.inputs,
+                            &version,
+                        ];
+                        tx.query(&insert, &params).await
+                    }
+                    _ => tx.query(&insert, &[&employee_id, &hashes, &bytes]).await,
                 }
-                tx.query(&insert, &[&employee_id, &hashes, &bytes]).await
             };
             let peer_state = async {
                 match &write.peer_state {
@@ -1175,8 +1231,10 @@ impl Storage for PostgresStorage {
             };
             let summary = async {
                 match &write.summary {
-                    Some(s) => tx.execute(&summary, &summary_params(&employee_id, s)).await,
-                    None => Ok(0),
+                    Some(s) if !with_summary => {
+                        tx.execute(&summary, &summary_params(&employee_id, s)).await
+                    }
+                    _ => Ok(0),
                 }
             };
             let snapshot_state = async {

@@ -858,6 +858,22 @@ fn summaries_are_stored_with_their_changes_and_read_in_one_query(b: &Backend) {
     assert!(write(s.as_ref(), Access::Write, true, 4).is_err());
     write(s.as_ref(), Access::Read, false, 5).unwrap();
     assert_eq!(line(s.as_ref(), false).unwrap().summary, Some(summary(3)));
+    // A change stored already, with a newer summary: stored at the version it describes.
+    let again = s
+        .with_document("e1", Access::Write, None, None, None, &mut |_| {
+            Ok(DocumentWrite {
+                changes: vec![change(3)],
+                summary: Some(summary(9)),
+                ..Default::default()
+            })
+        })
+        .unwrap();
+    assert_eq!(again, Some(v));
+    let l = line(other.as_ref(), false).unwrap();
+    assert_eq!(
+        (l.summary, l.summary_version, l.document_version),
+        (Some(summary(9)), Some(v), v)
+    );
 
     let r = s.redeem_code("ABCD", &[1; 32], 10, 5, &device("d1"), &[7; 32], None);
     assert!(matches!(r.unwrap(), Redeemed::Enrolled { .. }));

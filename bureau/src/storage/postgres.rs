@@ -1060,7 +1060,7 @@ impl Storage for PostgresStorage {
             // balancer without session affinity makes that every other session) costs no
             // round trip more, and a current copy gets none (NULL).
             let (lock, read) =
-                tokio::try_join!(tx.prepare_cached(lock), tx.prepare_cached(OPEN_READ),)?;
+                tokio::try_join!(tx.prepare_cached(lock), tx.prepare_cached(OPEN_READ))?;
             let (device, token_hash) = (token.map(|t| t.device_id), token.map(|t| t.token_hash));
             let since = cached.unwrap_or(i64::MAX);
             let lock_params = [&employee_id as _];

@@ -101,23 +101,29 @@ fn login(node: &Node, email: &str, password: &str) -> (StatusCode, serde_json::V
     (status, r.json().unwrap_or_default())
 }
 
+/// A coach made on `database` creates an employee through `node`: the reply, with the
+/// employee's id and enrolment code.
+fn new_employee(database: &str, node: &Node) -> serde_json::Value {
+    create_coach(database, "c@bureau.test");
+    let (status, session) = login(node, "c@bureau.test", PASSWORD);
+    assert_eq!(status, StatusCode::OK);
+    Client::new()
+        .post(format!("{}/v1/coach/employees", node.url))
+        .bearer_auth(session["token"].as_str().unwrap())
+        .json(&serde_json::json!({"name": "Jan", "kind": "outplacement"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
 #[test]
 fn a_code_issued_on_one_node_enrols_on_another() {
     let Some(database) = fresh_postgres_database() else {
         return;
     };
     let (one, two) = (node(&database), node(&database));
-    create_coach(&database, "c@bureau.test");
-    let (status, session) = login(&one, "c@bureau.test", PASSWORD);
-    assert_eq!(status, StatusCode::OK);
-    let created: serde_json::Value = Client::new()
-        .post(format!("{}/v1/coach/employees", one.url))
-        .bearer_auth(session["token"].as_str().unwrap())
-        .json(&serde_json::json!({"name": "Jan", "kind": "outplacement"}))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let created = new_employee(&database, &one);
     let code = created["enrolment_code"].as_str().unwrap();
     // Node two has never seen this code nor made a key of its own on disk.
     let mut phone = Phone::enrol(&two.url, code);
@@ -135,16 +141,7 @@ fn a_device_signed_out_on_one_node_is_refused_by_the_other() {
         return;
     };
     let (one, two) = (node(&database), node(&database));
-    create_coach(&database, "c@bureau.test");
-    let (_, session) = login(&one, "c@bureau.test", PASSWORD);
-    let created: serde_json::Value = Client::new()
-        .post(format!("{}/v1/coach/employees", one.url))
-        .bearer_auth(session["token"].as_str().unwrap())
-        .json(&serde_json::json!({"name": "Jan", "kind": "outplacement"}))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let created = new_employee(&database, &one);
     let mut phone = Phone::enrol(&one.url, created["enrolment_code"].as_str().unwrap());
     for employer in ["Acme", "Bakkerij"] {
         phone.add_application(employer);

@@ -526,12 +526,12 @@ const INSERT_CHANGES_AND_SUMMARY: &str = concat!(
     ") SELECT seq FROM ins"
 );
 
-fn summary_params<'a>(
-    employee_id: &'a &'a str,
-    s: &'a Summary,
-) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 8] {
+type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+
+/// A summary's columns after the employee and the version, in the order the statements
+/// above take them.
+fn summary_fields(s: &Summary) -> [Param<'_>; 7] {
     [
-        employee_id,
         &s.format,
         &s.computed_at,
         &s.phase,
@@ -540,6 +540,13 @@ fn summary_params<'a>(
         &s.applications,
         &s.inputs,
     ]
+}
+
+/// [`PUT_SUMMARY`]'s parameters.
+fn summary_params<'a>(employee_id: &'a &'a str, s: &'a Summary) -> Vec<Param<'a>> {
+    let mut params: Vec<Param<'a>> = vec![employee_id];
+    params.extend(summary_fields(s));
+    params
 }
 
 async fn put_summary(
@@ -1196,19 +1203,9 @@ impl Storage for PostgresStorage {
                 match &write.summary {
                     _ if write.changes.is_empty() => Ok(Vec::new()),
                     Some(s) if with_summary => {
-                        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] = [
-                            &employee_id,
-                            &hashes,
-                            &bytes,
-                            &s.format,
-                            &s.computed_at,
-                            &s.phase,
-                            &s.kind,
-                            &s.closed_on,
-                            &s.applications,
-                            &s.inputs,
-                            &version,
-                        ];
+                        let mut params: Vec<Param> = vec![&employee_id, &hashes, &bytes];
+                        params.extend(summary_fields(s));
+                        params.push(&version);
                         tx.query(&insert, &params).await
                     }
                     _ => tx.query(&insert, &[&employee_id, &hashes, &bytes]).await,

@@ -344,12 +344,11 @@ pub fn signed_out() -> BureauError {
 
 /// Resolves a bearer token to a live device or coach session.
 pub fn authenticate(storage: &dyn Storage, token: Option<&str>, now: i64) -> Result<Principal> {
-    let refused = signed_out;
-    let token = token.ok_or_else(refused)?;
+    let token = token.ok_or_else(signed_out)?;
     let hash = token_hash(token);
     if let Some(device) = storage.device_by_token_hash(&hash)? {
         if device.revoked_at.is_some() {
-            return Err(refused());
+            return Err(signed_out());
         }
         return Ok(Principal::Device {
             device_id: device.id,
@@ -359,7 +358,7 @@ pub fn authenticate(storage: &dyn Storage, token: Option<&str>, now: i64) -> Res
     if let Some(coach_id) = storage.session_coach(&hash, now)? {
         return Ok(Principal::Coach { coach_id });
     }
-    Err(refused())
+    Err(signed_out())
 }
 
 /// Devices this node has seen authenticate, by token hash, so that a device's next sync

@@ -1173,12 +1173,12 @@ impl Storage for PostgresStorage {
             // usual sync, from the inserted rows); the caller gets it from the inserted rows.
             // The statements are prepared first (a round trip only the first time on a
             // pooled connection), so the writes below go out, and run, in the order written.
-            let with_summary = !write.changes.is_empty() && write.summary.is_some();
+            // Changes and a summary, the usual sync, go as one statement.
+            let together = write.summary.as_ref().filter(|_| !write.changes.is_empty());
             let (insert, upsert_peer, seen, summary, fold, delete, put_state) = tokio::try_join!(
-                tx.prepare_cached(if with_summary {
-                    INSERT_CHANGES_AND_SUMMARY
-                } else {
-                    INSERT_CHANGES
+                tx.prepare_cached(match together {
+                    Some(_) => INSERT_CHANGES_AND_SUMMARY,
+                    None => INSERT_CHANGES,
                 }),
                 tx.prepare_cached(
                     "INSERT INTO peer_states (employee_id, peer, state) VALUES ($1, $2, $3)
@@ -1200,16 +1200,16 @@ impl Storage for PostgresStorage {
             let hashes: Vec<&[u8]> = write.changes.iter().map(|c| c.hash.as_slice()).collect();
             let bytes: Vec<&[u8]> = write.changes.iter().map(|c| c.bytes.as_slice()).collect();
             let inserted = async {
-                match &write.summary {
-                    _ if write.changes.is_empty() => Ok(Vec::new()),
-                    Some(s) if with_summary => {
-                        let mut params: Vec<Param> = vec![&employee_id, &hashes, &bytes];
+                let mut params: Vec<Param> = vec![&employee_id, &hashes, &bytes];
+                match together {
+                    _ if write.changes.is_empty() => return Ok(Vec::new()),
+                    Some(s) => {
                         params.extend(summary_fields(s));
                         params.push(&version);
-                        tx.query(&insert, &params).await
                     }
-                    _ => tx.query(&insert, &[&employee_id, &hashes, &bytes]).await,
+                    None => {}
                 }
+                tx.query(&insert, &params).await
             };
             let peer_state = async {
                 match &write.peer_state {
@@ -1227,10 +1227,8 @@ impl Storage for PostgresStorage {
                 }
             };
             let summary = async {
-                match &write.summary {
-                    Some(s) if !with_summary => {
-                        tx.execute(&summary, &summary_params(&employee_id, s)).await
-                    }
+                match (&write.summary, together) {
+                    (Some(s), None) => tx.execute(&summary, &summary_params(&employee_id, s)).await,
                     _ => Ok(0),
                 }
             };

@@ -71,7 +71,7 @@ pub fn serve(state: &AppState, token: Option<&str>, ip: &str, body: &[u8]) -> Re
     if let (Some(h), true) = (recheck, refused) {
         // Revoked, or the token was replaced: looked up again next time (and refused).
         state.known_devices.forget(h);
-        state.refuse("unauthorized", None, ip, "sync zonder geldige sleutel");
+        refuse_unauthorized(state, ip);
     }
     Ok(reply)
 }
@@ -104,10 +104,15 @@ fn authenticate(
             Ok(who)
         }
         Err(e) => {
-            state.refuse("unauthorized", None, ip, "sync zonder geldige sleutel");
+            refuse_unauthorized(state, ip);
             Err(e)
         }
     }
+}
+
+/// Audits a sync whose token was missing, unknown, revoked or replaced, however found out.
+fn refuse_unauthorized(state: &AppState, ip: &str) {
+    state.refuse("unauthorized", None, ip, "sync zonder geldige sleutel");
 }
 
 fn decode(body: &[u8]) -> Result<SyncRequest> {

@@ -21,8 +21,9 @@ pub enum Topic {
 }
 
 /// One edit of the shared document, applied in place at its own key so that concurrent
-/// edits to other records merge untouched.
-#[derive(Debug, Clone, PartialEq)]
+/// edits to other records merge untouched. Serialised while it waits in the phone's store
+/// to become an Automerge change (`store::PendingEdits`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Edit {
     PutApplication(Application),
     /// Removes an application and the comments on it (they are about nothing any more).

@@ -133,7 +133,18 @@ fn writers_started_at_once_and_killed_at_random_lose_no_acknowledged_write() {
     }
     // A later write succeeds, and the dossier still loads.
     let id = k.log(&["Acme", "Planner"]);
-    assert!(listed(&k).contains(&id));
+    let listed = listed(&k);
+    assert!(listed.contains(&id));
+    // The writes still pending made into Automerge changes (as a sync does first; writers
+    // made the earlier ones, some killed while doing it): the change log alone gives the
+    // same dossier.
+    let mut d = Dossier::open(&k.db).unwrap();
+    d.automerge().unwrap();
+    let in_changes: BTreeSet<String> = rebuilt(&k.db).applications.keys().cloned().collect();
+    assert_eq!(
+        in_changes, listed,
+        "the changes made and the lists disagree"
+    );
 }
 
 #[test]

@@ -23,8 +23,8 @@ use crate::error::{KoersError, Result};
 use crate::incremental;
 use crate::model::{genesis_document, Actor, DossierDocument, Timestamp, DOCUMENT_SCHEMA};
 use crate::store::{
-    schema, CatchUp, Cursor, JournalKey, JournalStore, Projection, Settings, Store, StoredDocument,
-    StoredPosition, COMPACT_AFTER_CHANGES,
+    schema, CatchUp, Cursor, JournalKey, JournalStore, PendingEdits, PendingWrite, Projection,
+    Settings, Store, StoredDocument, StoredPosition, COMPACT_AFTER_CHANGES, MATERIALIZE_AFTER,
 };
 
 pub use actions::NewAction;
@@ -157,7 +157,7 @@ impl Dossier {
             let tx = store.begin_read()?;
             if let Some(actor) = ready(&tx)? {
                 let position = StoredDocument::position(&tx)?;
-                let state = Projection::load_document(&tx)?;
+                let state = load_state(&tx)?;
                 return Ok((actor, cursor_at(position), state, None));
             }
         }
@@ -182,17 +182,13 @@ impl Dossier {
         }
         let result = if Settings::get_text(&tx, PROJECTION_KEY)?.as_deref() == Some(&wanted) {
             let position = StoredDocument::position(&tx)?;
-            (
-                actor,
-                cursor_at(position),
-                Projection::load_document(&tx)?,
-                None,
-            )
+            (actor, cursor_at(position), load_state(&tx)?, None)
         } else {
             // Rebuilt from the document as stored now, under the lock: never a stale copy.
             let (doc, cursor, actor) = load_or_repair(&tx, actor)?;
-            let state: DossierDocument = crate::hydrate::hydrate(&doc)?;
+            let mut state: DossierDocument = crate::hydrate::hydrate(&doc)?;
             Projection::rebuild(&tx, &state)?;
+            apply_pending(&mut state, PendingEdits::all(&tx)?, &mut BTreeSet::new());
             Settings::put(&tx, PROJECTION_KEY, wanted.as_bytes())?;
             (actor.clone(), cursor, state, Some(doc.with_actor(actor)))
         };
@@ -257,22 +253,38 @@ impl Dossier {
     /// changed; the changed topics are reported through `take_changes`. Returns whether
     /// anything was read.
     pub fn refresh(&mut self) -> Result<bool> {
-        let caught = self.caught_up(false, false)?;
-        caught.tx.commit()?;
-        Ok(caught.moved)
+        let (tx, moved) = self.caught_up(false, false)?;
+        tx.commit()?;
+        Ok(moved)
     }
 
-    /// The document, loaded (or caught up) from what is stored now.
+    /// The document, loaded (or caught up) from what is stored now, with every pending write
+    /// turned into a change first (sync and export of the raw data read it).
     fn current_doc(&mut self) -> Result<&mut Automerge> {
-        let Caught { tx, doc, .. } = self.caught_up(false, true)?;
+        if self.loaded_doc()?.1 > 0 {
+            self.settle(|_, _, _, _| Ok(Vec::new()))?;
+        }
+        self.doc.as_mut().ok_or_else(not_loaded)
+    }
+
+    /// The document loaded and caught up with the stored changes, and how many pending
+    /// writes are not in it yet (nothing is written).
+    fn loaded_doc(&mut self) -> Result<(&Automerge, u32)> {
+        let (tx, _) = self.caught_up(false, true)?;
+        let pending = PendingEdits::count(&tx)?;
         tx.commit()?;
-        doc.as_mut().ok_or_else(not_loaded)
+        let doc = self.doc.as_ref().ok_or_else(not_loaded)?;
+        Ok((doc, u32::try_from(pending).unwrap_or(u32::MAX)))
     }
 
     /// Opens a transaction (with `write`, the file's write lock, waiting for other writers)
     /// and brings the state, and the document when loaded or `need_doc`, up to what is
     /// stored: the first step of every read of the document and every write.
-    fn caught_up(&mut self, write: bool, need_doc: bool) -> Result<Caught<'_>> {
+    fn caught_up(
+        &mut self,
+        write: bool,
+        need_doc: bool,
+    ) -> Result<(rusqlite::Transaction<'_>, bool)> {
         let Self {
             store,
             doc,
@@ -288,39 +300,37 @@ impl Dossier {
             store.begin_read()?
         };
         let moved = catch_up(&tx, doc, cursor, state, changed, actor, need_doc)?;
-        Ok(Caught {
-            tx,
-            doc,
-            cursor,
-            state,
-            changed,
-            moved,
-        })
+        Ok((tx, moved))
     }
 
     /// Runs `build` on the dossier's current state and stores the edits it returns as one
-    /// change; `build` also returns what the caller hands back (the new record, say).
+    /// write; `build` also returns what the caller hands back (the new record, say).
     ///
     /// The write path every writer of the file follows: take the file's write lock (waiting
     /// for other writers), catch up with what they stored, let `build` compute the edits
-    /// from that state, check the bureau's rules, make one Automerge change, and store it
-    /// with the record cache in the same transaction. A change is only ever made under the
-    /// lock on a document holding every stored change, so two writers can never make two
-    /// different changes with the same actor and sequence number.
+    /// from that state (checking the bureau's rules), and store them as one pending write
+    /// (`store::PendingEdits`): one row, committed durably. Every `MATERIALIZE_AFTER`
+    /// writes the writer turns the pending ones into Automerge changes (`materialize`), in
+    /// the same transaction. A change is only ever made under the lock on a document
+    /// holding every stored change, so two writers can never make two different changes
+    /// with the same actor and sequence number.
     pub(crate) fn commit_with<T>(
         &mut self,
         message: &str,
         build: impl FnOnce(&DossierDocument) -> Result<(Vec<Edit>, T)>,
     ) -> Result<T> {
         let now = Timestamp::now();
-        let Caught {
-            tx,
-            doc: doc_slot,
+        let Self {
+            store,
+            doc,
             cursor,
             state,
             changed,
+            actor,
             ..
-        } = self.caught_up(true, true)?;
+        } = self;
+        let tx = store.begin_write()?;
+        catch_up(&tx, doc, cursor, state, changed, actor, false)?;
         // A refusal still commits what catching up may have had to write (a repair).
         let (edits, value) = match build(state) {
             Ok(built) => built,
@@ -330,38 +340,15 @@ impl Dossier {
             tx.commit()?;
             return Ok(value);
         }
-        let doc = doc_slot.as_mut().ok_or_else(not_loaded)?;
-        let mut atx = doc.transaction();
-        for edit in &edits {
-            if let Err(e) = edit.apply_to_doc(&mut atx) {
-                atx.rollback();
-                return tx.commit().map_err(Into::into).and(Err(e));
-            }
-        }
-        let (hash, _) = atx.commit_with(
-            CommitOptions::default()
-                .with_message(message.to_string())
-                .with_time(now.millis() / 1000),
-        );
-        if hash.is_none() {
-            tx.commit()?;
-            return Ok(value); // nothing actually changed
-        }
         let before = cursor.clone();
         let stored = (|| {
-            let change = doc
-                .get_last_local_change()
-                .ok_or_else(|| KoersError::Document {
-                    message: "de zojuist gemaakte wijziging is niet terug te lezen".into(),
-                })?;
-            if let Some(seq) = StoredDocument::append(&tx, std::iter::once(&change))? {
-                cursor.seen_seq = seq;
-            }
-            for edit in &edits {
-                Projection::apply_edit(&tx, edit)?;
-            }
-            if cursor.seen_seq - cursor.folded_through >= COMPACT_AFTER_CHANGES {
-                StoredDocument::compact(&tx, doc, cursor, now.millis())?;
+            cursor.seen_seq = PendingEdits::append(&tx, now.millis(), message, &edits)?;
+            if PendingEdits::count(&tx)? >= MATERIALIZE_AFTER {
+                // Loading the document (if this handle has not) may repair the file, which
+                // reloads `state`; it then holds this write too.
+                catch_up(&tx, doc, cursor, state, changed, actor, true)?;
+                let doc = doc.as_mut().ok_or_else(not_loaded)?;
+                materialize(&tx, doc, cursor, now.millis())?;
             }
             tx.commit()?;
             Ok(())
@@ -375,9 +362,10 @@ impl Dossier {
                 Ok(value)
             }
             Err(e) => {
-                // Memory must never run ahead of what survives: drop the unstored change.
-                *doc_slot = None;
+                // Memory must never run ahead of what survives: drop what was not stored.
+                *doc = None;
                 *cursor = before;
+                *state = reread(store)?;
                 Err(e)
             }
         }
@@ -396,14 +384,47 @@ impl Dossier {
 
     /// Lets `f` change the document (sync applies what the bureau sent), then stores every
     /// change that appeared and brings the record cache along, all in one transaction with
-    /// `extra`, under the file's write lock and after catching up with other writers. Only
-    /// the records the new changes touched are hydrated again. On any error nothing is kept
-    /// in memory that is not stored. Returns how many changes were new.
+    /// `extra`, under the file's write lock and after catching up with other writers and
+    /// turning pending writes into changes. Only the records the new changes touched are
+    /// hydrated again. On any error nothing is kept in memory that is not stored. Returns
+    /// how many changes were new.
     pub fn apply_remote(
         &mut self,
         f: impl FnOnce(&mut Automerge) -> Result<()>,
         extra: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<usize> {
+        let mut count = 0;
+        self.settle(|tx, doc, cursor, state| {
+            let heads_before = doc.get_heads();
+            f(doc)?;
+            let new_changes = doc.get_changes(&heads_before);
+            let touched = incremental::touched_by(doc, &new_changes);
+            incremental::refresh(doc, state, &touched)?;
+            if let Some(seq) = StoredDocument::append(tx, new_changes.iter())? {
+                cursor.seen_seq = seq;
+            }
+            Projection::update_records(tx, state, &touched)?;
+            extra(tx)?;
+            count = new_changes.len();
+            Ok(touched.topics().into_iter().collect())
+        })?;
+        Ok(count)
+    }
+
+    /// Under the file's write lock: catches up (loading the document), turns every pending
+    /// write into a change, then lets `work` change the document and store more in the same
+    /// transaction; it returns the topics it changed. On any error nothing of it is kept, in
+    /// the file or in memory.
+    fn settle(
+        &mut self,
+        work: impl FnOnce(
+            &rusqlite::Transaction<'_>,
+            &mut Automerge,
+            &mut Cursor,
+            &mut DossierDocument,
+        ) -> Result<Vec<Topic>>,
+    ) -> Result<()> {
+        let now = Timestamp::now();
         let Self {
             store,
             doc: doc_slot,
@@ -415,32 +436,24 @@ impl Dossier {
         } = self;
         let tx = store.begin_write()?;
         catch_up(&tx, doc_slot, cursor, state, changed, actor, true)?;
-        let before_cursor = cursor.clone();
-        let doc = doc_slot.as_mut().ok_or_else(not_loaded)?;
-        let heads_before = doc.get_heads();
+        let before = cursor.clone();
         let stored = (|| {
-            f(doc)?;
-            let new_changes = doc.get_changes(&heads_before);
-            let touched = incremental::touched_by(doc, &new_changes);
-            incremental::refresh(doc, state, &touched)?;
-            if let Some(seq) = StoredDocument::append(&tx, new_changes.iter())? {
-                cursor.seen_seq = seq;
-            }
-            Projection::update_records(&tx, state, &touched)?;
-            extra(&tx)?;
+            let doc = doc_slot.as_mut().ok_or_else(not_loaded)?;
+            materialize(&tx, doc, cursor, now.millis())?;
+            let topics = work(&tx, doc, cursor, state)?;
             tx.commit()?;
-            Ok((new_changes.len(), touched))
+            Ok(topics)
         })();
         match stored {
-            Ok((count, touched)) => {
-                changed.extend(touched.topics());
-                Ok(count)
+            Ok(topics) => {
+                changed.extend(topics);
+                Ok(())
             }
             Err(e) => {
                 // Nothing of it was stored: forget it in memory too.
                 *doc_slot = None;
-                *cursor = before_cursor;
-                *state = Projection::load_document(store.conn())?;
+                *cursor = before;
+                *state = reread(store)?;
                 Err(e)
             }
         }
@@ -455,8 +468,8 @@ impl Dossier {
     }
 
     /// Replaces the whole local dossier by `doc` (used when enrolling adopts the bureau's
-    /// copy). Local-only data (journal, settings) stays. Other handles on the file see the
-    /// new epoch and read the new document from scratch.
+    /// copy), pending writes included. Local-only data (journal, settings) stays. Other
+    /// handles on the file see the new epoch and read the new document from scratch.
     pub fn replace_document(
         &mut self,
         doc: Automerge,
@@ -467,6 +480,7 @@ impl Dossier {
         let now = Timestamp::now();
         let cursor = self.store.write(|tx| {
             let cursor = StoredDocument::replace(tx, &doc, now.millis())?;
+            PendingEdits::remove_through(tx, cursor.seen_seq)?;
             Projection::rebuild(tx, &state)?;
             extra(tx)?;
             Ok(cursor)
@@ -478,17 +492,15 @@ impl Dossier {
         Ok(())
     }
 
-    /// Folds the change log into one snapshot now (also happens by itself every
-    /// `COMPACT_AFTER_CHANGES` writes). Only the rows read before folding are deleted.
+    /// Turns pending writes into changes and folds the change log into one snapshot now
+    /// (also happens by itself every `COMPACT_AFTER_CHANGES` changes). Only the rows read
+    /// before folding are deleted.
     pub fn compact(&mut self) -> Result<()> {
         let now = Timestamp::now();
-        let Caught {
-            tx, doc, cursor, ..
-        } = self.caught_up(true, true)?;
-        let doc = doc.as_ref().ok_or_else(not_loaded)?;
-        StoredDocument::compact(&tx, doc, cursor, now.millis())?;
-        tx.commit()?;
-        Ok(())
+        self.settle(|tx, doc, cursor, _| {
+            StoredDocument::compact(tx, doc, cursor, now.millis())?;
+            Ok(Vec::new())
+        })
     }
 
     /// Erases the whole dossier from this file (shared document, journal, settings,
@@ -534,17 +546,6 @@ fn not_loaded() -> KoersError {
     }
 }
 
-/// A transaction with the parts of a `Dossier` it works on, caught up with what is stored.
-struct Caught<'a> {
-    tx: rusqlite::Transaction<'a>,
-    doc: &'a mut Option<Automerge>,
-    cursor: &'a mut Cursor,
-    state: &'a mut DossierDocument,
-    changed: &'a mut BTreeSet<Topic>,
-    /// Whether catching up read anything new.
-    moved: bool,
-}
-
 /// The cursor of a state read from the record cache at `position`.
 fn cursor_at(position: StoredPosition) -> Cursor {
     Cursor {
@@ -557,7 +558,9 @@ fn cursor_at(position: StoredPosition) -> Cursor {
 /// Brings `state` (and `doc`, when loaded or `need_doc`) up to what is stored, inside the
 /// caller's transaction. With the document loaded, only the records that others' changes
 /// touched are hydrated again; without it, the record cache (written in the same
-/// transaction as every stored change) is read. Returns whether anything new was read.
+/// transaction as every stored change) is read. Pending writes others stored are applied
+/// to the state (never to the document: they become changes first). Returns whether
+/// anything new was read.
 fn catch_up(
     conn: &Connection,
     doc_slot: &mut Option<Automerge>,
@@ -569,17 +572,22 @@ fn catch_up(
 ) -> Result<bool> {
     if let Some(doc) = doc_slot.as_mut() {
         let heads_before = doc.get_heads();
+        let seen = cursor.seen_seq;
         match StoredDocument::catch_up(conn, doc, cursor)? {
-            CatchUp::Current => return Ok(false),
+            CatchUp::Current => return read_pending(conn, seen, cursor, state, changed),
             CatchUp::Read => {
+                // New change rows mean every write pending before them is a change now (a
+                // change row is only added after turning them all into changes), so the
+                // document holds everything they touched.
                 doc.set_actor(actor.clone());
                 let touched = incremental::touched_by(doc, &doc.get_changes(&heads_before));
                 if let Err(e) = incremental::refresh(doc, state, &touched) {
-                    // Never leave a half-refreshed state: read it whole from the cache.
-                    *state = Projection::load_document(conn)?;
+                    // Never leave a half-refreshed state: read it whole from what is stored.
+                    *state = load_state(conn)?;
                     return Err(e);
                 }
                 changed.extend(touched.topics());
+                read_pending(conn, seen, cursor, state, changed)?;
                 return Ok(true);
             }
             CatchUp::Replaced => *doc_slot = None,
@@ -588,15 +596,24 @@ fn catch_up(
     let position = StoredDocument::position(conn)?;
     let moved = cursor_at(position.clone()) != *cursor;
     if moved {
-        if position.epoch != cursor.epoch {
-            // A wipe, an adopted document or a repair may have changed the actor too.
-            if let Some(bytes) = Settings::get(conn, ACTOR_KEY)? {
-                *actor = ActorId::from(bytes);
+        let only_pending = position.epoch == cursor.epoch
+            && position.max_change_seq <= cursor.seen_seq
+            && position.folded_through == cursor.folded_through;
+        if only_pending {
+            // Only writes others made since: apply them, no need to read the whole cache.
+            let seen = cursor.seen_seq;
+            read_pending(conn, seen, cursor, state, changed)?;
+        } else {
+            if position.epoch != cursor.epoch {
+                // A wipe, an adopted document or a repair may have changed the actor too.
+                if let Some(bytes) = Settings::get(conn, ACTOR_KEY)? {
+                    *actor = ActorId::from(bytes);
+                }
             }
+            let after = load_state(conn)?;
+            note_differences(changed, state, &after);
+            *state = after;
         }
-        let after = Projection::load_document(conn)?;
-        note_differences(changed, state, &after);
-        *state = after;
         *cursor = cursor_at(position);
     }
     if need_doc && doc_slot.is_none() {
@@ -604,7 +621,7 @@ fn catch_up(
         if loaded != *cursor || new_actor != *actor {
             // Repaired: the record cache was rebuilt with the document.
             *actor = new_actor.clone();
-            let after = Projection::load_document(conn)?;
+            let after = load_state(conn)?;
             note_differences(changed, state, &after);
             *state = after;
         }
@@ -612,6 +629,107 @@ fn catch_up(
         *doc_slot = Some(doc.with_actor(new_actor));
     }
     Ok(moved)
+}
+
+/// Applies to `state` the pending writes numbered above `seen`, and moves the cursor past
+/// them. Returns whether there were any.
+fn read_pending(
+    conn: &Connection,
+    seen: i64,
+    cursor: &mut Cursor,
+    state: &mut DossierDocument,
+    changed: &mut BTreeSet<Topic>,
+) -> Result<bool> {
+    let writes = PendingEdits::after(conn, seen)?;
+    if let Some(last) = writes.last() {
+        cursor.seen_seq = cursor.seen_seq.max(last.seq);
+    }
+    let any = !writes.is_empty();
+    apply_pending(state, writes, changed);
+    Ok(any)
+}
+
+/// Applies stored pending writes to a state, in order. Every edit puts or removes a whole
+/// record, so applying a write twice leaves the same state.
+fn apply_pending(
+    state: &mut DossierDocument,
+    writes: Vec<PendingWrite>,
+    changed: &mut BTreeSet<Topic>,
+) {
+    for write in writes {
+        for edit in write.edits {
+            changed.insert(edit.topic());
+            edit.apply_to_state(state);
+        }
+    }
+}
+
+/// The shared dossier as stored: the record cache with the pending writes on top.
+fn load_state(conn: &Connection) -> Result<DossierDocument> {
+    let mut state = Projection::load_document(conn)?;
+    apply_pending(&mut state, PendingEdits::all(conn)?, &mut BTreeSet::new());
+    Ok(state)
+}
+
+/// The state as stored now, read in one transaction (after a failed write).
+fn reread(store: &mut Store) -> Result<DossierDocument> {
+    let tx = store.begin_read()?;
+    let state = load_state(&tx)?;
+    tx.commit()?;
+    Ok(state)
+}
+
+/// Turns every pending write into an Automerge change, oldest first, each with the time and
+/// message of its write; stores the changes and brings the record cache along, then
+/// forgets the pending writes; folds the change log when it has grown long. Call it under
+/// the write lock with `doc` caught up with every stored change. On error the caller must
+/// drop `doc` (it may hold changes that were not stored).
+fn materialize(
+    conn: &Connection,
+    doc: &mut Automerge,
+    cursor: &mut Cursor,
+    now_ms: i64,
+) -> Result<()> {
+    let writes = PendingEdits::all(conn)?;
+    let Some(last) = writes.last().map(|w| w.seq) else {
+        return Ok(());
+    };
+    let mut appended = false;
+    for write in &writes {
+        let mut atx = doc.transaction();
+        for edit in &write.edits {
+            if let Err(e) = edit.apply_to_doc(&mut atx) {
+                atx.rollback();
+                return Err(e);
+            }
+        }
+        let (hash, _) = atx.commit_with(
+            CommitOptions::default()
+                .with_message(write.message.clone())
+                .with_time(write.at_ms / 1000),
+        );
+        if hash.is_some() {
+            let change = doc
+                .get_last_local_change()
+                .ok_or_else(|| KoersError::Document {
+                    message: "de zojuist gemaakte wijziging is niet terug te lezen".into(),
+                })?;
+            if let Some(seq) = StoredDocument::append(conn, std::iter::once(&change))? {
+                cursor.seen_seq = cursor.seen_seq.max(seq);
+                appended = true;
+            }
+        }
+        for edit in &write.edits {
+            Projection::apply_edit(conn, edit)?;
+        }
+    }
+    PendingEdits::remove_through(conn, last)?;
+    // Writes that all changed nothing leave no change row numbered above them; a fold
+    // through them keeps their numbers from being handed out again.
+    if !appended || StoredDocument::unfolded(conn)? >= COMPACT_AFTER_CHANGES {
+        StoredDocument::compact(conn, doc, cursor, now_ms)?;
+    }
+    Ok(())
 }
 
 /// Loads the stored document; a dossier that the field version left with two different
@@ -662,9 +780,23 @@ fn note_differences(
 }
 
 /// The dossier at `path` as its stored change log rebuilds it, hydrated from scratch (not
-/// from the record cache): for checks that the two agree.
+/// from the record cache), with the pending writes made into changes on a copy (nothing is
+/// written): for checks that the two agree.
 pub fn document_from_change_log(path: &Path) -> Result<DossierDocument> {
-    Ok(crate::hydrate::hydrate(&load_document_at(path)?.doc)?)
+    let mut conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let tx = conn.transaction()?;
+    let (mut doc, _) =
+        StoredDocument::load_with_cursor(&tx)?.ok_or_else(|| KoersError::Storage {
+            message: "het dossier heeft nog geen gedeeld document".into(),
+        })?;
+    let mut atx = doc.transaction();
+    for write in PendingEdits::all(&tx)? {
+        for edit in &write.edits {
+            edit.apply_to_doc(&mut atx)?;
+        }
+    }
+    atx.commit();
+    Ok(crate::hydrate::hydrate(&doc)?)
 }
 
 /// Reads the stored document of the dossier at `path` on a connection of its own, so a

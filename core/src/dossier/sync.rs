@@ -300,9 +300,11 @@ impl Dossier {
         let server_url = Settings::get_text(self.conn(), SERVER_KEY)?;
         let enrolled = server_url.is_some();
         let pending = if enrolled {
+            // Writes not yet made into changes count without making them (that waits for
+            // the sync itself), one change each.
             let state = self.peer_state()?;
-            let doc = self.current_doc()?;
-            engine::pending_changes(doc, &state) as u32
+            let (doc, pending_writes) = self.loaded_doc()?;
+            (engine::pending_changes(doc, &state) as u32).saturating_add(pending_writes)
         } else {
             0
         };

@@ -28,11 +28,10 @@ fn listed(d: &Dossier) -> BTreeSet<String> {
         .collect()
 }
 
-/// The document as the change log rebuilds it, hydrated from scratch.
+/// The document as the change log (with the pending writes) rebuilds it, hydrated from
+/// scratch.
 fn rebuilt(path: &Path) -> DossierDocument {
-    let conn = Connection::open(path).unwrap();
-    let doc = StoredDocument::load(&conn).unwrap().unwrap();
-    autosurgeon::hydrate(&doc).unwrap()
+    document_from_change_log(path).unwrap()
 }
 
 /// No two stored changes share an actor and sequence number.
@@ -449,9 +448,18 @@ fn change_rows_are_never_numbered_twice_across_compactions() {
         let conn = Connection::open(path).unwrap();
         StoredDocument::position(&conn).unwrap().max_seq
     };
+    let rows = |path: &Path| -> i64 {
+        let conn = Connection::open(path).unwrap();
+        conn.query_row(
+            "SELECT (SELECT count(*) FROM document_changes) + (SELECT count(*) FROM pending_edits)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
     let before = highest(&path);
     b.compact().unwrap(); // folds and deletes every row
-    assert_eq!(highest(&path), 0, "no change rows left");
+    assert_eq!(rows(&path), 0, "no change rows or pending writes left");
     let new = b.log_application(quick("Initech")).unwrap();
     assert!(
         highest(&path) > before,
@@ -583,4 +591,115 @@ fn a_locked_keystore_keeps_the_journal_shut_and_everything_else_open() {
         .with_dossier(|d| d.add_journal_entry("2026-11-30".parse().unwrap(), "moe", 2))
         .unwrap_err();
     assert!(err.to_string().contains("sleutelopslag"), "{err}");
+}
+
+fn count(path: &Path, table: &str) -> i64 {
+    let conn = Connection::open(path).unwrap();
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A write is stored as one pending row; every handle lists it at once (from the record
+/// cache and the row, or from the row on top of a loaded document), and it becomes an
+/// Automerge change, once, when a handle needs the document.
+#[test]
+fn a_write_waits_as_one_row_until_a_handle_needs_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("koers.db");
+    let mut a = Dossier::open(&path).unwrap();
+    let mut b = Dossier::open(&path).unwrap();
+    b.automerge().unwrap(); // b holds the document
+    let changes_before = count(&path, "document_changes");
+    let acme = a.log_application(quick("Acme")).unwrap();
+    assert_eq!(count(&path, "pending_edits"), 1);
+    assert_eq!(count(&path, "document_changes"), changes_before);
+    assert!(b.refresh().unwrap());
+    assert!(listed(&b).contains(&acme.id));
+    assert!(listed(&Dossier::open(&path).unwrap()).contains(&acme.id));
+    assert_eq!(rebuilt(&path), *a.document());
+    // b needs the document (a sync would): the write becomes a change first.
+    let hydrated: DossierDocument = autosurgeon::hydrate(b.automerge().unwrap()).unwrap();
+    assert_eq!(hydrated.applications[&acme.id], acme);
+    assert_eq!(count(&path, "pending_edits"), 0);
+    assert_eq!(count(&path, "document_changes"), changes_before + 1);
+    // a builds on that change; b reads a's next write on top of its document.
+    let globex = a.log_application(quick("Globex")).unwrap();
+    a.set_status(&acme.id, ApplicationStatus::Interview)
+        .unwrap();
+    assert!(b.refresh().unwrap());
+    assert_eq!(b.document(), a.document());
+    assert!(b.document().applications.contains_key(&globex.id));
+    b.compact().unwrap();
+    assert!(a.refresh().unwrap());
+    assert_eq!(a.document(), b.document());
+    assert_eq!(rebuilt(&path), *a.document());
+    assert_no_duplicate_seq(&path);
+}
+
+/// The writer that brings the pending writes to `MATERIALIZE_AFTER` makes them changes in
+/// its own transaction, so the document never lags far behind.
+#[test]
+fn pending_writes_become_changes_after_a_bounded_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("koers.db");
+    let mut a = Dossier::open(&path).unwrap();
+    let mut b = Dossier::open(&path).unwrap();
+    for i in 0..crate::store::MATERIALIZE_AFTER - 1 {
+        let writer = if i % 2 == 0 { &mut a } else { &mut b };
+        writer.log_application(quick(&format!("W{i}"))).unwrap();
+    }
+    assert_eq!(
+        count(&path, "pending_edits"),
+        crate::store::MATERIALIZE_AFTER - 1
+    );
+    let changes_before = count(&path, "document_changes");
+    a.log_application(quick("Last")).unwrap();
+    assert_eq!(count(&path, "pending_edits"), 0);
+    assert_eq!(
+        count(&path, "document_changes"),
+        changes_before + crate::store::MATERIALIZE_AFTER
+    );
+    b.refresh().unwrap();
+    assert_eq!(b.document(), a.document());
+    assert_eq!(rebuilt(&path), *a.document());
+    assert_eq!(
+        a.document().applications.len() as i64,
+        crate::store::MATERIALIZE_AFTER
+    );
+    assert_no_duplicate_seq(&path);
+}
+
+/// Pending writes that change nothing become no change rows; their numbers must still not
+/// be handed out again, or a handle that read them would skip the next write.
+#[test]
+fn writes_that_change_nothing_leave_no_number_to_hand_out_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("koers.db");
+    let mut a = Dossier::open(&path).unwrap();
+    let mut b = Dossier::open(&path).unwrap();
+    let acme = a.log_application(quick("Acme")).unwrap();
+    a.compact().unwrap();
+    // Two writes that put back what is there already.
+    for _ in 0..2 {
+        a.commit_with("unchanged", |current| {
+            Ok((
+                vec![Edit::PutApplication(current.applications[&acme.id].clone())],
+                (),
+            ))
+        })
+        .unwrap();
+    }
+    assert!(b.refresh().unwrap()); // b has read their numbers
+    let changes_before = count(&path, "document_changes");
+    a.automerge().unwrap();
+    assert_eq!(count(&path, "pending_edits"), 0);
+    assert_eq!(
+        count(&path, "document_changes"),
+        changes_before,
+        "no changes"
+    );
+    let next = a.log_application(quick("Globex")).unwrap();
+    b.refresh().unwrap();
+    assert!(b.document().applications.contains_key(&next.id));
+    assert_eq!(b.document(), a.document());
 }

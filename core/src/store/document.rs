@@ -26,17 +26,13 @@ pub struct Cursor {
 /// What the file holds now, read cheaply to decide whether a handle is behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPosition {
+    /// The highest row number handed out that still counts: a change row, a pending write
+    /// (`store::pending`; they share one sequence) or the last folded row.
     pub max_seq: i64,
+    /// The highest change row (0: none).
+    pub max_change_seq: i64,
     pub folded_through: i64,
     pub epoch: Option<Vec<u8>>,
-}
-
-impl StoredPosition {
-    /// How many change rows wait to be folded into the snapshot (rows up to
-    /// `folded_through` are deleted, and `append` numbers rows above it).
-    pub fn pending(&self) -> i64 {
-        self.max_seq - self.folded_through
-    }
 }
 
 /// The stored document as bytes: the snapshot and the change rows `(seq, bytes)`.
@@ -74,11 +70,15 @@ impl StoredDocument {
             ..Cursor::default()
         };
         let found = Self::read_into(conn, &mut doc, &mut cursor, true)?;
+        // Pending writes are not in the document but count as read: whoever needs the
+        // document turns them into changes first, numbered above them.
+        cursor.seen_seq = cursor.seen_seq.max(Self::position(conn)?.max_seq);
         Ok(found.then_some((doc, cursor)))
     }
 
-    /// Reads into `doc` what other writers stored since `cursor`. `doc` must hold everything
-    /// up to `cursor` (as loaded or caught up before).
+    /// Reads into `doc` the change rows other writers stored since `cursor`. `doc` must hold
+    /// every change row up to `cursor` (as loaded or caught up before); pending writes are
+    /// the caller's (`store::PendingEdits`).
     pub fn catch_up(
         conn: &Connection,
         doc: &mut Automerge,
@@ -88,13 +88,17 @@ impl StoredDocument {
         if position.epoch != cursor.epoch {
             return Ok(CatchUp::Replaced);
         }
-        if position.max_seq <= cursor.seen_seq && position.folded_through <= cursor.folded_through {
+        if position.max_change_seq <= cursor.seen_seq
+            && position.folded_through <= cursor.folded_through
+        {
             return Ok(CatchUp::Current);
         }
         // Rows folded by another handle's compaction are gone; their content is in the
         // snapshot, which then has to be read too.
         let with_snapshot = position.folded_through > cursor.seen_seq;
         Self::read_into(conn, doc, cursor, with_snapshot)?;
+        // A fold of rows this handle had read already changes nothing it holds.
+        cursor.folded_through = position.folded_through;
         Ok(CatchUp::Read)
     }
 
@@ -143,16 +147,18 @@ impl StoredDocument {
         Ok(found)
     }
 
-    /// Where the stored document stands now (two index lookups and a settings read).
+    /// Where the stored document stands now (three index lookups and a settings read).
     pub fn position(conn: &Connection) -> Result<StoredPosition> {
-        let (max_seq, folded_through): (i64, i64) = conn
+        let (max_change_seq, max_pending_seq, folded_through): (i64, i64, i64) = conn
             .prepare_cached(
                 "SELECT (SELECT coalesce(max(seq), 0) FROM document_changes),
+                        (SELECT coalesce(max(seq), 0) FROM pending_edits),
                         (SELECT coalesce(max(folded_through), 0) FROM document_snapshot)",
             )?
-            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(StoredPosition {
-            max_seq,
+            max_seq: max_change_seq.max(max_pending_seq).max(folded_through),
+            max_change_seq,
             folded_through,
             epoch: Self::epoch(conn)?,
         })
@@ -169,6 +175,13 @@ impl StoredDocument {
         Ok(epoch)
     }
 
+    /// How many change rows wait to be folded into the snapshot.
+    pub fn unfolded(conn: &Connection) -> Result<i64> {
+        Ok(conn
+            .prepare_cached("SELECT count(*) FROM document_changes")?
+            .query_row([], |r| r.get(0))?)
+    }
+
     /// Whether any of the document is stored.
     pub fn exists(conn: &Connection) -> Result<bool> {
         Ok(conn.query_row(
@@ -179,17 +192,19 @@ impl StoredDocument {
     }
 
     /// Appends changes the file does not hold yet: call it under the write lock with changes
-    /// new to a document caught up with every stored one (`Dossier::commit_with`,
+    /// new to a document caught up with every stored one (`Dossier::materialize`,
     /// `apply_remote`). Returns the seq of the last row written, if any.
     pub fn append<'a>(
         conn: &Connection,
         changes: impl IntoIterator<Item = &'a Change>,
     ) -> Result<Option<i64>> {
-        // One past the newest row or the newest folded one: a compaction may have deleted
-        // every row, and a number must never be handed out twice (other handles' cursors).
+        // One past the newest row (change or pending write) or the newest folded one: a
+        // compaction may have deleted every row, and a number must never be handed out
+        // twice (other handles' cursors).
         let mut stmt = conn.prepare_cached(
             "INSERT INTO document_changes (seq, bytes) VALUES (
                  max((SELECT coalesce(max(seq), 0) FROM document_changes),
+                     (SELECT coalesce(max(seq), 0) FROM pending_edits),
                      (SELECT coalesce(max(folded_through), 0) FROM document_snapshot)) + 1,
                  ?1)",
         )?;
@@ -223,14 +238,12 @@ impl StoredDocument {
         Ok(())
     }
 
-    /// Replaces everything stored by `doc` (adopting the bureau's copy, a wipe, a repair),
-    /// under a new epoch. Returns the cursor for `doc`.
+    /// Replaces every stored change by `doc` (adopting the bureau's copy, a wipe, a repair),
+    /// under a new epoch. Returns the cursor for `doc`. Pending writes stay (a repair keeps
+    /// them on top of the repaired document; an adoption removes them itself); the fold
+    /// covers their numbers too, so no number is handed out again.
     pub fn replace(conn: &Connection, doc: &Automerge, now_ms: i64) -> Result<Cursor> {
-        let through: i64 = conn.query_row(
-            "SELECT coalesce(max(seq), 0) FROM document_changes",
-            [],
-            |r| r.get(0),
-        )?;
+        let through = Self::position(conn)?.max_seq;
         let mut cursor = Cursor {
             seen_seq: through,
             folded_through: 0,

@@ -8,6 +8,7 @@
 
 mod document;
 mod journal;
+mod pending;
 mod projection;
 pub mod schema;
 mod settings;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 use crate::error::Result;
 
 pub use document::{CatchUp, Cursor, RawRows, StoredDocument, StoredPosition};
+pub use pending::{PendingEdits, PendingWrite, MATERIALIZE_AFTER};
 pub use projection::Projection;
 
 /// The version of the derived record cache (see `projection::PROJECTION_VERSION`).

@@ -153,8 +153,31 @@ DROP TABLE document_changes;
 ALTER TABLE document_changes_by_row RENAME TO document_changes;
 ";
 
+/// Version 9, pending edits: a write stores its edits as one row here (`store::pending`)
+/// and returns; they become Automerge changes, and reach the record cache, in batches
+/// (`Dossier::materialize`). Rows are numbered in the change rows' sequence, above every
+/// change row, so a handle's one cursor covers both tables.
+const PENDING_EDITS: &str = "
+CREATE TABLE pending_edits (
+    seq INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    message TEXT NOT NULL,
+    edits TEXT NOT NULL
+);
+";
+
 /// Every migration in order; index `i` takes the database from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, REMINDER_LEDGER, LEAN_WRITES];
+pub const MIGRATIONS: &[&str] = &[
+    V1,
+    V2,
+    V3,
+    V4,
+    V5,
+    V6,
+    REMINDER_LEDGER,
+    LEAN_WRITES,
+    PENDING_EDITS,
+];
 
 /// The schema version this code writes.
 pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;

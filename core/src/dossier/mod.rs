@@ -529,6 +529,11 @@ impl Dossier {
         Ok(())
     }
 
+    /// How many stored writes wait to be made into Automerge changes (for diagnostics).
+    pub fn pending_writes(&self) -> Result<i64> {
+        PendingEdits::count(self.conn())
+    }
+
     /// The schema version of the database (for diagnostics).
     pub fn schema_version(&self) -> Result<u32> {
         self.store.schema_version()

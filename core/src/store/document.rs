@@ -192,7 +192,7 @@ impl StoredDocument {
     }
 
     /// Appends changes the file does not hold yet: call it under the write lock with changes
-    /// new to a document caught up with every stored one (`Dossier::materialize`,
+    /// new to a document caught up with every stored one (`materialize` in `dossier`,
     /// `apply_remote`). Returns the seq of the last row written, if any.
     pub fn append<'a>(
         conn: &Connection,

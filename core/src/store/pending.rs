@@ -3,10 +3,14 @@
 //! A write on the phone commits its edits as one row here, with the time and message its
 //! change will carry, and returns: one small row per durable write. The rows become
 //! Automerge changes (and reach the record cache) in order and in batches, under the write
-//! lock, before anything else adds a change row (`Dossier::materialize`: every
+//! lock, before anything else adds a change row (`materialize` in `dossier`: every
 //! `MATERIALIZE_AFTER` writes, before a sync, a merge or a compaction, and whenever the
 //! Automerge document itself is asked for). So pending rows are always newer than every
 //! change row, and the dossier a handle reads is the record cache plus these rows.
+//!
+//! The edits are stored as JSON of `Edit` and the model's records. A pending write may wait
+//! across an app update, so a later version must read what an earlier one stored (new
+//! fields with serde defaults, as the record cache already requires).
 
 use rusqlite::{params, Connection};
 

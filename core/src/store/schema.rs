@@ -155,7 +155,7 @@ ALTER TABLE document_changes_by_row RENAME TO document_changes;
 
 /// Version 9, pending edits: a write stores its edits as one row here (`store::pending`)
 /// and returns; they become Automerge changes, and reach the record cache, in batches
-/// (`Dossier::materialize`). Rows are numbered in the change rows' sequence, above every
+/// (`materialize` in `dossier`). Rows are numbered in the change rows' sequence, above every
 /// change row, so a handle's one cursor covers both tables.
 const PENDING_EDITS: &str = "
 CREATE TABLE pending_edits (

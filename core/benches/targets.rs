@@ -81,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }),
     );
     let mut d = Dossier::open(&path)?;
-    // The first write loads the Automerge document (the app preloads it in the background).
+    // Load the Automerge document once (a sync or a batch of pending writes would).
     let t = Instant::now();
     d.compact()?;
     println!(

@@ -357,7 +357,7 @@ impl Koers {
         // No platform keystore: the journal key lives in a file beside the database.
         let dossier = Dossier::open(&path)?;
         Ok(Arc::new(Self {
-            session: Session::start(dossier, &path, secrets),
+            session: Session::start(dossier, secrets),
         }))
     }
 
@@ -376,7 +376,7 @@ impl Koers {
             }
         };
         Ok(Arc::new(Self {
-            session: Session::start(dossier, &path, secrets),
+            session: Session::start(dossier, secrets),
         }))
     }
 

@@ -1,7 +1,6 @@
 //! The dossier as the phone holds it for the app's lifetime: one `Dossier` behind a lock,
 //! shared by the UI's threads, background work and sync, plus what the phone adds around it
-//! (the platform's secret store, observers told of changes, the document preloaded in the
-//! background). The uniffi object (`ffi::Koers`) delegates every call here.
+//! (the platform's secret store, observers told of changes). The uniffi object (`ffi::Koers`) delegates every call here.
 //!
 //! The network never runs while the dossier is locked: each call takes what it needs under
 //! the lock, releases it, talks to the bureau, and locks again to store the answer, so the
@@ -149,31 +148,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Wraps an opened dossier stored at `path`, and reads its Automerge document in the
-    /// background so the first write does not wait for it.
-    pub fn start(dossier: Dossier, path: &str, secrets: Arc<dyn SecretStore>) -> Arc<Self> {
-        let session = Arc::new(Self {
+    /// Wraps an opened dossier. Its Automerge document is not loaded until a sync or a batch
+    /// of pending writes needs it: writes do not (`store::PendingEdits`), so a share
+    /// extension or a widget that only writes never holds it in memory.
+    pub fn start(dossier: Dossier, secrets: Arc<dyn SecretStore>) -> Arc<Self> {
+        Arc::new(Self {
             dossier: Mutex::new(dossier),
             observers: Mutex::new((0, Vec::new())),
             secrets,
             syncing: Mutex::new(()),
-        });
-        let weak = Arc::downgrade(&session);
-        let path = std::path::PathBuf::from(path);
-        let spawned = std::thread::Builder::new()
-            .name("koers-preload".into())
-            .spawn(move || {
-                let Ok(doc) = crate::dossier::load_document_at(&path) else {
-                    return;
-                };
-                if let Some(session) = weak.upgrade() {
-                    session.lock().install_preloaded(doc);
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::info!("no preload thread ({e}); the document loads on first write");
-        }
-        session
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Dossier> {
@@ -435,7 +419,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.db").to_string_lossy().into_owned();
         let dossier = Dossier::open(&path).unwrap();
-        (dir, Session::start(dossier, &path, secrets))
+        (dir, Session::start(dossier, secrets))
     }
 
     /// Makes the dossier look enrolled at `server` as device "this".

@@ -59,12 +59,6 @@ pub struct Dossier {
     changed: BTreeSet<Topic>,
 }
 
-/// A document read on a connection of its own (`load_document_at`), for `install_preloaded`.
-pub struct PreloadedDocument {
-    doc: Automerge,
-    cursor: Cursor,
-}
-
 impl Dossier {
     /// Opens the dossier in the database file at `path`, creating it on first use. The
     /// journal's key is kept in a file beside it (`<file>.journal-key`); phones pass the
@@ -194,14 +188,6 @@ impl Dossier {
         };
         tx.commit()?;
         Ok(result)
-    }
-
-    /// Installs a document read in the background (see `load_document_at`), unless a write
-    /// already loaded it; the next write catches it up with anything stored since.
-    pub fn install_preloaded(&mut self, preloaded: PreloadedDocument) {
-        if self.doc.is_none() && preloaded.cursor == self.cursor {
-            self.doc = Some(preloaded.doc.with_actor(self.actor.clone()));
-        }
     }
 
     /// The file this dossier lives in (None in memory).
@@ -802,18 +788,6 @@ pub fn document_from_change_log(path: &Path) -> Result<DossierDocument> {
     }
     atx.commit();
     Ok(crate::hydrate::hydrate(&doc)?)
-}
-
-/// Reads the stored document of the dossier at `path` on a connection of its own, so a
-/// shell can warm it up in the background (`Dossier::install_preloaded`).
-pub fn load_document_at(path: &Path) -> Result<PreloadedDocument> {
-    let mut conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let tx = conn.transaction()?;
-    let (doc, cursor) =
-        StoredDocument::load_with_cursor(&tx)?.ok_or_else(|| KoersError::Storage {
-            message: "het dossier heeft nog geen gedeeld document".into(),
-        })?;
-    Ok(PreloadedDocument { doc, cursor })
 }
 
 #[cfg(test)]

@@ -198,16 +198,11 @@ impl StoredDocument {
         conn: &Connection,
         changes: impl IntoIterator<Item = &'a Change>,
     ) -> Result<Option<i64>> {
-        // One past the newest row (change or pending write) or the newest folded one: a
-        // compaction may have deleted every row, and a number must never be handed out
-        // twice (other handles' cursors).
-        let mut stmt = conn.prepare_cached(
-            "INSERT INTO document_changes (seq, bytes) VALUES (
-                 max((SELECT coalesce(max(seq), 0) FROM document_changes),
-                     (SELECT coalesce(max(seq), 0) FROM pending_edits),
-                     (SELECT coalesce(max(folded_through), 0) FROM document_snapshot)) + 1,
-                 ?1)",
-        )?;
+        let mut stmt = conn.prepare_cached(concat!(
+            "INSERT INTO document_changes (seq, bytes) VALUES (",
+            next_seq!(),
+            ", ?1)"
+        ))?;
         let mut last = None;
         for change in changes {
             stmt.execute([change.raw_bytes()])?;

@@ -6,6 +6,17 @@
 //! cut off halfway leaves the previous state, and writers in other processes wait their turn
 //! while readers go on.
 
+/// SQL for the next row number of the change log, shared by change rows and pending writes:
+/// one past the newest change row, pending write or folded row. A compaction may have
+/// deleted every row, and a number must never be handed out twice (other handles' cursors).
+macro_rules! next_seq {
+    () => {
+        "max((SELECT coalesce(max(seq), 0) FROM document_changes),
+             (SELECT coalesce(max(seq), 0) FROM pending_edits),
+             (SELECT coalesce(max(folded_through), 0) FROM document_snapshot)) + 1"
+    };
+}
+
 mod document;
 mod journal;
 mod pending;

@@ -34,19 +34,17 @@ pub struct PendingWrite {
 pub const MATERIALIZE_AFTER: i64 = 128;
 
 impl PendingEdits {
-    /// Stores one write's edits under the next row number of the change log (above every
-    /// change row, folded row and pending row). Returns that number.
+    /// Stores one write's edits under the next row number of the change log (`next_seq`).
+    /// Returns that number.
     pub fn append(conn: &Connection, at_ms: i64, message: &str, edits: &[Edit]) -> Result<i64> {
         let json = serde_json::to_string(edits).map_err(|e| KoersError::Storage {
             message: format!("de wijziging kon niet worden vastgelegd: {e}"),
         })?;
-        conn.prepare_cached(
-            "INSERT INTO pending_edits (seq, at_ms, message, edits) VALUES (
-                 max((SELECT coalesce(max(seq), 0) FROM pending_edits),
-                     (SELECT coalesce(max(seq), 0) FROM document_changes),
-                     (SELECT coalesce(max(folded_through), 0) FROM document_snapshot)) + 1,
-                 ?1, ?2, ?3)",
-        )?
+        conn.prepare_cached(concat!(
+            "INSERT INTO pending_edits (seq, at_ms, message, edits) VALUES (",
+            next_seq!(),
+            ", ?1, ?2, ?3)"
+        ))?
         .execute(params![at_ms, message, json])?;
         Ok(conn.last_insert_rowid())
     }

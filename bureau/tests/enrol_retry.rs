@@ -133,11 +133,7 @@ fn the_phone_retries_an_enrolment_whose_reply_was_lost() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("koers.db").to_string_lossy().into_owned();
-    let session = Session::start(
-        Dossier::open(&path).unwrap(),
-        &path,
-        Arc::new(Secrets::default()),
-    );
+    let session = Session::start(Dossier::open(&path).unwrap(), Arc::new(Secrets::default()));
 
     // The bureau answers, the connection breaks after the reply's first byte.
     proxy.stats.cut_down_after.store(1, Ordering::Relaxed);

@@ -703,3 +703,31 @@ fn writes_that_change_nothing_leave_no_number_to_hand_out_again() {
     assert!(b.document().applications.contains_key(&next.id));
     assert_eq!(b.document(), a.document());
 }
+
+/// A handle holding the document has read another's pending writes into its state only;
+/// when the other makes them changes and folds the log, it reads them from the snapshot,
+/// and the writes made after the fold as pending rows again.
+#[test]
+fn a_handle_holding_the_document_reads_a_batch_folded_by_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("koers.db");
+    let mut a = Dossier::open(&path).unwrap();
+    let mut b = Dossier::open(&path).unwrap();
+    a.automerge().unwrap(); // a holds the document
+    let first = b.log_application(quick("Acme")).unwrap();
+    assert!(a.refresh().unwrap());
+    assert!(a.document().applications.contains_key(&first.id));
+    b.compact().unwrap(); // the pending write becomes a change, then the log is folded
+    let second = b.log_application(quick("Globex")).unwrap();
+    let third = a.log_application(quick("Initech")).unwrap();
+    assert!(a.document().applications.contains_key(&second.id));
+    let hydrated: DossierDocument = autosurgeon::hydrate(a.automerge().unwrap()).unwrap();
+    for id in [&first.id, &second.id, &third.id] {
+        assert!(hydrated.applications.contains_key(id));
+    }
+    assert_eq!(&hydrated, a.document());
+    b.refresh().unwrap();
+    assert_eq!(b.document(), a.document());
+    assert_eq!(rebuilt(&path), *a.document());
+    assert_no_duplicate_seq(&path);
+}

@@ -731,3 +731,20 @@ fn a_handle_holding_the_document_reads_a_batch_folded_by_another() {
     assert_eq!(rebuilt(&path), *a.document());
     assert_no_duplicate_seq(&path);
 }
+
+/// The sync status counts a pending write as the change it will be, without making it one
+/// (showing the status must not cost a batch).
+#[test]
+fn sync_status_counts_pending_writes_without_making_them() {
+    let mut d = Dossier::open_in_memory().unwrap();
+    d.write_local(|tx| Settings::put(tx, sync::SERVER_KEY, b"https://bureau.test"))
+        .unwrap();
+    let before = d.sync_status().unwrap().pending_changes;
+    d.log_application(quick("Acme")).unwrap();
+    d.log_application(quick("Globex")).unwrap();
+    assert_eq!(d.sync_status().unwrap().pending_changes, before + 2);
+    assert_eq!(d.pending_writes().unwrap(), 2, "still pending");
+    d.automerge().unwrap(); // made into changes
+    assert_eq!(d.pending_writes().unwrap(), 0);
+    assert_eq!(d.sync_status().unwrap().pending_changes, before + 2);
+}

@@ -34,6 +34,13 @@ fn rebuilt(path: &Path) -> DossierDocument {
     document_from_change_log(path).unwrap()
 }
 
+/// How many rows `table` of the file at `path` holds.
+fn count(path: &Path, table: &str) -> i64 {
+    let conn = Connection::open(path).unwrap();
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
 /// No two stored changes share an actor and sequence number.
 fn assert_no_duplicate_seq(path: &Path) {
     let conn = Connection::open(path).unwrap();
@@ -448,18 +455,13 @@ fn change_rows_are_never_numbered_twice_across_compactions() {
         let conn = Connection::open(path).unwrap();
         StoredDocument::position(&conn).unwrap().max_seq
     };
-    let rows = |path: &Path| -> i64 {
-        let conn = Connection::open(path).unwrap();
-        conn.query_row(
-            "SELECT (SELECT count(*) FROM document_changes) + (SELECT count(*) FROM pending_edits)",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
     let before = highest(&path);
     b.compact().unwrap(); // folds and deletes every row
-    assert_eq!(rows(&path), 0, "no change rows or pending writes left");
+    assert_eq!(
+        count(&path, "document_changes") + count(&path, "pending_edits"),
+        0,
+        "no change rows or pending writes left"
+    );
     let new = b.log_application(quick("Initech")).unwrap();
     assert!(
         highest(&path) > before,
@@ -591,12 +593,6 @@ fn a_locked_keystore_keeps_the_journal_shut_and_everything_else_open() {
         .with_dossier(|d| d.add_journal_entry("2026-11-30".parse().unwrap(), "moe", 2))
         .unwrap_err();
     assert!(err.to_string().contains("sleutelopslag"), "{err}");
-}
-
-fn count(path: &Path, table: &str) -> i64 {
-    let conn = Connection::open(path).unwrap();
-    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
 }
 
 /// A write is stored as one pending row; every handle lists it at once (from the record

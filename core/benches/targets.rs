@@ -44,6 +44,15 @@ fn p50(samples: &[Duration]) -> Duration {
     sorted[sorted.len() / 2]
 }
 
+/// A new application at `employer`, as the benchmark's writes log it.
+fn application(employer: impl Into<String>) -> NewApplication {
+    NewApplication {
+        employer: employer.into(),
+        role: "Planner".into(),
+        ..Default::default()
+    }
+}
+
 /// A plain one-table database beside the dossier's, with the same durability settings: the
 /// floor a durable write is measured against.
 fn raw_database(dir: &std::path::Path) -> Result<rusqlite::Connection, Box<dyn std::error::Error>> {
@@ -116,11 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(raw_insert(&raw, i)?);
         raw_samples.push(t.elapsed());
         let t = Instant::now();
-        std::hint::black_box(d.log_application(NewApplication {
-            employer: format!("Werkgever {i}"),
-            role: "Planner".into(),
-            ..Default::default()
-        })?);
+        std::hint::black_box(d.log_application(application(format!("Werkgever {i}")))?);
         logged.push(t.elapsed());
     }
     let (raw_p50, logged_p50) = (p50(&raw_samples), p50(&logged));
@@ -142,43 +147,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         percentiles(
             "log one application (in memory)",
             time(400, |i| {
-                mem.log_application(NewApplication {
-                    employer: format!("Werkgever {i}"),
-                    role: "Planner".into(),
-                    ..Default::default()
-                })
-                .map(|a| a.id)
+                mem.log_application(application(format!("Werkgever {i}")))
+                    .map(|a| a.id)
             }),
         );
     }
     // Two handles taking turns: each write first reads the other's change.
     let mut other = Dossier::open(&path)?;
-    other.log_application(NewApplication {
-        employer: "Voorbereiding".into(),
-        role: "Planner".into(),
-        ..Default::default()
-    })?;
+    other.log_application(application("Voorbereiding"))?;
     percentiles(
         "log, two handles taking turns",
         time(300, |i| {
             let writer = if i % 2 == 0 { &mut d } else { &mut other };
             writer
-                .log_application(NewApplication {
-                    employer: format!("Werkgever {i}"),
-                    role: "Planner".into(),
-                    ..Default::default()
-                })
+                .log_application(application(format!("Werkgever {i}")))
                 .map(|a| a.id)
         }),
     );
     // An open reads the record cache plus the pending writes: at most
     // MATERIALIZE_AFTER - 1 of them.
     while d.pending_writes()? < koers_core::store::MATERIALIZE_AFTER - 1 {
-        d.log_application(NewApplication {
-            employer: "Tot de grens".into(),
-            role: "Planner".into(),
-            ..Default::default()
-        })?;
+        d.log_application(application("Tot de grens"))?;
     }
     percentiles(
         "cold open, 127 writes pending",

@@ -1,6 +1,7 @@
 //! The dossier as the phone holds it for the app's lifetime: one `Dossier` behind a lock,
 //! shared by the UI's threads, background work and sync, plus what the phone adds around it
-//! (the platform's secret store, observers told of changes). The uniffi object (`ffi::Koers`) delegates every call here.
+//! (the platform's secret store, observers told of changes). The uniffi object
+//! (`ffi::Koers`) delegates every call here.
 //!
 //! The network never runs while the dossier is locked: each call takes what it needs under
 //! the lock, releases it, talks to the bureau, and locks again to store the answer, so the

@@ -1169,11 +1169,11 @@ impl Storage for PostgresStorage {
         self.run(async {
             // All of the write in one round trip. The summary and the compaction, which
             // need the new version, compute it in SQL after the insert (`version_sql`, the
-            // open read's expression; a summary stored with changes in one statement, the
-            // usual sync, from the inserted rows); the caller gets it from the inserted rows.
-            // The statements are prepared first (a round trip only the first time on a
-            // pooled connection), so the writes below go out, and run, in the order written.
-            // Changes and a summary, the usual sync, go as one statement.
+            // open read's expression); the caller gets it from the inserted rows. Changes
+            // and a summary, the usual sync, go as one statement that takes the version
+            // from the inserted rows. The statements are prepared first (a round trip only
+            // the first time on a pooled connection), so the writes below go out, and run,
+            // in the order written.
             let together = write.summary.as_ref().filter(|_| !write.changes.is_empty());
             let (insert, upsert_peer, seen, summary, fold, delete, put_state) = tokio::try_join!(
                 tx.prepare_cached(match together {
@@ -1200,14 +1200,13 @@ impl Storage for PostgresStorage {
             let hashes: Vec<&[u8]> = write.changes.iter().map(|c| c.hash.as_slice()).collect();
             let bytes: Vec<&[u8]> = write.changes.iter().map(|c| c.bytes.as_slice()).collect();
             let inserted = async {
+                if write.changes.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let mut params: Vec<Param> = vec![&employee_id, &hashes, &bytes];
-                match together {
-                    _ if write.changes.is_empty() => return Ok(Vec::new()),
-                    Some(s) => {
-                        params.extend(summary_fields(s));
-                        params.push(&version);
-                    }
-                    None => {}
+                if let Some(s) = together {
+                    params.extend(summary_fields(s));
+                    params.push(&version);
                 }
                 tx.query(&insert, &params).await
             };
